@@ -1,0 +1,4 @@
+// Placeholder; replaced by the stream analysis facts.
+export interface ModuleFacts {
+  text: string;
+}

@@ -1,0 +1,43 @@
+import type { Severity } from './finding.js';
+import type { ModuleFacts } from '../code/facts.js';
+
+export type RuleCategory = 'lifecycle' | 'metadata' | 'package';
+
+export interface RuleMeta {
+  /** Stable id; also the file name of the rule, its docs page and its fixtures. */
+  id: string;
+  category: RuleCategory;
+  /** Default severity; a finding may be downgraded when the evidence is weaker. */
+  severity: Severity;
+  /** One line for `stream-doctor rules`. */
+  title: string;
+  /** What happens at runtime, in one or two sentences. */
+  consequence: string;
+  /** Why we believe it: runtime behaviour observed or read, issues, changelogs. */
+  evidence: string;
+  /** Whether `stream-doctor fix` can change the code mechanically. */
+  fixable: boolean;
+  /**
+   * Byte tokens: a file that contains none of them cannot trigger the rule, so it is not parsed
+   * for this rule. Empty means the rule does not run on source files (package rules).
+   */
+  triggers: string[];
+}
+
+/** A finding as a rule reports it: location by source offset; the pipeline adds file, lines, package. */
+export interface RuleReport {
+  ruleId?: string;
+  severity?: Severity;
+  message: string;
+  /** UTF-16 offsets into the file text. */
+  start: number;
+  end: number;
+  fix?: string;
+  /** A short logical key for the fingerprint, e.g. the handler name; defaults to the source snippet. */
+  key?: string;
+}
+
+export interface CodeRule {
+  meta: RuleMeta;
+  check(facts: ModuleFacts): RuleReport[];
+}
