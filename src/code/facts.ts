@@ -1,4 +1,361 @@
-// Placeholder; replaced by the stream analysis facts.
+/**
+ * Facts about one module, computed once and shared by every code rule: where the streamified
+ * handlers are, what happens to their response stream on every path, and the module-level context
+ * (pools opened at module scope, wrappers around the exported handler, the no-wait flag).
+ * Rules never parse or walk files themselves.
+ */
+import { parseSync } from 'oxc-parser';
+import {
+  type FunctionNode,
+  type Node,
+  calleeName,
+  isFunction,
+  memberPath,
+  patternNames,
+  propertyName,
+  unwrap,
+  walk,
+  LineIndex,
+} from './ast.js';
+import { type FlowResult, type ModuleScope, StreamFlowAnalyzer, isFromCall, isStreamifyCall } from './stream-flow.js';
+
+export interface StreamFunctionFacts {
+  fn: FunctionNode;
+  /** handler: passed to streamifyResponse (a hang is a finding); helper: receives a stream and sets metadata. */
+  role: 'handler' | 'helper';
+  /** The stream parameter's name, or null when the handler never declares one. */
+  streamParam: string | null;
+  /** The streamifyResponse(...) call, for handlers. */
+  streamifyCall: Node | null;
+  /** The name the handler is known by (export name, variable), for messages. */
+  name: string;
+  flow: FlowResult;
+}
+
 export interface ModuleFacts {
+  /** Path relative to the scan root, "/" separators (for messages only). */
+  file: string;
   text: string;
+  program: Node;
+  lines: LineIndex;
+  functions: StreamFunctionFacts[];
+  streamifyCalls: Node[];
+  /** Every HttpResponseStream.from(...) call in the module, wherever it is. */
+  fromCalls: Node[];
+  /** Module-scope expressions that keep the event loop busy: pools, clients, intervals. */
+  moduleHandles: Array<{ node: Node; what: string }>;
+  /** `context.callbackWaitsForEmptyEventLoop = false` (or a known middleware doing it) somewhere in the module. */
+  disablesEventLoopWait: boolean;
+  /** Exported `wrapper(streamifyResponse(fn))`: the runtime only sees the wrapper. */
+  wrappedHandlers: Array<{ wrapper: Node; streamify: Node; exportName: string }>;
+  lookupFunction: ModuleScope['lookup'];
+}
+
+export class ParseFailure extends Error {}
+
+export function parseModule(file: string, text: string): Node {
+  const result = parseSync(parserFileName(file), text, { preserveParens: false } as never);
+  const program = result.program as unknown as Node;
+  const fatal = result.errors.find((e: { severity?: string }) => e.severity !== 'Warning');
+  if (fatal && program.body.length === 0) {
+    throw new ParseFailure(`parse error: ${String(fatal.message).split('\n')[0]}`);
+  }
+  return program;
+}
+
+/** oxc picks the dialect from the extension; plain .js may hold JSX or be a CommonJS script. */
+function parserFileName(file: string): string {
+  if (/\.(mjs|cjs|js|jsx)$/.test(file)) return file.replace(/\.(mjs|cjs|js)$/, '.jsx');
+  if (/\.(mts|cts)$/.test(file)) return file.replace(/\.(mts|cts)$/, '.ts');
+  return file;
+}
+
+export function buildModuleFacts(file: string, text: string, program: Node = parseModule(file, text)): ModuleFacts {
+  const scope = buildScope(program);
+  const streamifyCalls: Node[] = [];
+  const fromCalls: Node[] = [];
+  let disablesEventLoopWait = false;
+
+  walk(program, (node) => {
+    if (node.type === 'CallExpression') {
+      if (isStreamifyCall(node)) streamifyCalls.push(node);
+      else if (isFromCall(node)) fromCalls.push(node);
+      else if (isNoWaitMiddleware(node)) disablesEventLoopWait = true;
+    } else if (node.type === 'AssignmentExpression') {
+      const target = unwrap(node.left);
+      const value = unwrap(node.right);
+      if (
+        target?.type === 'MemberExpression' &&
+        propertyName(target) === 'callbackWaitsForEmptyEventLoop' &&
+        value?.type === 'Literal' &&
+        (value.value === false || value.value === 0)
+      ) {
+        disablesEventLoopWait = true;
+      }
+    }
+    return true;
+  });
+
+  const functions: StreamFunctionFacts[] = [];
+  const covered = new Set<FunctionNode>();
+
+  for (const call of streamifyCalls) {
+    const fn = resolveFunction(call.arguments[0], scope, call);
+    if (!fn) continue;
+    const param = fn.params[1];
+    const flow = new StreamFlowAnalyzer(scope).analyze(fn, 1, { reportHangs: true, entry: 'fresh' });
+    for (const visited of flow.visited) covered.add(visited);
+    functions.push({
+      fn,
+      role: 'handler',
+      streamParam: param && param.type === 'Identifier' ? param.name : null,
+      streamifyCall: call,
+      name: handlerName(call, program) ?? functionName(fn) ?? 'handler',
+      flow,
+    });
+  }
+
+  // Helpers that set metadata on a stream they receive (exported adapters such as
+  // `awsStreamResponse(response, stream)`) and that no handler in this module reached.
+  for (const call of fromCalls) {
+    const fn = enclosingFunction(program, call);
+    if (!fn || covered.has(fn)) continue;
+    const target = unwrap(call.arguments[0]);
+    if (!target || target.type !== 'Identifier') continue;
+    const index = fn.params.findIndex((p) => patternNames(p).includes(target.name) && p.type === 'Identifier');
+    if (index < 0) continue;
+    const flow = new StreamFlowAnalyzer(scope).analyze(fn, index, { reportHangs: false, entry: 'unknown' });
+    for (const visited of flow.visited) covered.add(visited);
+    functions.push({ fn, role: 'helper', streamParam: target.name, streamifyCall: null, name: functionName(fn) ?? 'helper', flow });
+  }
+
+  return {
+    file,
+    text,
+    program,
+    lines: new LineIndex(text),
+    functions,
+    streamifyCalls,
+    fromCalls,
+    moduleHandles: findModuleHandles(program),
+    disablesEventLoopWait,
+    wrappedHandlers: findWrappedHandlers(program, streamifyCalls),
+    lookupFunction: scope.lookup,
+  };
+}
+
+// ---- scope: functions by name ------------------------------------------------------------------
+
+interface Declared {
+  name: string;
+  fn: FunctionNode;
+  /** The function (or program) whose scope holds the name. */
+  container: Node;
+}
+
+function buildScope(program: Node): ModuleScope {
+  const declared: Declared[] = [];
+  const containers: Node[] = [program];
+  walk(program, (node) => {
+    if (isFunction(node)) containers.push(node);
+    return true;
+  });
+  const containerOf = (node: Node): Node => {
+    let best = program;
+    for (const c of containers) {
+      if (c !== node && c.start <= node.start && node.end <= c.end && c.start >= best.start) best = c;
+    }
+    return best;
+  };
+  walk(program, (node) => {
+    if (node.type === 'FunctionDeclaration' && node.id) {
+      declared.push({ name: node.id.name, fn: node as FunctionNode, container: containerOf(node) });
+    } else if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier') {
+      const init = unwrap(node.init);
+      if (init && isFunction(init)) declared.push({ name: node.id.name, fn: init, container: containerOf(node) });
+    }
+    return true;
+  });
+  return {
+    lookup(name, from) {
+      let best: Declared | null = null;
+      for (const d of declared) {
+        if (d.name !== name) continue;
+        if (d.container.start <= from.start && from.end <= d.container.end) {
+          if (!best || d.container.start >= best.container.start) best = d;
+        }
+      }
+      return best?.fn ?? null;
+    },
+  };
+}
+
+function resolveFunction(arg: Node | undefined, scope: ModuleScope, at: Node): FunctionNode | null {
+  const n = unwrap(arg);
+  if (!n) return null;
+  if (isFunction(n)) return n;
+  if (n.type === 'Identifier') return scope.lookup(n.name, at);
+  return null;
+}
+
+function enclosingFunction(program: Node, target: Node): FunctionNode | null {
+  let best: FunctionNode | null = null;
+  walk(program, (node) => {
+    if (node.start > target.start || node.end < target.end) return false;
+    if (isFunction(node)) best = node;
+    return true;
+  });
+  return best;
+}
+
+function functionName(fn: FunctionNode): string | null {
+  return fn.id?.name ?? null;
+}
+
+/** `export const handler = streamifyResponse(...)`, `exports.handler = ...`: the name users deploy. */
+function handlerName(call: Node, program: Node): string | null {
+  let name: string | null = null;
+  walk(program, (node) => {
+    if (name || node.start > call.start || node.end < call.end) return false;
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init && node.init.start <= call.start && call.end <= node.init.end) {
+      name = node.id.name;
+    } else if (node.type === 'AssignmentExpression' && node.right.start <= call.start && call.end <= node.right.end) {
+      const path = memberPath(node.left);
+      if (path) name = path[path.length - 1];
+    }
+    return true;
+  });
+  return name;
+}
+
+// ---- module-level context ----------------------------------------------------------------------
+
+/**
+ * Constructors and calls that leave a socket or timer open after the response is sent.
+ * Each keeps the event loop non-empty, which the 3.x runtime waits for in streaming mode.
+ */
+const HANDLE_CONSTRUCTORS: Record<string, string> = {
+  Pool: 'a connection pool',
+  PrismaClient: 'a Prisma client',
+  Redis: 'a Redis client',
+  Cluster: 'a Redis cluster client',
+  MongoClient: 'a MongoDB client',
+  Sequelize: 'a Sequelize pool',
+  Client: 'a database client',
+};
+const HANDLE_CALLS: Record<string, string> = {
+  createPool: 'a connection pool',
+  createConnection: 'a database connection',
+  setInterval: 'an interval timer',
+  connect: 'a database connection',
+  createClient: 'a Redis client',
+  postgres: 'a postgres.js pool',
+  knex: 'a Knex pool',
+};
+
+function findModuleHandles(program: Node): Array<{ node: Node; what: string }> {
+  const handles: Array<{ node: Node; what: string }> = [];
+  const topLevel = program.body as Node[];
+  for (const statement of topLevel) {
+    walk(statement, (node) => {
+      if (isFunction(node) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') return false;
+      if (node.type === 'NewExpression') {
+        const path = memberPath(node.callee);
+        const name = path?.[path.length - 1];
+        if (name && HANDLE_CONSTRUCTORS[name] && !(name === 'Client' && !looksLikeDbClient(path!))) {
+          handles.push({ node, what: HANDLE_CONSTRUCTORS[name] });
+        } else if (name === 'Agent' && hasKeepAlive(node)) {
+          handles.push({ node, what: 'a keep-alive HTTP agent' });
+        }
+      } else if (node.type === 'CallExpression') {
+        const name = calleeName(node);
+        const path = memberPath(node.callee);
+        // Only the calls whose receiver says what they open: mongoose.connect, redis.createClient.
+        if (name === 'connect' && !(path && path[0] === 'mongoose')) return true;
+        if (name === 'createClient' && !(path && path[0] === 'redis')) return true;
+        if (name && HANDLE_CALLS[name]) handles.push({ node, what: HANDLE_CALLS[name] });
+      }
+      return true;
+    });
+  }
+  return handles;
+}
+
+function looksLikeDbClient(path: string[]): boolean {
+  // `new pg.Client()` or a bare `new Client()`; `new SomeSdk.Client()` is too vague to call a DB.
+  return path.length === 1 || path[0] === 'pg';
+}
+
+function hasKeepAlive(node: Node): boolean {
+  const options = unwrap(node.arguments[0]);
+  if (!options || options.type !== 'ObjectExpression') return false;
+  return options.properties.some(
+    (p: Node) => p.type === 'Property' && propertyKey(p) === 'keepAlive' && unwrap(p.value)?.type === 'Literal' && unwrap(p.value)!.value === true,
+  );
+}
+
+export function propertyKey(property: Node): string | null {
+  if (property.type !== 'Property') return null;
+  const key = property.key;
+  if (!property.computed && key.type === 'Identifier') return key.name;
+  if (key.type === 'Literal' && typeof key.value === 'string') return key.value;
+  return null;
+}
+
+/** middy's doNotWaitForEmptyEventLoop(), or Powertools/lamware equivalents. */
+function isNoWaitMiddleware(call: Node): boolean {
+  const name = calleeName(call);
+  return name === 'doNotWaitForEmptyEventLoop' || name === 'doNotWait';
+}
+
+function findWrappedHandlers(program: Node, streamifyCalls: Node[]): ModuleFacts['wrappedHandlers'] {
+  const found: ModuleFacts['wrappedHandlers'] = [];
+  if (streamifyCalls.length === 0) return found;
+  const exported = exportedNames(program);
+  const check = (value: Node | null | undefined, exportName: string) => {
+    const outer = unwrap(value);
+    if (!outer || outer.type !== 'CallExpression' || isStreamifyCall(outer)) return;
+    for (const arg of outer.arguments) {
+      const inner = unwrap(arg);
+      if (inner && isStreamifyCall(inner)) found.push({ wrapper: outer, streamify: inner, exportName });
+    }
+  };
+  for (const statement of program.body as Node[]) {
+    const decl = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (decl?.type === 'VariableDeclaration') {
+      for (const d of decl.declarations) {
+        if (d.id.type !== 'Identifier') continue;
+        if (statement.type === 'ExportNamedDeclaration' || exported.has(d.id.name)) check(d.init, exported.get(d.id.name) ?? d.id.name);
+      }
+    }
+    if (statement.type === 'ExportDefaultDeclaration') check(statement.declaration, 'default');
+    if (statement.type === 'ExpressionStatement') {
+      const expr = unwrap(statement.expression);
+      if (expr?.type === 'AssignmentExpression') {
+        const path = memberPath(expr.left);
+        if (path && (path[0] === 'exports' || (path[0] === 'module' && path[1] === 'exports'))) {
+          check(expr.right, path[path.length - 1]);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/** Local name -> exported name, for `export { a as handler }` and `export default a`. */
+function exportedNames(program: Node): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const statement of program.body as Node[]) {
+    if (statement.type === 'ExportNamedDeclaration' && !statement.source) {
+      for (const spec of statement.specifiers ?? []) {
+        const local = spec.local?.name ?? spec.local?.value;
+        const exportedName = spec.exported?.name ?? spec.exported?.value;
+        if (local) names.set(local, exportedName ?? local);
+      }
+    }
+    if (statement.type === 'ExportDefaultDeclaration' && statement.declaration?.type === 'Identifier') {
+      names.set(statement.declaration.name, 'default');
+    }
+  }
+  return names;
 }

@@ -1,0 +1,32 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { metadataShape, snippet } from '../../code/rule-support.js';
+
+export const bodyInPrelude: CodeRule = {
+  meta: {
+    id: 'body-in-prelude',
+    category: 'metadata',
+    severity: 'error',
+    title: 'The response body is passed to HttpResponseStream.from() as metadata',
+    consequence:
+      'The whole object is JSON-serialised into the prelude: bodies above ~20-25 KB make the Function URL answer 502, circular values throw, and the body is not streamed.',
+    evidence: 'Runtime: the prelude is JSON.stringify(metadata) with no filtering (aws-lambda-ric src/HttpResponseStream.js); bug class "body in prelude" (docs/runtime-behaviour.md).',
+    fixable: true,
+    triggers: ['HttpResponseStream'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const call of facts.fromCalls) {
+      const shape = metadataShape(facts, call);
+      const body = shape?.keys.get('body');
+      if (!body) continue;
+      reports.push({
+        start: body.start,
+        end: body.end,
+        message: `The metadata passed to \`${snippet(facts, call.callee)}\` contains \`${snippet(facts, body)}\`: the body is serialised into the prelude instead of being streamed (502 for large bodies).`,
+        fix: 'Split it: `const { body, ...metadata } = result; stream = HttpResponseStream.from(stream, metadata); stream.write(body); stream.end();`.',
+        key: snippet(facts, body, 40),
+      });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,33 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { stringValue } from '../../code/ast.js';
+import { snippet, streamCallsOf } from '../../code/rule-support.js';
+
+export const drainWaitWithoutClose: CodeRule = {
+  meta: {
+    id: 'drain-wait-without-close',
+    category: 'lifecycle',
+    severity: 'warning',
+    title: 'Waiting for "drain" without also waiting for "close" or "error"',
+    consequence: 'If the client disconnects, "drain" never fires: the handler waits forever and the invocation hangs until the timeout.',
+    evidence: 'Node.js: a destroyed writable emits "close"/"error", never "drain"; bug class "drain wait without close/error" (docs/runtime-behaviour.md).',
+    fixable: false,
+    triggers: ['drain'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    const calls = streamCallsOf(facts, ['on', 'once', 'addListener']);
+    const waitsFor = (event: string) => calls.some(({ call }) => stringValue(call.args[0]) === event);
+    if (waitsFor('close') || waitsFor('error')) return reports;
+    for (const { fn, call } of calls) {
+      if (stringValue(call.args[0]) !== 'drain') continue;
+      reports.push({
+        start: call.call.start,
+        end: call.call.end,
+        message: `\`${snippet(facts, call.call)}\` waits for 'drain' only: if the client goes away the wait never ends and the invocation hangs until the timeout.`,
+        fix: "Wait for 'drain', 'close' or 'error', whichever comes first (e.g. Promise.race of events.once).",
+        key: `${fn.name}:${snippet(facts, call.call, 40)}`,
+      });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,34 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { isFunction, stringValue, unwrap } from '../../code/ast.js';
+import { RUNTIME_EVIDENCE, snippet, streamCallsOf } from '../../code/rule-support.js';
+
+export const endCallbackDropped: CodeRule = {
+  meta: {
+    id: 'end-callback-dropped',
+    category: 'lifecycle',
+    severity: 'warning',
+    title: 'end(data, callback): the callback never fires on nodejs18.x/20.x/22.x',
+    consequence:
+      'The 3.x runtime overrides end() and passes on only its first argument: the callback is dropped, code awaiting it never runs, and with open handles the invocation hangs to the timeout. nodejs24.x is not affected.',
+    evidence: `Runtime behaviour c″: 3.x src/ResponseStream.js req.end = function (cb) { origEnd(cb) } (${RUNTIME_EVIDENCE}).`,
+    fixable: true,
+    triggers: ['streamifyResponse', 'HttpResponseStream'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const { fn, call } of streamCallsOf(facts, ['end'])) {
+      if (call.args.length < 2) continue;
+      const last = unwrap(call.args[call.args.length - 1]);
+      if (!last || stringValue(last) !== null) continue;
+      if (!isFunction(last) && last.type !== 'Identifier' && last.type !== 'MemberExpression') continue;
+      reports.push({
+        start: call.call.start,
+        end: call.call.end,
+        message: `\`${snippet(facts, call.call)}\`: on nodejs18.x/20.x/22.x the runtime drops every end() argument after the first, so this callback never runs (and anything awaiting it waits until the timeout).`,
+        fix: 'Write the data, then end with the callback only: `stream.write(data); stream.end(callback);`.',
+        key: `${fn.name}:${snippet(facts, call.call, 40)}`,
+      });
+    }
+    return reports;
+  },
+};

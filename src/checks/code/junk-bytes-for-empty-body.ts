@@ -1,0 +1,37 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { memberPath, unwrap } from '../../code/ast.js';
+import { snippet, streamCallsOf } from '../../code/rule-support.js';
+
+export const junkBytesForEmptyBody: CodeRule = {
+  meta: {
+    id: 'junk-bytes-for-empty-body',
+    category: 'metadata',
+    severity: 'warning',
+    title: 'Filler bytes written to force the prelude out',
+    consequence:
+      'NUL bytes or filler written as body data reach the client: 204/304 responses carry a body and SSE streams get junk. write("") flushes the prelude with an empty body.',
+    evidence: 'Runtime behaviour d3: write("") sends the prelude and no body bytes (docs/runtime-behaviour.md).',
+    fixable: true,
+    triggers: ['HttpResponseStream'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    const manualPrelude = facts.fromCalls.some((c) => memberPath(c.callee)?.at(-1) === 'setContentType');
+    if (manualPrelude) return reports; // the 8 NULs there are the delimiter, not junk
+    for (const { fn, call } of streamCallsOf(facts, ['write'])) {
+      const arg = unwrap(call.args[0]);
+      if (!arg || arg.type !== 'NewExpression' && arg.type !== 'CallExpression') continue;
+      const path = memberPath(arg.callee);
+      const filler = (arg.type === 'NewExpression' && path?.at(-1) === 'Uint8Array') || (path?.[0] === 'Buffer' && path[1] === 'alloc');
+      if (!filler) continue;
+      reports.push({
+        start: call.call.start,
+        end: call.call.end,
+        message: `\`${snippet(facts, call.call)}\` writes zero bytes as body data: they reach the client (a 204/304 then carries a body).`,
+        fix: 'Use `stream.write("")` to flush the prelude without body bytes.',
+        key: `${fn.name}:${snippet(facts, call.call, 40)}`,
+      });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,29 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
+
+export const metadataAfterWrite: CodeRule = {
+  meta: {
+    id: 'metadata-after-write',
+    category: 'lifecycle',
+    severity: 'error',
+    title: 'HttpResponseStream.from() (or a hand-written prelude) can run after the first write',
+    consequence:
+      'from() calls setContentType(), which throws Runtime.InvalidStreamingOperation "Cannot set content-type, too late." once anything was written: the client gets a raw 200 body, then an error.',
+    evidence: `Runtime behaviour a′/a‴ (${RUNTIME_EVIDENCE}); seed 001's buffered fallback in a catch after streaming began.`,
+    fixable: false,
+    triggers: ['HttpResponseStream', 'http-integration-response'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const { fn, obs } of observationsOf(facts, 'metadata-after-output')) {
+      reports.push({
+        start: obs.at.start,
+        end: obs.at.end,
+        message: `\`${snippet(facts, obs.at)}\` can run after the stream was already written (line ${lineOf(facts, obs.output)}): the runtime throws "Cannot set content-type, too late." and the client gets a raw 200 body followed by an error.`,
+        fix: 'Decide the status and headers before the first write; do not fall back to a buffered response once streaming has started.',
+        key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
+      });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,31 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { RUNTIME_EVIDENCE, observationsOf, snippet } from '../../code/rule-support.js';
+
+export const metadataSkippedOnPath: CodeRule = {
+  meta: {
+    id: 'metadata-skipped-on-path',
+    category: 'lifecycle',
+    severity: 'error',
+    title: 'The stream is ended on a path that never set the metadata that other paths set',
+    consequence:
+      'Without HttpResponseStream.from() on that path the runtime answers 200 application/octet-stream: the intended status (204, 304, a redirect) and headers are lost.',
+    evidence: `Runtime behaviour d and default content type (${RUNTIME_EVIDENCE}); bug class "metadata skipped for empty body" (from() inside if (body), end() outside).`,
+    fixable: true,
+    triggers: ['HttpResponseStream', 'http-integration-response'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const { fn, obs } of observationsOf(facts, 'end-without-metadata')) {
+      // Only a finding when this function sets metadata on some other path: raw streaming is legitimate.
+      if (fn.flow.fromCalls.length === 0) continue;
+      reports.push({
+        start: obs.at.start,
+        end: obs.at.end,
+        message: `\`${fn.name}\` calls HttpResponseStream.from() on some paths but reaches \`${snippet(facts, obs.at)}\` on a path without it: that response goes out as 200 application/octet-stream with none of the intended status or headers.`,
+        fix: 'Call HttpResponseStream.from() unconditionally (before the body check), then write("") and end().',
+        key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
+      });
+    }
+    return reports;
+  },
+};

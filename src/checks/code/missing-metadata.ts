@@ -1,0 +1,46 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { stringValue, unwrap } from '../../code/ast.js';
+import { snippet } from '../../code/rule-support.js';
+
+const SSE_FIELD = /^(data|event|id|retry):/;
+
+export const missingMetadata: CodeRule = {
+  meta: {
+    id: 'missing-metadata',
+    category: 'metadata',
+    severity: 'warning',
+    title: 'Server-sent events are streamed without any metadata',
+    consequence:
+      'Without HttpResponseStream.from() the response is 200 application/octet-stream: browsers\' EventSource rejects it, and no status or headers can be set.',
+    evidence: 'Runtime default content type application/octet-stream (aws-lambda-ric src/ResponseStream.js; docs/runtime-behaviour.md §3).',
+    fixable: true,
+    triggers: ['streamifyResponse'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const fn of facts.functions) {
+      if (fn.role !== 'handler' || fn.flow.fromCalls.length > 0) continue;
+      if (fn.flow.streamCalls.some((c) => c.method === 'setContentType')) continue;
+      const sse = fn.flow.streamCalls.find((c) => c.method === 'write' && isSseText(c.args[0]));
+      if (!sse) continue;
+      reports.push({
+        start: sse.call.start,
+        end: sse.call.end,
+        message: `\`${fn.name}\` writes server-sent events (\`${snippet(facts, sse.call)}\`) but never sets metadata: the client gets 200 application/octet-stream, which EventSource rejects.`,
+        fix: "Call `stream = awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'text/event-stream' } })` before the first write.",
+        key: `${fn.name}:sse`,
+      });
+    }
+    return reports;
+  },
+};
+
+function isSseText(node: unknown): boolean {
+  const n = unwrap(node as never);
+  if (!n) return false;
+  const literal = stringValue(n);
+  if (literal !== null) return SSE_FIELD.test(literal);
+  if (n.type === 'TemplateLiteral') return SSE_FIELD.test(n.quasis[0]?.value?.cooked ?? '');
+  if (n.type === 'BinaryExpression' && n.operator === '+') return isSseText(n.left);
+  return false;
+}

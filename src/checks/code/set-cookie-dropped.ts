@@ -1,0 +1,34 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { enclosingFunctionText, metadataShape, snippet } from '../../code/rule-support.js';
+
+const STRIPS_COOKIE = /delete\s+\w+(\.\w+)*\[\s*['"]set-cookie['"]\s*\]|\.delete\(\s*['"]set-cookie['"]\s*\)|!==?\s*['"]set-cookie['"]|['"]set-cookie['"]\s*!==?/i;
+
+export const setCookieDropped: CodeRule = {
+  meta: {
+    id: 'set-cookie-dropped',
+    category: 'metadata',
+    severity: 'warning',
+    title: 'Set-Cookie is removed from the prelude headers and no cookies array is sent',
+    consequence: 'The client receives no cookie at all: logins and sessions silently fail.',
+    evidence: 'The Lambda prelude carries cookies only in `headers` or the `cookies` array (AWS docs, response streaming); bug class "Set-Cookie dropped" in docs/runtime-behaviour.md.',
+    fixable: true,
+    triggers: ['HttpResponseStream'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const call of facts.fromCalls) {
+      const shape = metadataShape(facts, call);
+      if (!shape || shape.hasSpread || shape.keys.has('cookies')) continue;
+      const context = enclosingFunctionText(facts, call);
+      if (!STRIPS_COOKIE.test(context) || /getSetCookie|cookies\s*[:=]/.test(context)) continue;
+      reports.push({
+        start: call.start,
+        end: call.end,
+        message: `\`${snippet(facts, call)}\`: set-cookie is filtered out of the headers and no \`cookies\` array is passed, so the client never receives the cookies.`,
+        fix: 'Pass the cookies in the metadata: `cookies: response.headers.getSetCookie()`.',
+        key: snippet(facts, call, 40),
+      });
+    }
+    return reports;
+  },
+};

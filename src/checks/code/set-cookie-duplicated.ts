@@ -1,0 +1,37 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { calleeName, unwrap } from '../../code/ast.js';
+import { enclosingFunctionText, metadataShape, snippet } from '../../code/rule-support.js';
+
+export const setCookieDuplicated: CodeRule = {
+  meta: {
+    id: 'set-cookie-duplicated',
+    category: 'metadata',
+    severity: 'warning',
+    title: 'Cookies are sent both in the prelude headers and in the cookies array',
+    consequence: 'Each cookie reaches the client twice (or a stale copy overrides the new one).',
+    evidence: 'The prelude is serialised verbatim (runtime behaviour: JSON.stringify of the metadata, no filtering); nitro 3.0.1-alpha.1 was observed sending set-cookie in both places (docs/runtime-behaviour.md).',
+    fixable: true,
+    triggers: ['HttpResponseStream'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const call of facts.fromCalls) {
+      const shape = metadataShape(facts, call);
+      if (!shape || !shape.keys.has('cookies')) continue;
+      const literal = shape.headerKeys.get('set-cookie');
+      const copiesAll =
+        shape.headers && unwrap(shape.headers)?.type === 'CallExpression' && calleeName(unwrap(shape.headers)!) === 'fromEntries';
+      const filtersCookie = /['"]set-cookie['"]/i.test(enclosingFunctionText(facts, call));
+      if (!literal && !(copiesAll && !filtersCookie)) continue;
+      const at = literal ?? shape.headers!;
+      reports.push({
+        start: at.start,
+        end: at.end,
+        message: `\`${snippet(facts, at)}\` puts set-cookie in the prelude headers while the metadata also has a \`cookies\` array: the client gets every cookie twice.`,
+        fix: 'Send cookies only in the `cookies` array; delete set-cookie from the headers object.',
+        key: snippet(facts, at, 40),
+      });
+    }
+    return reports;
+  },
+};

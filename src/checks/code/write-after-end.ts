@@ -1,0 +1,29 @@
+import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
+
+export const writeAfterEnd: CodeRule = {
+  meta: {
+    id: 'write-after-end',
+    category: 'lifecycle',
+    severity: 'error',
+    title: 'write() or end(data) can run after the stream was ended',
+    consequence:
+      'The runtime\'s request emits ERR_STREAM_WRITE_AFTER_END, its internal promise rejects unhandled and the runtime process exits (3.x: exit 128, 4.x: exit 1). On a cold socket the client gets no response at all; the next invocation is a cold start. A bare second end() is harmless and is not reported.',
+    evidence: `Runtime behaviour b′/g (${RUNTIME_EVIDENCE}).`,
+    fixable: false,
+    triggers: ['streamifyResponse', 'HttpResponseStream'],
+  },
+  check(facts) {
+    const reports: RuleReport[] = [];
+    for (const { fn, obs } of observationsOf(facts, 'output-after-end')) {
+      reports.push({
+        start: obs.at.start,
+        end: obs.at.end,
+        message: `\`${snippet(facts, obs.at)}\` can run after the stream was ended (line ${lineOf(facts, obs.end)}): writing after end() crashes the Lambda runtime process, so the response can be lost and the next request cold-starts.`,
+        fix: 'Restructure so the stream is ended exactly once, after the last write (e.g. end() only in a finally block).',
+        key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
+      });
+    }
+    return reports;
+  },
+};

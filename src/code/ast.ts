@@ -1,0 +1,210 @@
+/**
+ * Small helpers over the ESTree AST that oxc-parser produces. We keep our own minimal node type
+ * instead of importing oxc's generated types: the analysis reads a handful of fields and must
+ * tolerate the shapes of minified bundles, TypeScript and JSX alike.
+ */
+
+export interface Node {
+  type: string;
+  start: number;
+  end: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [key: string]: any;
+}
+
+export type FunctionNode = Node & {
+  type: 'FunctionDeclaration' | 'FunctionExpression' | 'ArrowFunctionExpression';
+  params: Node[];
+  body: Node;
+  async: boolean;
+};
+
+export function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string';
+}
+
+export function isFunction(node: Node | null | undefined): node is FunctionNode {
+  return (
+    !!node &&
+    (node.type === 'FunctionDeclaration' ||
+      node.type === 'FunctionExpression' ||
+      node.type === 'ArrowFunctionExpression')
+  );
+}
+
+const SKIP_KEYS = new Set(['type', 'start', 'end', 'typeAnnotation', 'returnType', 'typeParameters', 'decorators']);
+
+/** Direct child nodes, in source order. */
+export function children(node: Node): Node[] {
+  const out: Node[] = [];
+  for (const key in node) {
+    if (SKIP_KEYS.has(key)) continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) out.push(item);
+    } else if (isNode(value)) {
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+/**
+ * Depth-first walk. The visitor returns false to skip a node's children.
+ * Iterative, so deeply nested minified code cannot overflow the stack.
+ */
+export function walk(root: Node, visit: (node: Node, parent: Node | null) => boolean | void): void {
+  const stack: Array<[Node, Node | null]> = [[root, null]];
+  while (stack.length > 0) {
+    const [node, parent] = stack.pop()!;
+    if (visit(node, parent) === false) continue;
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], node]);
+  }
+}
+
+/** Strips wrappers that do not change a value: parentheses, TS assertions, `await`-free chains. */
+export function unwrap(node: Node | null | undefined): Node | null {
+  let current = node ?? null;
+  while (current) {
+    switch (current.type) {
+      case 'ParenthesizedExpression':
+      case 'TSAsExpression':
+      case 'TSSatisfiesExpression':
+      case 'TSNonNullExpression':
+      case 'TSTypeAssertion':
+      case 'ChainExpression':
+        current = current.expression;
+        break;
+      default:
+        return current;
+    }
+  }
+  return current;
+}
+
+/** Name of a non-computed member property or a computed string literal property. */
+export function propertyName(member: Node): string | null {
+  if (member.type !== 'MemberExpression') return null;
+  const prop = member.property;
+  if (!member.computed && prop.type === 'Identifier') return prop.name;
+  if (!member.computed && prop.type === 'PrivateIdentifier') return null;
+  if (member.computed && prop.type === 'Literal' && typeof prop.value === 'string') return prop.value;
+  return null;
+}
+
+/** `a.b.c` -> ['a','b','c'] for plain member chains; null for anything else. */
+export function memberPath(node: Node | null): string[] | null {
+  const n = unwrap(node);
+  if (!n) return null;
+  if (n.type === 'Identifier') return [n.name];
+  if (n.type === 'ThisExpression') return ['this'];
+  if (n.type === 'MemberExpression') {
+    const name = propertyName(n);
+    if (name === null) return null;
+    const base = memberPath(n.object);
+    return base ? [...base, name] : null;
+  }
+  return null;
+}
+
+/** The last name of a callee: `foo` for `foo()`, `bar` for `a.b.bar()`. */
+export function calleeName(call: Node): string | null {
+  const callee = unwrap(call.callee);
+  if (!callee) return null;
+  if (callee.type === 'Identifier') return callee.name;
+  if (callee.type === 'MemberExpression') return propertyName(callee);
+  return null;
+}
+
+export function stringValue(node: Node | null | undefined): string | null {
+  const n = unwrap(node);
+  if (!n) return null;
+  if (n.type === 'Literal' && typeof n.value === 'string') return n.value;
+  if (n.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis[0]?.value?.cooked ?? null;
+  return null;
+}
+
+/** Names bound by a pattern (params, declarations). */
+export function patternNames(pattern: Node | null | undefined, out: string[] = []): string[] {
+  if (!pattern) return out;
+  switch (pattern.type) {
+    case 'Identifier':
+      out.push(pattern.name);
+      break;
+    case 'AssignmentPattern':
+      patternNames(pattern.left, out);
+      break;
+    case 'RestElement':
+      patternNames(pattern.argument, out);
+      break;
+    case 'ArrayPattern':
+      for (const element of pattern.elements) patternNames(element, out);
+      break;
+    case 'ObjectPattern':
+      for (const property of pattern.properties) {
+        patternNames(property.type === 'RestElement' ? property : property.value, out);
+      }
+      break;
+    case 'TSParameterProperty':
+      patternNames(pattern.parameter, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** Names declared directly in a function's own scope (params, var/let/const/function at any block depth, not nested functions). */
+export function declaredNames(fn: FunctionNode): Set<string> {
+  const names = new Set<string>();
+  for (const param of fn.params) for (const name of patternNames(param)) names.add(name);
+  const collect = (root: Node) =>
+    walk(root, (node) => {
+      if (node !== root && isFunction(node)) {
+        if (node.type === 'FunctionDeclaration' && node.id) names.add(node.id.name);
+        return false;
+      }
+      if (node.type === 'VariableDeclarator') for (const name of patternNames(node.id)) names.add(name);
+      if (node.type === 'CatchClause' && node.param) for (const name of patternNames(node.param)) names.add(name);
+      if (node.type === 'ClassDeclaration' && node.id) names.add(node.id.name);
+      return true;
+    });
+  collect(fn.body);
+  return names;
+}
+
+/** True when `root` contains an Identifier reference named `name` (not a property key). */
+export function mentions(root: Node, names: Set<string>): boolean {
+  let found = false;
+  walk(root, (node, parent) => {
+    if (found) return false;
+    if (node.type === 'Identifier' && names.has(node.name)) {
+      const isKey =
+        parent &&
+        ((parent.type === 'MemberExpression' && parent.property === node && !parent.computed) ||
+          (parent.type === 'Property' && parent.key === node && !parent.computed && !parent.shorthand));
+      if (!isKey) found = true;
+    }
+    return true;
+  });
+  return found;
+}
+
+/** Offsets -> 1-based line/column, for one file's text. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo] + 1 };
+  }
+}

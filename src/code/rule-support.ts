@@ -1,0 +1,127 @@
+/** Small shared pieces for code rules: snippets for messages and common queries over facts. */
+import type { Node } from './ast.js';
+import { isFunction, unwrap, walk } from './ast.js';
+import { propertyKey } from './facts.js';
+import type { ModuleFacts, StreamFunctionFacts } from './facts.js';
+import type { Observation, StreamCall } from './stream-flow.js';
+
+/** Source text of a node, on one line, shortened for a message. */
+export function snippet(facts: ModuleFacts, node: Node | null | undefined, max = 60): string {
+  if (!node) return '';
+  const text = facts.text.slice(node.start, node.end).replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function lineOf(facts: ModuleFacts, node: Node | null | undefined): number {
+  return node ? facts.lines.position(node.start).line : 0;
+}
+
+/** Observations of one kind across every analysed function, each once (a helper may be shared). */
+export function observationsOf<K extends Observation['kind']>(
+  facts: ModuleFacts,
+  kind: K,
+  role?: StreamFunctionFacts['role'],
+): Array<{ fn: StreamFunctionFacts; obs: Extract<Observation, { kind: K }> }> {
+  const seen = new Set<number>();
+  const out: Array<{ fn: StreamFunctionFacts; obs: Extract<Observation, { kind: K }> }> = [];
+  for (const fn of facts.functions) {
+    if (role && fn.role !== role) continue;
+    for (const obs of fn.flow.observations) {
+      if (obs.kind !== kind || seen.has(obs.at.start)) continue;
+      seen.add(obs.at.start);
+      out.push({ fn, obs: obs as Extract<Observation, { kind: K }> });
+    }
+  }
+  return out;
+}
+
+/** Calls on the stream across analysed functions, each once. */
+export function streamCallsOf(facts: ModuleFacts, methods?: string[]): Array<{ fn: StreamFunctionFacts; call: StreamCall }> {
+  const seen = new Set<Node>();
+  const out: Array<{ fn: StreamFunctionFacts; call: StreamCall }> = [];
+  for (const fn of facts.functions) {
+    for (const call of fn.flow.streamCalls) {
+      if (seen.has(call.call) || (methods && !methods.includes(call.method))) continue;
+      seen.add(call.call);
+      out.push({ fn, call });
+    }
+  }
+  return out;
+}
+
+/** The object literal passed as metadata to from(), following one `const meta = {...}` step. */
+export function metadataObject(facts: ModuleFacts, fromCall: Node): Node | null {
+  const arg = unwrap(fromCall.arguments?.[1]);
+  if (!arg) return null;
+  if (arg.type === 'ObjectExpression') return arg;
+  if (arg.type === 'Identifier') return resolveConstObject(facts, arg.name, fromCall);
+  return null;
+}
+
+/** `const name = { ... }` declared before `at` in the same module (closest one wins). */
+export function resolveConstObject(facts: ModuleFacts, name: string, at: Node): Node | null {
+  let found: Node | null = null;
+  const visit = (node: Node): void => {
+    if (node.start > at.start) return;
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === name) {
+      const init = unwrap(node.init);
+      if (init?.type === 'ObjectExpression') found = init;
+    }
+  };
+  walk(facts.program, (node) => {
+    visit(node);
+    return node.start <= at.start;
+  });
+  return found;
+}
+
+export const RUNTIME_EVIDENCE =
+  'aws-lambda-ric 3.3.0 (nodejs18.x/20.x/22.x) and 4.0.2 (nodejs24.x), read and run against a recording Runtime API; see docs/runtime-behaviour.md';
+
+export interface MetadataShape {
+  object: Node;
+  /** Top-level keys of the metadata object literal. */
+  keys: Map<string, Node>;
+  /** `...spread` present: keys we cannot see. */
+  hasSpread: boolean;
+  /** The `headers` value, unwrapped, and its own literal keys when it is an object literal. */
+  headers: Node | null;
+  headerKeys: Map<string, Node>;
+  headersHaveSpread: boolean;
+}
+
+/** What the metadata passed to HttpResponseStream.from() looks like, when it is visible. */
+export function metadataShape(facts: ModuleFacts, fromCall: Node): MetadataShape | null {
+  const object = metadataObject(facts, fromCall);
+  if (!object) return null;
+  const keys = new Map<string, Node>();
+  let hasSpread = false;
+  for (const property of object.properties) {
+    if (property.type === 'SpreadElement') hasSpread = true;
+    const key = propertyKey(property);
+    if (key) keys.set(key.toLowerCase(), property);
+  }
+  let headers = keys.has('headers') ? unwrap(keys.get('headers')!.value) : null;
+  if (headers?.type === 'Identifier') headers = resolveConstObject(facts, headers.name, fromCall) ?? headers;
+  const headerKeys = new Map<string, Node>();
+  let headersHaveSpread = false;
+  if (headers?.type === 'ObjectExpression') {
+    for (const property of headers.properties) {
+      if (property.type === 'SpreadElement') headersHaveSpread = true;
+      const key = propertyKey(property);
+      if (key) headerKeys.set(key.toLowerCase(), property);
+    }
+  }
+  return { object, keys, hasSpread, headers, headerKeys, headersHaveSpread };
+}
+
+/** The innermost function around a node (for text-level context checks), or the program. */
+export function enclosingFunctionText(facts: ModuleFacts, node: Node): string {
+  let best: Node = facts.program;
+  walk(facts.program, (n) => {
+    if (n.start > node.start || n.end < node.end) return false;
+    if (isFunction(n)) best = n;
+    return true;
+  });
+  return facts.text.slice(best.start, best.end);
+}

@@ -1,0 +1,941 @@
+/**
+ * Path-sensitive analysis of one Lambda response stream inside one function.
+ *
+ * A small abstract interpreter: it walks the function's statements carrying the set of possible
+ * stream states (one per distinct path class) and records observations where an operation is wrong
+ * for *every* state that reaches it on some path. The state is deliberately tiny
+ * (metadata x output x ended x escaped x empty-loop) so the set never explodes; locations kept in a
+ * state only serve messages and do not split paths.
+ *
+ * What the runtime does with each operation is in docs/runtime-behaviour.md (from the real
+ * aws-lambda-ric 3.x/4.x, see ../shared/knowledge/runtime.md):
+ * - from() only tags the stream and installs a hook that runs before the first write(); it returns
+ *   the same object, so the returned value and the original stream are one alias.
+ * - only write() flushes the prelude; end(data) bypasses it.
+ * - a handler that resolves without end() hangs the invocation until the timeout.
+ * - write()/end(data) after end() crashes the runtime process; a bare second end() is a no-op.
+ * - from()/setContentType() after the first write throws "Cannot set content-type, too late."
+ *
+ * Precision rule: a finding needs a proven path. When the stream escapes into code we cannot see
+ * (an imported helper, a closure stored for later, an object property), the path's state becomes
+ * unknown and nothing is reported on it.
+ */
+import {
+  type FunctionNode,
+  type Node,
+  calleeName,
+  declaredNames,
+  isFunction,
+  memberPath,
+  mentions,
+  patternNames,
+  propertyName,
+  stringValue,
+  unwrap,
+  walk,
+} from './ast.js';
+
+export type Tri = 'no' | 'yes' | 'unknown';
+/** none: no metadata on this path; pending: from() called, no write() yet; flushed: written. */
+export type Meta = 'none' | 'pending' | 'flushed' | 'unknown';
+
+export interface StreamState {
+  meta: Meta;
+  output: Tri;
+  ended: Tri;
+  /** The stream went into code we cannot follow: ended-ness is unknown from here on. */
+  escaped: boolean;
+  /** A data loop on this path ran zero times (an empty body): weaker evidence. */
+  emptyLoop: Node | null;
+  // Locations for messages; not part of the path key.
+  metaAt: Node | null;
+  outputAt: Node | null;
+  endAt: Node | null;
+  branch: { node: Node; taken: boolean } | null;
+}
+
+export type Observation =
+  | { kind: 'exit-without-end'; at: Node; state: StreamState }
+  | { kind: 'end-without-flush'; at: Node; from: Node | null; via: 'end' | 'pipeline'; emptyLoop: Node | null; provenEmptySource: boolean }
+  | { kind: 'end-data-before-write'; at: Node; from: Node | null }
+  | { kind: 'end-without-metadata'; at: Node; wroteRaw: boolean }
+  | { kind: 'output-after-end'; at: Node; end: Node | null }
+  | { kind: 'metadata-after-output'; at: Node; output: Node | null; manual: boolean }
+  | { kind: 'metadata-twice'; at: Node; first: Node | null }
+  | { kind: 'content-type-after-metadata'; at: Node; from: Node | null }
+  | { kind: 'catch-writes-after-output'; at: Node; write: Node }
+  | { kind: 'unawaited-pump'; at: Node };
+
+/** Every operation on the stream seen while interpreting, for the syntactic rules. */
+export interface StreamCall {
+  call: Node;
+  method: string;
+  args: Node[];
+  /** The call's value is used (awaited, assigned, returned, tested) rather than dropped. */
+  resultUsed: boolean;
+  /** Inside a loop body (or a recursive pump) of the analysed function. */
+  inLoop: boolean;
+}
+
+export interface PipeCall {
+  call: Node;
+  kind: 'pipeline' | 'pipe';
+  sources: Node[];
+}
+
+export interface FlowResult {
+  observations: Observation[];
+  streamCalls: StreamCall[];
+  fromCalls: Node[];
+  pipeCalls: PipeCall[];
+  /** Functions whose bodies were interpreted as part of this root (the root and followed helpers). */
+  visited: Set<FunctionNode>;
+  /** States at normal exits of the root, for callers. */
+  exitStates: StreamState[];
+}
+
+export interface ModuleScope {
+  /** Functions declared at module level or in an enclosing scope, by name. */
+  lookup(name: string, from: Node): FunctionNode | null;
+}
+
+const INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+const MAX_CALL_DEPTH = 4;
+const MAX_LOOP_ROUNDS = 4;
+
+/** Methods of the runtime's response-stream facade (aws-lambda-ric 3.3.0 src/ResponseStream.js, 4.0.2 index.mjs). */
+export const STREAM_SURFACE = new Set([
+  'write',
+  'end',
+  'cork',
+  'uncork',
+  'destroy',
+  'setContentType',
+  'on',
+  'once',
+  'off',
+  'addListener',
+  'removeListener',
+  'removeAllListeners',
+  'prependListener',
+  'prependOnceListener',
+  'emit',
+  'listeners',
+  'rawListeners',
+  'listenerCount',
+  'eventNames',
+  'getMaxListeners',
+  'setMaxListeners',
+]);
+
+const HARMLESS_GLOBAL_CALLS = new Set(['console', 'JSON', 'String', 'Boolean', 'Object', 'Array', 'Number']);
+
+export function isFromCall(call: Node): boolean {
+  if (call.type !== 'CallExpression') return false;
+  const path = memberPath(call.callee);
+  if (!path) return false;
+  return path.length >= 2 && path[path.length - 1] === 'from' && path[path.length - 2] === 'HttpResponseStream';
+}
+
+export function isStreamifyCall(call: Node): boolean {
+  return call.type === 'CallExpression' && calleeName(call) === 'streamifyResponse';
+}
+
+function isPipelineCall(call: Node): boolean {
+  return call.type === 'CallExpression' && calleeName(call) === 'pipeline';
+}
+
+function initialState(meta: Meta, output: Tri): StreamState {
+  return {
+    meta,
+    output,
+    ended: 'no',
+    escaped: false,
+    emptyLoop: null,
+    metaAt: null,
+    outputAt: null,
+    endAt: null,
+    branch: null,
+  };
+}
+
+function keyOf(s: StreamState): string {
+  return `${s.meta}|${s.output}|${s.ended}|${s.escaped ? 1 : 0}|${s.emptyLoop ? 1 : 0}`;
+}
+
+function dedupe(states: StreamState[]): StreamState[] {
+  const seen = new Map<string, StreamState>();
+  for (const state of states) if (!seen.has(keyOf(state))) seen.set(keyOf(state), state);
+  return [...seen.values()];
+}
+
+function sameSet(a: StreamState[], b: StreamState[]): boolean {
+  if (a.length !== b.length) return false;
+  const keys = new Set(a.map(keyOf));
+  return b.every((s) => keys.has(keyOf(s)));
+}
+
+interface Jump {
+  label: string | null;
+  state: StreamState;
+}
+
+interface Flow {
+  normal: StreamState[];
+  returns: Array<{ state: StreamState; at: Node }>;
+  breaks: Jump[];
+  continues: Jump[];
+}
+
+const emptyFlow = (normal: StreamState[]): Flow => ({ normal, returns: [], breaks: [], continues: [] });
+
+interface Frame {
+  fn: FunctionNode;
+  aliases: Set<string>;
+  /** Where thrown states go: the innermost try's catch, or the function's own throw exit. */
+  throwSinks: StreamState[][];
+  depth: number;
+  loopDepth: number;
+}
+
+export interface AnalyzeOptions {
+  /** Root is a streamified handler: a path that resolves without end() hangs the invocation. */
+  reportHangs: boolean;
+  /** Initial knowledge about the stream (fresh for a handler, unknown for an exported helper). */
+  entry: 'fresh' | 'unknown';
+}
+
+export class StreamFlowAnalyzer {
+  private readonly observations = new Map<string, Observation>();
+  private readonly streamCalls = new Map<Node, StreamCall>();
+  private readonly fromCalls = new Set<Node>();
+  private readonly pipeCalls = new Map<Node, PipeCall>();
+  private readonly visited = new Set<FunctionNode>();
+  private readonly callStack: FunctionNode[] = [];
+
+  constructor(private readonly scope: ModuleScope) {}
+
+  analyze(fn: FunctionNode, streamParamIndex: number, options: AnalyzeOptions): FlowResult {
+    const param = fn.params[streamParamIndex];
+    const aliases = new Set<string>(param && param.type === 'Identifier' ? [param.name] : []);
+    const entry =
+      options.entry === 'fresh' ? initialState('none', 'no') : { ...initialState('unknown', 'unknown') };
+    const exits = this.runFunction(fn, aliases, [entry], 0, 0);
+    if (options.reportHangs) {
+      for (const exit of exits.exits) {
+        if (exit.state.ended === 'no' && !exit.state.escaped) {
+          this.observe({ kind: 'exit-without-end', at: exit.at, state: exit.state });
+        }
+      }
+    }
+    return {
+      observations: [...this.observations.values()],
+      streamCalls: [...this.streamCalls.values()],
+      fromCalls: [...this.fromCalls],
+      pipeCalls: [...this.pipeCalls.values()],
+      visited: this.visited,
+      exitStates: exits.exits.map((e) => e.state),
+    };
+  }
+
+  // ---- functions -------------------------------------------------------------------------------
+
+  private runFunction(
+    fn: FunctionNode,
+    aliases: Set<string>,
+    entry: StreamState[],
+    depth: number,
+    loopDepth: number,
+  ): { exits: Array<{ state: StreamState; at: Node }>; thrown: StreamState[] } {
+    this.visited.add(fn);
+    this.callStack.push(fn);
+    const frame: Frame = { fn, aliases, throwSinks: [[]], depth, loopDepth };
+    let flow: Flow;
+    if (fn.body.type === 'BlockStatement') {
+      flow = this.execBlock(fn.body.body, entry, frame);
+    } else {
+      // Concise arrow body: its value is the return value.
+      const states = this.evalExpr(fn.body, entry, frame, true);
+      flow = { normal: [], returns: states.map((state) => ({ state, at: fn.body })), breaks: [], continues: [] };
+    }
+    this.callStack.pop();
+    const endOfBody: Node = fn.body.type === 'BlockStatement' ? { ...fn.body, start: fn.body.end - 1 } : fn.body;
+    const exits = [
+      ...flow.normal.map((state) => ({ state, at: endOfBody })),
+      ...flow.returns,
+    ];
+    return { exits, thrown: frame.throwSinks[0] };
+  }
+
+  // ---- statements ------------------------------------------------------------------------------
+
+  private execBlock(statements: Node[], states: StreamState[], frame: Frame): Flow {
+    const flow = emptyFlow(states);
+    for (const statement of statements) {
+      if (flow.normal.length === 0) break;
+      const next = this.execStmt(statement, flow.normal, frame);
+      flow.normal = next.normal;
+      flow.returns.push(...next.returns);
+      flow.breaks.push(...next.breaks);
+      flow.continues.push(...next.continues);
+    }
+    return flow;
+  }
+
+  private execStmt(node: Node, states: StreamState[], frame: Frame, label: string | null = null): Flow {
+    switch (node.type) {
+      case 'BlockStatement':
+      case 'StaticBlock':
+        return this.execBlock(node.body, states, frame);
+      case 'ExpressionStatement': {
+        this.noteUnawaitedPump(node.expression, frame);
+        return emptyFlow(this.evalExpr(node.expression, states, frame, false));
+      }
+      case 'VariableDeclaration': {
+        let current = states;
+        for (const declarator of node.declarations) {
+          if (!declarator.init) continue;
+          current = this.evalExpr(declarator.init, current, frame, true);
+          if (declarator.id.type === 'Identifier' && this.producesAlias(declarator.init, frame)) {
+            frame.aliases.add(declarator.id.name);
+          }
+        }
+        return emptyFlow(current);
+      }
+      case 'ReturnStatement': {
+        const after = node.argument ? this.evalExpr(node.argument, states, frame, true) : states;
+        return { normal: [], returns: after.map((state) => ({ state, at: node })), breaks: [], continues: [] };
+      }
+      case 'ThrowStatement': {
+        const after = node.argument ? this.evalExpr(node.argument, states, frame, true) : states;
+        this.sink(frame).push(...after);
+        return emptyFlow([]);
+      }
+      case 'IfStatement':
+        return this.execIf(node, states, frame);
+      case 'TryStatement':
+        return this.execTry(node, states, frame);
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement':
+        return this.execLoop(node, states, frame, label);
+      case 'SwitchStatement':
+        return this.execSwitch(node, states, frame, label);
+      case 'LabeledStatement': {
+        const inner = this.execStmt(node.body, states, frame, node.label.name);
+        const own = inner.breaks.filter((b) => b.label === node.label.name);
+        return {
+          normal: dedupe([...inner.normal, ...own.map((b) => b.state)]),
+          returns: inner.returns,
+          breaks: inner.breaks.filter((b) => b.label !== node.label.name),
+          continues: inner.continues,
+        };
+      }
+      case 'BreakStatement':
+        return { normal: [], returns: [], breaks: states.map((state) => ({ label: node.label?.name ?? null, state })), continues: [] };
+      case 'ContinueStatement':
+        return { normal: [], returns: [], breaks: [], continues: states.map((state) => ({ label: node.label?.name ?? null, state })) };
+      case 'FunctionDeclaration':
+      case 'EmptyStatement':
+      case 'DebuggerStatement':
+      case 'ImportDeclaration':
+      case 'TSTypeAliasDeclaration':
+      case 'TSInterfaceDeclaration':
+        return emptyFlow(states);
+      case 'ExportNamedDeclaration':
+      case 'ExportDefaultDeclaration':
+        return node.declaration && !isFunction(node.declaration)
+          ? this.execStmt(node.declaration, states, frame)
+          : emptyFlow(states);
+      case 'ClassDeclaration':
+        return emptyFlow(this.evalGeneric(node, states, frame));
+      default:
+        return emptyFlow(this.evalGeneric(node, states, frame));
+    }
+  }
+
+  private execIf(node: Node, states: StreamState[], frame: Frame): Flow {
+    const tested = this.evalExpr(node.test, states, frame, true);
+    const thenFlow = this.execStmt(
+      node.consequent,
+      tested.map((s) => ({ ...s, branch: s.branch ?? { node, taken: true } })),
+      frame,
+    );
+    const elseStates = tested.map((s) => ({ ...s, branch: { node, taken: false } }));
+    const elseFlow = node.alternate ? this.execStmt(node.alternate, elseStates, frame) : emptyFlow(elseStates);
+    return mergeFlows(thenFlow, elseFlow);
+  }
+
+  private execTry(node: Node, states: StreamState[], frame: Frame): Flow {
+    const catchSink: StreamState[] = [];
+    frame.throwSinks.push(catchSink);
+    // An exception can arrive before the first statement ran.
+    catchSink.push(...states);
+    const tryFlow = this.execStmt(node.block, states, frame);
+    frame.throwSinks.pop();
+
+    let result = tryFlow;
+    if (node.handler) {
+      const catchEntry = dedupe(catchSink);
+      if (node.handler.param) {
+        for (const name of patternNames(node.handler.param)) frame.aliases.delete(name);
+      }
+      this.noteMaskedError(node.handler, catchEntry, frame);
+      const catchFlow = this.execStmt(node.handler.body, catchEntry, frame);
+      result = mergeFlows(tryFlow, catchFlow);
+    } else {
+      // try/finally without catch: thrown states pass through the finally and keep propagating.
+      this.sink(frame).push(...catchSink);
+    }
+    if (!node.finalizer) return result;
+
+    // The finally block runs on every way out; each way keeps its kind afterwards.
+    const runFinally = (input: StreamState[]): StreamState[] =>
+      input.length === 0 ? [] : this.execStmt(node.finalizer, dedupe(input), frame).normal;
+    const outerSink = this.sink(frame);
+    if (node.handler) {
+      // Exceptions thrown inside the catch block also pass through finally.
+      const rethrown = outerSink.splice(0);
+      outerSink.push(...runFinally(rethrown));
+    } else {
+      const passing = outerSink.splice(0);
+      outerSink.push(...runFinally(passing));
+    }
+    return {
+      normal: runFinally(result.normal),
+      returns: result.returns.flatMap((r) => runFinally([r.state]).map((state) => ({ state, at: r.at }))),
+      breaks: result.breaks.flatMap((b) => runFinally([b.state]).map((state) => ({ label: b.label, state }))),
+      continues: result.continues.flatMap((c) => runFinally([c.state]).map((state) => ({ label: c.label, state }))),
+    };
+  }
+
+  private execLoop(node: Node, states: StreamState[], frame: Frame, label: string | null): Flow {
+    const infinite =
+      (node.type === 'WhileStatement' && isTruthyLiteral(node.test)) ||
+      (node.type === 'ForStatement' && (!node.test || isTruthyLiteral(node.test)));
+    let entry = states;
+    if (node.type === 'ForStatement' && node.init) {
+      entry =
+        node.init.type === 'VariableDeclaration'
+          ? this.execStmt(node.init, entry, frame).normal
+          : this.evalExpr(node.init, entry, frame, false);
+    }
+    if (node.type === 'ForOfStatement' || node.type === 'ForInStatement') {
+      entry = this.evalExpr(node.right, entry, frame, true);
+    }
+    const bodyWrites = this.containsOutput(node.body, frame);
+    const ownJump = (j: Jump) => j.label === null || j.label === label;
+
+    frame.loopDepth++;
+    let head = dedupe(entry);
+    const returns: Flow['returns'] = [];
+    const breaks: Jump[] = [];
+    const outerBreaks: Jump[] = [];
+    const outerContinues: Jump[] = [];
+    let bodyOut: StreamState[] = [];
+    for (let round = 0; round < MAX_LOOP_ROUNDS; round++) {
+      let atBody = head;
+      if (node.type === 'WhileStatement' || node.type === 'ForStatement') {
+        if (node.test) atBody = this.evalExpr(node.test, head, frame, true);
+      }
+      const body = this.execStmt(node.body, atBody, frame);
+      returns.push(...body.returns);
+      for (const b of body.breaks) (ownJump(b) ? breaks : outerBreaks).push(b);
+      for (const c of body.continues) (ownJump(c) ? [] : outerContinues).push(c);
+      let back = [...body.normal, ...body.continues.filter(ownJump).map((c) => c.state)];
+      if (node.type === 'DoWhileStatement') back = this.evalExpr(node.test, back, frame, true);
+      if (node.type === 'ForStatement' && node.update) back = this.evalExpr(node.update, back, frame, false);
+      bodyOut = back;
+      const nextHead = dedupe([...head, ...back]);
+      if (sameSet(nextHead, head)) break;
+      head = nextHead;
+    }
+    frame.loopDepth--;
+
+    let exits: StreamState[];
+    if (infinite) {
+      exits = [];
+    } else if (node.type === 'DoWhileStatement') {
+      exits = bodyOut;
+    } else {
+      // Zero iterations: the entry states leave the loop directly. When the body would have
+      // written, that path is the "empty body" case, which is weaker evidence.
+      const zero = entry.map((s) => (bodyWrites && s.output !== 'yes' ? { ...s, emptyLoop: s.emptyLoop ?? node } : s));
+      exits = [...zero, ...head.filter((s) => !entry.includes(s))];
+    }
+    return {
+      normal: dedupe([...exits, ...breaks.map((b) => b.state)]),
+      returns,
+      breaks: outerBreaks,
+      continues: outerContinues,
+    };
+  }
+
+  private execSwitch(node: Node, states: StreamState[], frame: Frame, label: string | null): Flow {
+    const disc = this.evalExpr(node.discriminant, states, frame, true);
+    const result = emptyFlow([]);
+    let fallthrough: StreamState[] = [];
+    let hasDefault = false;
+    for (const switchCase of node.cases) {
+      if (!switchCase.test) hasDefault = true;
+      const entry = dedupe([...disc, ...fallthrough]);
+      const caseFlow = this.execBlock(switchCase.consequent, entry, frame);
+      fallthrough = caseFlow.normal;
+      result.returns.push(...caseFlow.returns);
+      for (const b of caseFlow.breaks) {
+        if (b.label === null || b.label === label) result.normal.push(b.state);
+        else result.breaks.push(b);
+      }
+      result.continues.push(...caseFlow.continues);
+    }
+    result.normal.push(...fallthrough);
+    if (!hasDefault) result.normal.push(...disc);
+    result.normal = dedupe(result.normal);
+    return result;
+  }
+
+  // ---- expressions -----------------------------------------------------------------------------
+
+  /**
+   * Evaluates an expression for its effects on the stream, in evaluation order.
+   * `used` says whether the expression's value is consumed (for unawaited-promise checks).
+   */
+  private evalExpr(node: Node | null, states: StreamState[], frame: Frame, used: boolean): StreamState[] {
+    if (!node || states.length === 0) return states;
+    const n = unwrap(node) ?? node;
+    switch (n.type) {
+      case 'CallExpression':
+        return this.evalCall(n, states, frame, used);
+      case 'NewExpression':
+        return this.evalNew(n, states, frame);
+      case 'AwaitExpression': {
+        const after = this.evalExpr(n.argument, states, frame, true);
+        this.sink(frame).push(...after);
+        return after;
+      }
+      case 'LogicalExpression': {
+        const left = this.evalExpr(n.left, states, frame, true);
+        const right = this.evalExpr(n.right, left, frame, used);
+        return dedupe([...left, ...right]);
+      }
+      case 'ConditionalExpression': {
+        const tested = this.evalExpr(n.test, states, frame, true);
+        return dedupe([
+          ...this.evalExpr(n.consequent, tested, frame, used),
+          ...this.evalExpr(n.alternate, tested, frame, used),
+        ]);
+      }
+      case 'SequenceExpression': {
+        let current = states;
+        n.expressions.forEach((expr: Node, i: number) => {
+          current = this.evalExpr(expr, current, frame, used && i === n.expressions.length - 1);
+        });
+        return current;
+      }
+      case 'AssignmentExpression': {
+        const after = this.evalExpr(n.right, states, frame, true);
+        if (n.left.type === 'Identifier') {
+          if (this.producesAlias(n.right, frame)) frame.aliases.add(n.left.name);
+          return after;
+        }
+        // Storing the stream in an object property hands it to whoever reads that property.
+        if (this.isAlias(n.right, frame)) return after.map(escape);
+        return this.evalExpr(n.left, after, frame, true);
+      }
+      case 'Identifier':
+        return states;
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+      case 'ClassExpression':
+        // A closure over the stream may run at any later time: we cannot order its effects.
+        return mentions(n, frame.aliases) ? states.map(escape) : states;
+      case 'ObjectExpression':
+      case 'ArrayExpression': {
+        let current = states;
+        for (const child of n.type === 'ObjectExpression' ? n.properties : n.elements) {
+          if (!child) continue;
+          const value = child.type === 'Property' ? child.value : child.type === 'SpreadElement' ? child.argument : child;
+          if (this.isAlias(value, frame)) current = current.map(escape);
+          else current = this.evalExpr(value, current, frame, true);
+        }
+        return current;
+      }
+      case 'MemberExpression':
+        return this.evalExpr(n.object, states, frame, true);
+      case 'TaggedTemplateExpression':
+      case 'TemplateLiteral':
+      case 'BinaryExpression':
+      case 'UnaryExpression':
+      case 'UpdateExpression':
+      case 'SpreadElement':
+      case 'YieldExpression':
+      case 'ImportExpression':
+      default:
+        return this.evalGeneric(n, states, frame);
+    }
+  }
+
+  /** Evaluates children in order; any bare use of the stream in an unknown position escapes it. */
+  private evalGeneric(node: Node, states: StreamState[], frame: Frame): StreamState[] {
+    let current = states;
+    for (const key in node) {
+      if (key === 'type' || key === 'start' || key === 'end' || key === 'typeAnnotation') continue;
+      const value = node[key];
+      const items = Array.isArray(value) ? value : [value];
+      for (const item of items) {
+        if (!item || typeof item !== 'object' || typeof item.type !== 'string') continue;
+        if (isFunction(item) || item.type === 'ClassExpression' || item.type === 'ClassBody') {
+          if (mentions(item, frame.aliases)) current = current.map(escape);
+          continue;
+        }
+        if (item.type.startsWith('TS')) continue;
+        current = this.evalExpr(item, current, frame, true);
+      }
+    }
+    return current;
+  }
+
+  private evalNew(node: Node, states: StreamState[], frame: Frame): StreamState[] {
+    let current = states;
+    // `new Promise(executor)` runs the executor now; its callbacks (resolve on 'finish') run later.
+    for (const arg of node.arguments) {
+      if (this.isAlias(arg, frame)) current = current.map(escape);
+      else current = this.evalExpr(arg, current, frame, true);
+    }
+    return current;
+  }
+
+  private evalCall(call: Node, states: StreamState[], frame: Frame, used: boolean): StreamState[] {
+    const callee = unwrap(call.callee)!;
+
+    // responseStream.method(...)
+    if (callee.type === 'MemberExpression' && this.isAlias(callee.object, frame)) {
+      const method = propertyName(callee);
+      let current = states;
+      for (const arg of call.arguments) current = this.evalExpr(arg, current, frame, true);
+      if (method === null) return current.map(escape);
+      this.streamCalls.set(call, { call, method, args: call.arguments, resultUsed: used, inLoop: frame.loopDepth > 0 });
+      return this.applyStreamMethod(call, method, current, frame);
+    }
+
+    // HttpResponseStream.from(stream, metadata)
+    if (isFromCall(call) && call.arguments.length > 0 && this.isAlias(call.arguments[0], frame)) {
+      let current = states;
+      for (const arg of call.arguments.slice(1)) current = this.evalExpr(arg, current, frame, true);
+      this.fromCalls.add(call);
+      return this.applyMetadata(call, current, frame, false);
+    }
+
+    // pipeline(source, ..., stream[, callback])
+    if (isPipelineCall(call)) {
+      const args = call.arguments.filter((a: Node) => !isFunction(unwrap(a)));
+      const target = args[args.length - 1];
+      if (target && this.isAlias(target, frame)) {
+        let current = states;
+        const sources = args.slice(0, -1);
+        for (const src of sources) current = this.evalExpr(src, current, frame, true);
+        this.pipeCalls.set(call, { call, kind: 'pipeline', sources });
+        return this.applyPipe(call, current, sources);
+      }
+    }
+
+    // source.pipe(stream)
+    if (callee.type === 'MemberExpression' && propertyName(callee) === 'pipe' && call.arguments.length > 0 && this.isAlias(call.arguments[0], frame)) {
+      const current = this.evalExpr(callee.object, states, frame, true);
+      this.pipeCalls.set(call, { call, kind: 'pipe', sources: [callee.object] });
+      return this.applyPipe(call, current, [callee.object]);
+    }
+
+    // A function of this module: follow it with the stream bound to its parameter, or through its closure.
+    const target = this.resolveLocalFunction(callee, call);
+    if (target) {
+      const passed = call.arguments.map((a: Node) => this.isAlias(a, frame));
+      const viaClosure = mentions(target.body, frame.aliases);
+      if (passed.some(Boolean) || viaClosure) {
+        let current = states;
+        for (const arg of call.arguments) if (!this.isAlias(arg, frame)) current = this.evalExpr(arg, current, frame, true);
+        return this.inlineCall(target, passed, current, frame);
+      }
+    }
+
+    // Anything else that receives the stream: unknown code.
+    let current = this.evalExpr(callee, states, frame, true);
+    const path = memberPath(callee);
+    // console.log(stream) and events.once(stream, 'drain') observe the stream without taking it over.
+    const harmless =
+      path !== null &&
+      (HARMLESS_GLOBAL_CALLS.has(path[0]) || (path[path.length - 1] === 'once' && stringValue(call.arguments[1]) !== null));
+    if (harmless && path && path[path.length - 1] === 'once') {
+      const target = call.arguments.find((a: Node) => this.isAlias(a, frame));
+      if (target) this.streamCalls.set(call, { call, method: 'once', args: call.arguments.slice(1), resultUsed: used, inLoop: frame.loopDepth > 0 });
+    }
+    for (const arg of call.arguments) {
+      const a = unwrap(arg);
+      if (this.isAlias(a, frame)) {
+        if (!harmless) current = current.map(escape);
+      } else if (a && isFunction(a) && isArrayIteration(callee)) {
+        // chunks.forEach((c) => stream.write(c)): the callback runs now, zero or more times.
+        current = this.inlineLoopCallback(a, current, frame);
+      } else {
+        current = this.evalExpr(arg, current, frame, true);
+      }
+    }
+    // A call may throw.
+    this.sink(frame).push(...current);
+    return current;
+  }
+
+  private inlineLoopCallback(fn: FunctionNode, states: StreamState[], frame: Frame): StreamState[] {
+    if (!mentions(fn.body, frame.aliases)) return states;
+    const aliases = this.aliasesFor(fn, [], frame);
+    frame.loopDepth++;
+    const once = this.runFunction(fn, aliases, states, frame.depth + 1, frame.loopDepth);
+    const twice = this.runFunction(fn, aliases, dedupe(once.exits.map((e) => e.state)), frame.depth + 1, frame.loopDepth);
+    frame.loopDepth--;
+    this.sink(frame).push(...once.thrown, ...twice.thrown);
+    return dedupe([...states, ...once.exits.map((e) => e.state), ...twice.exits.map((e) => e.state)]);
+  }
+
+  private inlineCall(target: FunctionNode, passed: boolean[], states: StreamState[], frame: Frame): StreamState[] {
+    if (frame.depth >= MAX_CALL_DEPTH || this.callStack.includes(target)) {
+      // Recursion (e.g. a read().then(pump) loop) or too deep: treat as unknown code.
+      return states.map(escape);
+    }
+    const aliases = this.aliasesFor(target, passed, frame);
+    const result = this.runFunction(target, aliases, states, frame.depth + 1, frame.loopDepth);
+    this.sink(frame).push(...result.thrown);
+    return dedupe(result.exits.map((e) => e.state));
+  }
+
+  /** Aliases visible inside a called function: closure aliases not shadowed, plus bound parameters. */
+  private aliasesFor(target: FunctionNode, passed: boolean[], frame: Frame): Set<string> {
+    const own = declaredNames(target);
+    const aliases = new Set([...frame.aliases].filter((name) => !own.has(name)));
+    target.params.forEach((param, i) => {
+      if (passed[i] && param.type === 'Identifier') aliases.add(param.name);
+    });
+    return aliases;
+  }
+
+  // ---- stream operations -----------------------------------------------------------------------
+
+  private applyStreamMethod(call: Node, method: string, states: StreamState[], frame: Frame): StreamState[] {
+    switch (method) {
+      case 'write':
+        return states.map((s) => {
+          if (s.ended === 'yes' && !s.escaped) this.observe({ kind: 'output-after-end', at: call, end: s.endAt });
+          return {
+            ...s,
+            output: 'yes',
+            outputAt: s.outputAt ?? call,
+            meta: s.meta === 'pending' ? 'flushed' : s.meta,
+          };
+        });
+      case 'end': {
+        const data = call.arguments[0];
+        const firstArg = unwrap(data);
+        const hasData = !!firstArg && !isFunction(firstArg) && !isEmptyLiteral(firstArg);
+        const emptyData = !!firstArg && isEmptyLiteral(firstArg);
+        return states.map((s) => {
+          if (s.ended === 'yes') {
+            if (hasData && !s.escaped) this.observe({ kind: 'output-after-end', at: call, end: s.endAt });
+            return s;
+          }
+          if (s.meta === 'pending') {
+            if (hasData) this.observe({ kind: 'end-data-before-write', at: call, from: s.metaAt });
+            else this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'end', emptyLoop: s.emptyLoop, provenEmptySource: emptyData });
+          }
+          if (s.meta === 'none' && !s.escaped) {
+            this.observe({ kind: 'end-without-metadata', at: call, wroteRaw: s.output === 'yes' || hasData });
+          }
+          return { ...s, ended: 'yes', endAt: call, output: hasData ? 'yes' : s.output };
+        });
+      }
+      case 'setContentType': {
+        const value = stringValue(call.arguments[0]);
+        if (value === INTEGRATION_CONTENT_TYPE) {
+          this.fromCalls.add(call);
+          return this.applyMetadata(call, states, frame, true);
+        }
+        return states.map((s) => {
+          if (s.meta === 'pending' || s.meta === 'flushed') this.observe({ kind: 'content-type-after-metadata', at: call, from: s.metaAt });
+          return s;
+        });
+      }
+      case 'destroy':
+        // The runtime crashes on destroy(); the path does not hang.
+        return states.map((s) => ({ ...s, ended: 'yes', endAt: s.endAt ?? call }));
+      default:
+        return states;
+    }
+  }
+
+  private applyMetadata(call: Node, states: StreamState[], frame: Frame, manual: boolean): StreamState[] {
+    const normal: StreamState[] = [];
+    for (const s of states) {
+      if (s.output === 'yes' && s.ended !== 'yes') {
+        // The runtime throws "Cannot set content-type, too late.": this path continues as an exception.
+        this.observe({ kind: 'metadata-after-output', at: call, output: s.outputAt, manual });
+        this.sink(frame).push(s);
+        continue;
+      }
+      if (s.meta === 'pending') this.observe({ kind: 'metadata-twice', at: call, first: s.metaAt });
+      normal.push({ ...s, meta: 'pending', metaAt: call });
+    }
+    return dedupe(normal);
+  }
+
+  private applyPipe(call: Node, states: StreamState[], sources: Node[]): StreamState[] {
+    const provenEmpty = sources.length > 0 && isProvenEmptySource(sources[0]);
+    return states.map((s) => {
+      if (s.ended === 'yes' && !s.escaped) this.observe({ kind: 'output-after-end', at: call, end: s.endAt });
+      if (s.meta === 'pending') {
+        this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'pipeline', emptyLoop: s.emptyLoop, provenEmptySource: provenEmpty });
+      }
+      return { ...s, output: 'yes', outputAt: s.outputAt ?? call, meta: s.meta === 'pending' ? 'flushed' : s.meta, ended: 'yes', endAt: call };
+    });
+  }
+
+  // ---- syntactic checks done during interpretation ---------------------------------------------
+
+  /** `catch (e) { stream.write("error") }` after streaming began, without rethrowing. */
+  private noteMaskedError(handler: Node, entry: StreamState[], frame: Frame): void {
+    if (!entry.some((s) => s.output === 'yes' && s.ended !== 'yes' && !s.escaped)) return;
+    let write: Node | null = null;
+    let rethrows = false;
+    walk(handler.body, (node) => {
+      if (isFunction(node)) return false;
+      if (node.type === 'ThrowStatement') rethrows = true;
+      if (node.type === 'CallExpression' && !write) {
+        const callee = unwrap(node.callee);
+        if (callee?.type === 'MemberExpression' && this.isAlias(callee.object, frame)) {
+          const method = propertyName(callee);
+          if (method === 'write' || (method === 'end' && node.arguments.length > 0 && !isFunction(unwrap(node.arguments[0])))) write = node;
+        }
+      }
+      return true;
+    });
+    if (write && !rethrows) this.observe({ kind: 'catch-writes-after-output', at: handler, write });
+  }
+
+  /** A promise-returning stream pump whose result is dropped: the handler returns before it finishes. */
+  private noteUnawaitedPump(expression: Node, frame: Frame): void {
+    const expr = unwrap(expression);
+    if (!expr || expr.type !== 'CallExpression') return;
+    const callee = unwrap(expr.callee);
+    // reader.read().then(pump) / something.then(...) touching the stream
+    if (callee?.type === 'MemberExpression' && propertyName(callee) === 'then' && mentions(expr, frame.aliases)) {
+      this.observe({ kind: 'unawaited-pump', at: expr });
+      return;
+    }
+    // pipeline(...) from stream/promises, not awaited, without a callback
+    if (isPipelineCall(expr)) {
+      const args = expr.arguments;
+      const last = unwrap(args[args.length - 1]);
+      if (last && !isFunction(last) && this.isAlias(last, frame)) this.observe({ kind: 'unawaited-pump', at: expr });
+      return;
+    }
+    // an async helper of this module that writes the stream, called without await
+    const target = this.resolveLocalFunction(callee, expr);
+    if (target?.async && (expr.arguments.some((a: Node) => this.isAlias(a, frame)) || mentions(target.body, frame.aliases))) {
+      this.observe({ kind: 'unawaited-pump', at: expr });
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private observe(observation: Observation): void {
+    const key = `${observation.kind}@${observation.at.start}`;
+    if (!this.observations.has(key)) this.observations.set(key, observation);
+  }
+
+  private sink(frame: Frame): StreamState[] {
+    return frame.throwSinks[frame.throwSinks.length - 1];
+  }
+
+  isAlias(node: Node | null | undefined, frame: Frame): boolean {
+    const n = unwrap(node);
+    return !!n && n.type === 'Identifier' && frame.aliases.has(n.name);
+  }
+
+  /** `x = stream`, `x = HttpResponseStream.from(stream, ...)`, `x = cond ? stream : from(...)`. */
+  private producesAlias(node: Node, frame: Frame): boolean {
+    const n = unwrap(node);
+    if (!n) return false;
+    if (this.isAlias(n, frame)) return true;
+    if (n.type === 'CallExpression' && isFromCall(n) && this.isAlias(n.arguments[0], frame)) return true;
+    if (n.type === 'AwaitExpression') return this.producesAlias(n.argument, frame);
+    if (n.type === 'ConditionalExpression') return this.producesAlias(n.consequent, frame) || this.producesAlias(n.alternate, frame);
+    if (n.type === 'LogicalExpression') return this.producesAlias(n.left, frame) || this.producesAlias(n.right, frame);
+    return false;
+  }
+
+  private resolveLocalFunction(callee: Node | null, call: Node): FunctionNode | null {
+    if (!callee) return null;
+    if (isFunction(callee)) return callee; // IIFE
+    if (callee.type !== 'Identifier') return null;
+    return this.scope.lookup(callee.name, call);
+  }
+
+  private containsOutput(body: Node, frame: Frame): boolean {
+    let found = false;
+    walk(body, (node) => {
+      if (found) return false;
+      if (node.type === 'CallExpression') {
+        const callee = unwrap(node.callee);
+        if (callee?.type === 'MemberExpression' && this.isAlias(callee.object, frame) && propertyName(callee) === 'write') found = true;
+        else if (node.arguments.some((a: Node) => this.isAlias(a, frame))) found = true;
+      }
+      return true;
+    });
+    return found;
+  }
+}
+
+function escape(s: StreamState): StreamState {
+  if (s.escaped) return s;
+  return {
+    ...s,
+    escaped: true,
+    ended: s.ended === 'yes' ? 'yes' : 'unknown',
+    output: s.output === 'yes' ? 'yes' : 'unknown',
+    meta: s.meta === 'none' || s.meta === 'pending' ? 'unknown' : s.meta,
+  };
+}
+
+function mergeFlows(a: Flow, b: Flow): Flow {
+  return {
+    normal: dedupe([...a.normal, ...b.normal]),
+    returns: [...a.returns, ...b.returns],
+    breaks: [...a.breaks, ...b.breaks],
+    continues: [...a.continues, ...b.continues],
+  };
+}
+
+function isTruthyLiteral(node: Node | null): boolean {
+  const n = unwrap(node);
+  return !!n && n.type === 'Literal' && !!n.value;
+}
+
+function isEmptyLiteral(node: Node): boolean {
+  const value = stringValue(node);
+  return value === '';
+}
+
+/** `Readable.from([])`, `Readable.from('')`: a source that yields no chunk at all. */
+function isProvenEmptySource(node: Node): boolean {
+  const n = unwrap(node);
+  if (!n || n.type !== 'CallExpression') return false;
+  const path = memberPath(n.callee);
+  if (!path || path[path.length - 1] !== 'from') return false;
+  const arg = unwrap(n.arguments[0]);
+  return !!arg && arg.type === 'ArrayExpression' && arg.elements.length === 0;
+}
+
+const ARRAY_ITERATION = new Set(['forEach', 'map', 'flatMap', 'filter', 'some', 'every', 'reduce']);
+
+function isArrayIteration(callee: Node): boolean {
+  return callee.type === 'MemberExpression' && ARRAY_ITERATION.has(propertyName(callee) ?? '');
+}
