@@ -1,0 +1,103 @@
+/** Command-line wiring only: parse arguments, call a command, map errors to exit codes. */
+import { Command, CommanderError, Option } from 'commander';
+import { scanProject } from './commands/scan.js';
+import { explainRule, listRules } from './commands/rules.js';
+import { UsageError } from './commands/errors.js';
+import { ConfigError } from './config/config.js';
+import { BaselineError } from './config/baseline.js';
+import { FORMAT_NAMES, type FormatName } from './report/index.js';
+import type { Severity } from './model/finding.js';
+import { TOOL_VERSION } from './version.js';
+
+/** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the command could not do its job. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command();
+  program
+    .name('stream-doctor')
+    .description('Find, explain and fix AWS Lambda response-streaming bugs.')
+    .version(TOOL_VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('scan')
+    .description('scan handlers, dependencies and build output for streaming bugs')
+    .argument('[path]', 'project directory (or one file)', '.')
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMAT_NAMES]).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'none']))
+    .option('--no-deps', 'do not scan node_modules or check installed versions')
+    .option('--include <glob...>', 'only scan files matching these globs (relative to the path)')
+    .option('--exclude <glob...>', 'skip files matching these globs')
+    .option('-c, --config <file>', 'configuration file (default: stream-doctor.config.json or package.json "stream-doctor")')
+    .option('--baseline <file>', 'report only findings that are not in this baseline file')
+    .option('--update-baseline', 'write all current findings to the baseline file and exit 0')
+    .option('--verbose', 'list skipped files and suppressed findings')
+    .option('--no-color', 'never colour the text output')
+    .action(async (target: string, opts) => {
+      const format = opts.format as FormatName;
+      const env = process.env;
+      const ci = !!env.CI && env.CI !== 'false';
+      const result = await scanProject(
+        {
+          path: target,
+          format,
+          failOn: (opts.failOn ?? 'error') as Severity | 'none',
+          failOnExplicit: opts.failOn !== undefined,
+          deps: opts.deps !== false,
+          include: opts.include,
+          exclude: opts.exclude,
+          config: opts.config,
+          baseline: opts.baseline,
+          updateBaseline: !!opts.updateBaseline,
+          verbose: !!opts.verbose,
+          color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+        },
+        {
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+          progressEnabled: format === 'text' && !!process.stderr.isTTY && !ci,
+          cwd: process.cwd(),
+          env,
+        },
+      );
+      exitCode = result.exitCode;
+    });
+
+  program
+    .command('rules')
+    .description('list every rule')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((opts) => {
+      process.stdout.write(listRules(opts.format));
+    });
+
+  program
+    .command('explain')
+    .description('show what a rule detects, why, and how to fix it')
+    .argument('<rule>', 'rule id')
+    .action((id: string) => {
+      process.stdout.write(explainRule(id));
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every usage problem exits 2 (commander printed the message).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError) {
+      process.stderr.write(`stream-doctor: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`stream-doctor: internal error: ${message.split('\n')[0]}\n`);
+    return 2;
+  }
+}

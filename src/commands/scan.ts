@@ -1,0 +1,146 @@
+/**
+ * `stream-doctor scan [path]`: sources -> facts -> rules -> one report.
+ * Orchestration only: walking lives in code/walk, analysis in code/analyze, rules in checks/,
+ * output in report/.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Finding, Report, Severity, SkipNote } from '../model/finding.js';
+import { SEVERITY_RANK } from '../model/finding.js';
+import { codeRules } from '../checks/code/index.js';
+import { checkKnownBadVersions } from '../checks/packages/known-bad-version.js';
+import { analyzeSource } from '../code/analyze.js';
+import { collectCandidates } from '../code/walk.js';
+import { inventoryPackages } from '../code/inventory.js';
+import { applyConfig, loadConfig } from '../config/config.js';
+import { applySuppressions } from '../config/suppressions.js';
+import { applyBaseline, readBaseline, writeBaseline } from '../config/baseline.js';
+import { formatReport, type FormatName } from '../report/index.js';
+import { createProgress } from '../report/progress.js';
+import { UsageError } from './errors.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+
+export interface ScanOptions {
+  path: string;
+  format: FormatName;
+  failOn: Severity | 'none';
+  failOnExplicit: boolean;
+  deps: boolean;
+  include?: string[];
+  exclude?: string[];
+  config?: string;
+  baseline?: string;
+  updateBaseline?: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+export interface ScanIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  progressEnabled: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ScanOutcome {
+  report: Report;
+  exitCode: number;
+}
+
+/** Runs a scan and returns the report; throws UsageError when the scan cannot run. */
+export async function scanProject(options: ScanOptions, io: ScanIo): Promise<ScanOutcome> {
+  const started = Date.now();
+  const target = path.resolve(io.cwd, options.path);
+  if (!existsSync(target)) throw new UsageError(`path not found: ${options.path}`);
+  const isFile = statSync(target).isFile();
+  const root = isFile ? path.dirname(target) : target;
+
+  const { config } = await loadConfig(root, options.config);
+  const include = isFile ? [path.basename(target)] : (options.include ?? config.include);
+  const exclude = options.exclude ?? config.exclude;
+  const tokens = [...new Set(codeRules.flatMap((rule) => rule.meta.triggers))];
+
+  const progress = createProgress({ enabled: io.progressEnabled });
+  progress.update('Scanning…');
+  const walked = await collectCandidates({
+    root,
+    includeDeps: options.deps,
+    include,
+    exclude,
+    tokens,
+    onProgress: (walkedCount, candidates) => progress.update(`Scanning… ${walkedCount} files, ${candidates} to analyse`),
+  });
+
+  const skipped: SkipNote[] = [...walked.skipped];
+  const texts = new Map<string, string>();
+  let findings: Finding[] = [];
+  let parsed = 0;
+  for (const candidate of walked.candidates) {
+    progress.update(`Analysing ${candidate.rel}`);
+    texts.set(candidate.rel, candidate.text);
+    const result = analyzeSource(
+      { rel: candidate.rel, text: candidate.text, origin: candidate.origin, package: candidate.package },
+      codeRules,
+    );
+    if (result.parsed) parsed++;
+    if (result.skipped) skipped.push(result.skipped);
+    findings.push(...result.findings);
+  }
+
+  let packagesInventoried = 0;
+  if (options.deps) {
+    const inventory = await inventoryPackages(root);
+    packagesInventoried = inventory.packages.length;
+    skipped.push(...inventory.skipped);
+    findings.push(...checkKnownBadVersions(inventory.packages, findings));
+  }
+  progress.stop();
+
+  findings = applyConfig(findings, config);
+  const inline = applySuppressions(findings, (file) => texts.get(file));
+  let kept = inline.kept;
+  const suppressed = [...inline.suppressed];
+  for (const problem of inline.problems) skipped.push({ file: problem.file, reason: `line ${problem.line}: ${problem.message}` });
+
+  const baselinePath = options.baseline ?? config.baseline;
+  if (options.updateBaseline) {
+    const file = path.resolve(root, baselinePath ?? '.stream-doctor-baseline.json');
+    await writeBaseline(file, kept);
+    io.stderr(`stream-doctor: wrote ${kept.length} finding(s) to ${path.relative(io.cwd, file) || file}\n`);
+  } else if (baselinePath) {
+    const baseline = await readBaseline(path.resolve(root, baselinePath));
+    const applied = applyBaseline(kept, baseline);
+    kept = applied.kept;
+    suppressed.push(...applied.suppressed);
+  }
+
+  const report: Report = {
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    root,
+    findings: kept,
+    suppressed,
+    skipped,
+    stats: {
+      filesWalked: walked.filesWalked,
+      filesPrefiltered: walked.candidates.length,
+      filesParsed: parsed,
+      packagesInventoried,
+      filesSkipped: skipped.length,
+      durationMs: Date.now() - started,
+    },
+  };
+  const failOn = options.failOnExplicit ? options.failOn : (config.failOn ?? options.failOn);
+  const threshold = failOn === 'none' ? Infinity : SEVERITY_RANK[failOn];
+  const failing = options.updateBaseline ? [] : kept.filter((f) => SEVERITY_RANK[f.severity] >= threshold);
+  io.stdout(
+    formatReport(report, options.format, {
+      color: options.color,
+      verbose: options.verbose,
+      cwd: io.cwd,
+      sourceText: (file) => texts.get(file),
+      stepSummaryPath: io.env.GITHUB_STEP_SUMMARY,
+    }),
+  );
+  return { report, exitCode: failing.length > 0 ? 1 : 0 };
+}

@@ -1,0 +1,69 @@
+/**
+ * Rule fixtures: every file under test/fixtures/rules/<rule-id>/ is scanned and the findings of
+ * that rule must be exactly the lines marked `// expect: <rule-id>` (several ids: comma-separated).
+ * Files without a marker are the valid cases: the rule must stay quiet on them.
+ * The invalid/valid examples in docs/rules/<rule-id>.md are checked the same way.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeSource } from '../src/code/analyze.js';
+import { codeRules } from '../src/checks/code/index.js';
+
+const root = path.resolve(import.meta.dirname, 'fixtures/rules');
+const docs = path.resolve(import.meta.dirname, '../docs/rules');
+
+function expectedLines(text: string, ruleId: string): number[] {
+  const lines: number[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = /(?:\/\/|\/\*)\s*expect:\s*([\w\-, ]+)/.exec(line);
+    if (match && match[1].split(',').map((s) => s.trim()).includes(ruleId)) lines.push(index + 1);
+  });
+  return lines;
+}
+
+function findingLines(file: string, text: string, ruleId: string): number[] {
+  const result = analyzeSource({ rel: file, text, origin: 'project' }, codeRules);
+  if (result.skipped) throw new Error(`${file}: ${result.skipped.reason}`);
+  return result.findings.filter((f) => f.ruleId === ruleId).map((f) => f.line).sort((a, b) => a - b);
+}
+
+describe('rule fixtures', () => {
+  for (const rule of codeRules) {
+    const dir = path.join(root, rule.meta.id);
+    it(`${rule.meta.id} has fixtures`, () => {
+      expect(existsSync(dir), `missing ${path.relative(process.cwd(), dir)}`).toBe(true);
+      const files = readdirSync(dir);
+      expect(files.some((f) => f.startsWith('invalid'))).toBe(true);
+      expect(files.some((f) => f.startsWith('valid'))).toBe(true);
+    });
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      it(`${rule.meta.id}: ${name}`, () => {
+        const text = readFileSync(path.join(dir, name), 'utf8');
+        const expected = expectedLines(text, rule.meta.id);
+        if (name.startsWith('invalid')) expect(expected.length).toBeGreaterThan(0);
+        expect(findingLines(name, text, rule.meta.id)).toEqual(expected);
+      });
+    }
+  }
+});
+
+describe('docs examples', () => {
+  for (const rule of codeRules) {
+    const page = path.join(docs, `${rule.meta.id}.md`);
+    it(`${rule.meta.id} has a docs page whose examples behave as documented`, () => {
+      expect(existsSync(page), `missing docs/rules/${rule.meta.id}.md`).toBe(true);
+      const text = readFileSync(page, 'utf8');
+      const blocks = [...text.matchAll(/```(js|ts|javascript|typescript) (invalid|valid)\n([\s\S]*?)```/g)];
+      expect(blocks.some((b) => b[2] === 'invalid')).toBe(true);
+      expect(blocks.some((b) => b[2] === 'valid')).toBe(true);
+      for (const [, lang, kind, code] of blocks) {
+        const file = `example.${lang.startsWith('t') ? 'ts' : 'mjs'}`;
+        const lines = findingLines(file, code, rule.meta.id);
+        if (kind === 'invalid') expect(lines.length, `invalid example of ${rule.meta.id} must be reported:\n${code}`).toBeGreaterThan(0);
+        else expect(lines, `valid example of ${rule.meta.id} must stay quiet:\n${code}`).toEqual([]);
+      }
+    });
+  }
+});
