@@ -1,0 +1,175 @@
+/** The CLI as a user meets it: the built bin, real files, exit codes, output that parses. */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '..');
+const bin = path.join(repo, 'bin/stream-doctor.js');
+
+function run(args: string[], cwd = repo, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1', ...env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const HANGING = `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+  const res = await fetch(event.url);
+  if (res.body) {
+    const w = awslambda.HttpResponseStream.from(stream, { statusCode: res.status });
+    w.write("x");
+    w.end();
+  }
+});
+`;
+
+const CORRECT = `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+  const w = awslambda.HttpResponseStream.from(stream, { statusCode: 204 });
+  w.write("");
+  w.end();
+});
+`;
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-cli-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('scan exit codes and formats', () => {
+  it('exits 1 with an error finding, and the JSON names rule, file, line and column', () => {
+    const dir = project({ 'src/handler.mjs': HANGING });
+    const { code, stdout } = run(['scan', dir, '--format', 'json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.tool.name).toBe('stream-doctor');
+    expect(report.findings.map((f: { ruleId: string; file: string; line: number; column: number; severity: string }) => [f.ruleId, f.file, f.line, f.column, f.severity])).toEqual([
+      ['stream-never-ended', 'src/handler.mjs', 3, 3, 'error'],
+    ]);
+    expect(report.summary.error).toBe(1);
+  });
+
+  it('exits 0 on a correct handler', () => {
+    const dir = project({ 'handler.mjs': CORRECT });
+    const { code, stdout } = run(['scan', dir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('No problems found');
+  });
+
+  it('--fail-on none exits 0 even with errors; --fail-on info fails on info', () => {
+    const dir = project({ 'handler.mjs': HANGING });
+    expect(run(['scan', dir, '--fail-on', 'none']).code).toBe(0);
+  });
+
+  it('SARIF output has the rule, level and a repo-relative location', () => {
+    const dir = project({ 'src/handler.mjs': HANGING });
+    const { stdout } = run(['scan', dir, '--format', 'sarif']);
+    const sarif = JSON.parse(stdout);
+    const result = sarif.runs[0].results[0];
+    expect(sarif.version).toBe('2.1.0');
+    expect(result.ruleId).toBe('stream-never-ended');
+    expect(result.level).toBe('error');
+    expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe('src/handler.mjs');
+    expect(result.locations[0].physicalLocation.region.startLine).toBe(3);
+  });
+
+  it('github format prints a workflow annotation', () => {
+    const dir = project({ 'handler.mjs': HANGING });
+    const { stdout } = run(['scan', dir, '--format', 'github']);
+    expect(stdout).toMatch(/^::error file=.*handler\.mjs,line=3,/m);
+  });
+
+  it('exits 2 with one line for a missing path, a bad option, and a broken config', () => {
+    const missing = run(['scan', '/nonexistent/stream-doctor-path']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run(['scan', '--format', 'xml']).code).toBe(2);
+    const dir = project({ 'handler.mjs': CORRECT, 'stream-doctor.config.json': '{ not json' });
+    const broken = run(['scan', dir]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/stream-doctor\.config\.json/);
+    expect(broken.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('configuration, suppressions and baseline', () => {
+  it('config can turn a rule off', () => {
+    const dir = project({ 'handler.mjs': HANGING, 'stream-doctor.config.json': JSON.stringify({ rules: { 'stream-never-ended': 'off' } }) });
+    expect(run(['scan', dir]).code).toBe(0);
+  });
+
+  it('an inline directive with a reason suppresses; one without a reason does not', () => {
+    const suppressed = HANGING.replace('  if (res.body)', '  // stream-doctor-disable-next-line stream-never-ended -- body is never null here\n  if (res.body)');
+    const dir = project({ 'a.mjs': suppressed });
+    const report = JSON.parse(run(['scan', dir, '--format', 'json']).stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.map((f: { ruleId: string }) => f.ruleId)).toEqual(['stream-never-ended']);
+    const noReason = HANGING.replace('  if (res.body)', '  // stream-doctor-disable-next-line stream-never-ended\n  if (res.body)');
+    const dir2 = project({ 'a.mjs': noReason });
+    expect(run(['scan', dir2]).code).toBe(1);
+  });
+
+  it('a baseline hides known findings and fails only on new ones', () => {
+    const dir = project({ 'a.mjs': HANGING });
+    expect(run(['scan', dir, '--update-baseline']).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, '.stream-doctor-baseline.json'), 'utf8')).findings).toHaveLength(1);
+    expect(run(['scan', dir, '--baseline', '.stream-doctor-baseline.json']).code).toBe(0);
+    writeFileSync(path.join(dir, 'b.mjs'), HANGING);
+    const again = run(['scan', dir, '--baseline', '.stream-doctor-baseline.json', '--format', 'json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout).findings.map((f: { file: string }) => f.file)).toEqual(['b.mjs']);
+  });
+});
+
+describe('bad input never stops the scan', () => {
+  it('skips unparsable, binary and looping input with notes and still reports the rest', () => {
+    const dir = project({
+      'good.mjs': HANGING,
+      'broken.mjs': 'export const handler = awslambda.streamifyResponse(async (e, s) => { if (',
+      'binary.js': 'awslambda.streamifyResponse\u0000\u0001\u0002',
+    });
+    symlinkSync(dir, path.join(dir, 'loop'));
+    const { code, stdout } = run(['scan', dir, '--format', 'json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.findings.map((f: { file: string }) => f.file)).toEqual(['good.mjs']);
+    const skipped = report.skipped.map((s: { file: string }) => s.file);
+    expect(skipped).toContain('broken.mjs');
+    expect(skipped).toContain('binary.js');
+  });
+});
+
+describe('rules and explain', () => {
+  it('lists every rule and explains one', () => {
+    const list = run(['rules', '--format', 'json']);
+    expect(list.code).toBe(0);
+    const ids = JSON.parse(list.stdout).map((r: { id: string }) => r.id);
+    expect(ids).toContain('stream-never-ended');
+    expect(ids).toContain('known-bad-version');
+    const explained = run(['explain', 'stream-never-ended']);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/stream-never-ended/);
+    expect(run(['explain', 'no-such-rule']).code).toBe(2);
+  });
+});
+
+describe('the bundled examples', () => {
+  it('reproduce the seed scenarios', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-examples-'));
+    cpSync(path.join(repo, 'examples'), dir, { recursive: true });
+    const report = JSON.parse(run(['scan', dir, '--format', 'json', '--no-deps']).stdout);
+    const got = report.findings
+      .filter((f: { severity: string }) => f.severity !== 'info')
+      .map((f: { ruleId: string; file: string; line: number }) => `${f.file}:${f.line} ${f.ruleId}`);
+    expect(got).toEqual([
+      'express-chat-streaming/lambda.js:10 event-loop-keeps-invocation-alive',
+      'express-chat-streaming/lambda.js:30 metadata-after-write',
+      'express-chat-streaming/lambda.js:33 nonexistent-stream-api',
+      'nitro-bodyless-hang/lambda.mjs:8 event-loop-keeps-invocation-alive',
+      'nitro-bodyless-hang/lambda.mjs:18 stream-never-ended',
+    ]);
+  });
+});
