@@ -58,7 +58,7 @@ export type Observation =
   | { kind: 'exit-without-end'; at: Node; state: StreamState }
   | { kind: 'end-without-flush'; at: Node; from: Node | null; via: 'end' | 'pipeline'; emptyLoop: Node | null; provenEmptySource: boolean }
   | { kind: 'end-data-before-write'; at: Node; from: Node | null }
-  | { kind: 'end-without-metadata'; at: Node; wroteRaw: boolean }
+  | { kind: 'end-without-metadata'; at: Node; wroteRaw: boolean; via: StreamState['branch'] }
   | { kind: 'output-after-end'; at: Node; end: Node | null }
   | { kind: 'metadata-after-output'; at: Node; output: Node | null; manual: boolean }
   | { kind: 'metadata-twice'; at: Node; first: Node | null }
@@ -377,8 +377,9 @@ export class StreamFlowAnalyzer {
     frame.throwSinks.pop();
 
     let result = tryFlow;
+    const outerMark = this.sink(frame).length;
     if (node.handler) {
-      const catchEntry = dedupe(catchSink);
+      const catchEntry = dedupe(catchSink).map((st) => ({ ...st, branch: { node: node.handler, taken: true } }));
       if (node.handler.param) {
         for (const name of patternNames(node.handler.param)) frame.aliases.delete(name);
       }
@@ -395,14 +396,9 @@ export class StreamFlowAnalyzer {
     const runFinally = (input: StreamState[]): StreamState[] =>
       input.length === 0 ? [] : this.execStmt(node.finalizer, dedupe(input), frame).normal;
     const outerSink = this.sink(frame);
-    if (node.handler) {
-      // Exceptions thrown inside the catch block also pass through finally.
-      const rethrown = outerSink.splice(0);
-      outerSink.push(...runFinally(rethrown));
-    } else {
-      const passing = outerSink.splice(0);
-      outerSink.push(...runFinally(passing));
-    }
+    // Exceptions thrown inside the catch block (or passing a catch-less try) also run the finally block.
+    const passing = outerSink.splice(outerMark);
+    outerSink.push(...runFinally(passing));
     return {
       normal: runFinally(result.normal),
       returns: result.returns.flatMap((r) => runFinally([r.state]).map((state) => ({ state, at: r.at }))),
@@ -511,9 +507,10 @@ export class StreamFlowAnalyzer {
       case 'NewExpression':
         return this.evalNew(n, states, frame);
       case 'AwaitExpression': {
-        const after = this.evalExpr(n.argument, states, frame, true);
-        this.sink(frame).push(...after);
-        return after;
+        // A rejected await means the awaited operation did not complete: the exception carries the
+        // states from before it (e.g. a failed pipeline() destroyed, not ended, the stream).
+        this.sink(frame).push(...states);
+        return this.evalExpr(n.argument, states, frame, true);
       }
       case 'LogicalExpression': {
         const left = this.evalExpr(n.left, states, frame, true);
@@ -682,8 +679,8 @@ export class StreamFlowAnalyzer {
         current = this.evalExpr(arg, current, frame, true);
       }
     }
-    // A call may throw.
-    this.sink(frame).push(...current);
+    // A call may throw (logging calls are taken not to).
+    if (!harmless) this.sink(frame).push(...current);
     return current;
   }
 
@@ -748,7 +745,7 @@ export class StreamFlowAnalyzer {
             else this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'end', emptyLoop: s.emptyLoop, provenEmptySource: emptyData });
           }
           if (s.meta === 'none' && !s.escaped) {
-            this.observe({ kind: 'end-without-metadata', at: call, wroteRaw: s.output === 'yes' || hasData });
+            this.observe({ kind: 'end-without-metadata', at: call, wroteRaw: s.output === 'yes' || hasData, via: s.branch });
           }
           return { ...s, ended: 'yes', endAt: call, output: hasData ? 'yes' : s.output };
         });

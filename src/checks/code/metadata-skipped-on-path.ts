@@ -1,5 +1,5 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { RUNTIME_EVIDENCE, observationsOf, snippet } from '../../code/rule-support.js';
+import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
 
 export const metadataSkippedOnPath: CodeRule = {
   meta: {
@@ -18,10 +18,18 @@ export const metadataSkippedOnPath: CodeRule = {
     for (const { fn, obs } of observationsOf(facts, 'end-without-metadata')) {
       // Only a finding when this function sets metadata on some other path: raw streaming is legitimate.
       if (fn.flow.fromCalls.length === 0) continue;
+      const via = obs.via
+        ? obs.via.node.type === 'CatchClause'
+          ? ` (through the catch block on line ${lineOf(facts, obs.via.node)})`
+          : ` (when \`${snippet(facts, obs.via.node.test)}\` is ${obs.via.taken ? 'truthy' : 'falsy'}, line ${lineOf(facts, obs.via.node)})`
+        : '';
       reports.push({
         start: obs.at.start,
         end: obs.at.end,
-        message: `\`${fn.name}\` calls HttpResponseStream.from() on some paths but reaches \`${snippet(facts, obs.at)}\` on a path without it: that response goes out as 200 application/octet-stream with none of the intended status or headers.`,
+        // Without any body the status is simply lost (a 204/redirect becomes an empty 200): error.
+        // A body written raw still arrives, only under 200 octet-stream (typically an error page): warning.
+        severity: obs.wroteRaw ? 'warning' : 'error',
+        message: `\`${fn.name}\` calls HttpResponseStream.from() on some paths but reaches \`${snippet(facts, obs.at)}\` on a path without it${via}: that response goes out as 200 application/octet-stream with none of the intended status or headers.`,
         fix: 'Call HttpResponseStream.from() unconditionally (before the body check), then write("") and end().',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
       });

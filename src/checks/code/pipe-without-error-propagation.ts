@@ -1,5 +1,24 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { snippet } from '../../code/rule-support.js';
+import type { Node } from '../../code/ast.js';
+import { unwrap } from '../../code/ast.js';
+import type { ModuleFacts } from '../../code/facts.js';
+import { enclosingFunctionText, snippet } from '../../code/rule-support.js';
+
+/**
+ * A compression or pass-through stream created by the same code that feeds it (OpenNext's
+ * `compressedStream = zlib.createGzip(); compressedStream.pipe(responseStream)`) only errors when
+ * misused, and the writer ends it: the hang needs a source that can fail on its own (network, file).
+ */
+const LOCAL_TRANSFORM = /=\s*(?:zlib\.)?create(?:Gzip|Gunzip|Deflate|DeflateRaw|Inflate|BrotliCompress|BrotliDecompress|Unzip)\s*\(|=\s*new\s+(?:stream\.)?(?:PassThrough|Transform)\s*\(/;
+
+function isLocalTransform(facts: ModuleFacts, source: Node | undefined, at: Node): boolean {
+  const n = unwrap(source);
+  if (!n) return false;
+  if (n.type === 'CallExpression' || n.type === 'NewExpression') return LOCAL_TRANSFORM.test(`=${facts.text.slice(n.start, n.end)}`);
+  if (n.type !== 'Identifier') return false;
+  const text = enclosingFunctionText(facts, at);
+  return new RegExp(`\\b${n.name}\\s*${LOCAL_TRANSFORM.source}`).test(text);
+}
 
 export const pipeWithoutErrorPropagation: CodeRule = {
   meta: {
@@ -20,6 +39,7 @@ export const pipeWithoutErrorPropagation: CodeRule = {
       for (const pipe of fn.flow.pipeCalls) {
         if (pipe.kind !== 'pipe' || seen.has(pipe.call.start)) continue;
         seen.add(pipe.call.start);
+        if (isLocalTransform(facts, pipe.sources[0], pipe.call)) continue;
         reports.push({
           start: pipe.call.start,
           end: pipe.call.end,
