@@ -1,0 +1,605 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import AjvDraft04 from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Finding, Report, Severity } from '../model/finding.js';
+import type { RuleMeta } from '../model/rule.js';
+import { allRuleMetas } from '../checks/registry.js';
+import { FORMAT_NAMES, formatReport, isFormatName } from './index.js';
+import { toJsonReport } from './json.js';
+import { formatText } from './text.js';
+import { FINGERPRINT_KEY, pascalCase, toSarif } from './sarif.js';
+import { ANNOTATIONS_PER_LEVEL, escapeData, escapeProperty, formatGithub, stepSummaryMarkdown } from './github.js';
+
+// ---- the hand-built report: one project finding, one package finding, one suppressed, one skipped ----
+
+const SOURCE = [
+  "import { pipeline } from 'node:stream/promises';",
+  'export const handler = awslambda.streamifyResponse(async (event, responseStream) => {',
+  '  if (!event.body) {',
+  '    return;',
+  '  }',
+  '  await pipeline(event.body, responseStream);',
+  '});',
+  '',
+].join('\n');
+
+const sourceText = (file: string) => (file === 'src/handler.ts' ? SOURCE : undefined);
+
+function fixtureReport(): Report {
+  return {
+    tool: { name: 'stream-doctor', version: '0.1.0' },
+    root: '/repo',
+    findings: [
+      {
+        ruleId: 'stream-never-ended',
+        severity: 'error',
+        message: 'The stream is never ended on this return path, so the invocation runs until the timeout.',
+        file: 'src/handler.ts',
+        line: 4,
+        column: 5,
+        endLine: 4,
+        endColumn: 12,
+        fixable: true,
+        fix: 'Call responseStream.end() before returning.',
+        fingerprint: 'fedcba9876543210',
+        origin: 'project',
+      },
+      {
+        ruleId: 'known-bad-version',
+        severity: 'warning',
+        message: 'hono 4.1.2 buffers the whole response in its Lambda streaming adapter.',
+        file: 'node_modules/hono/package.json',
+        line: 1,
+        column: 1,
+        package: { name: 'hono', version: '4.1.2' },
+        fixable: true,
+        fix: 'Upgrade hono to 4.2.0 or later.',
+        evidence: 'honojs/hono#2156',
+        fingerprint: '0123456789abcdef',
+        origin: 'dependency',
+      },
+    ],
+    suppressed: [
+      {
+        ruleId: 'stream-never-ended',
+        severity: 'error',
+        message: 'The stream is never ended on this return path.',
+        file: 'src/legacy.ts',
+        line: 10,
+        column: 3,
+        fixable: false,
+        fingerprint: '1111222233334444',
+        origin: 'project',
+        suppressed: { kind: 'inSource', justification: 'ended by the wrapper' },
+      },
+    ],
+    skipped: [{ file: 'dist/huge.js', reason: 'larger than 5 MiB' }],
+    stats: { filesWalked: 42, filesPrefiltered: 5, filesParsed: 3, packagesInventoried: 120, filesSkipped: 1, durationMs: 87 },
+  };
+}
+
+function finding(overrides: Partial<Finding>): Finding {
+  return {
+    ruleId: 'stream-never-ended',
+    severity: 'error',
+    message: 'm',
+    file: 'src/a.ts',
+    line: 1,
+    column: 1,
+    fixable: false,
+    fingerprint: '0000000000000000',
+    origin: 'project',
+    ...overrides,
+  };
+}
+
+const ESC = '\u001b';
+
+const EXPECTED_TEXT = [
+  'node_modules/hono/package.json',
+  '  1:1  warning  hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)  known-bad-version',
+  '    fix: Upgrade hono to 4.2.0 or later.',
+  '',
+  'src/handler.ts',
+  '  4:5  error    The stream is never ended on this return path, so the invocation runs until the timeout.  stream-never-ended',
+  '      2 | export const handler = awslambda.streamifyResponse(async (event, responseStream) => {',
+  '      3 |   if (!event.body) {',
+  '    > 4 |     return;',
+  '        |     ^^^^^^^',
+  '      5 |   }',
+  '      6 |   await pipeline(event.body, responseStream);',
+  '    fix: Call responseStream.end() before returning.',
+  '',
+  '✖ 2 problems (1 error, 1 warning, 0 info)',
+  '  2 fixable with `stream-doctor fix`',
+  '  1 suppressed (1 by inline directives)',
+  '42 files scanned, 3 parsed, 120 packages inventoried; 1 skipped (use --verbose to list)',
+  '',
+].join('\n');
+
+// ---- text ------------------------------------------------------------------------------------------
+
+describe('text format', () => {
+  it('prints findings grouped by file with code frames, fix lines and the footer (no colour)', () => {
+    const out = formatReport(fixtureReport(), 'text', { color: false, verbose: false, sourceText });
+    expect(out).toBe(EXPECTED_TEXT);
+    expect(out).not.toContain(ESC);
+  });
+
+  it('lists skipped files, suppressed findings and the duration with verbose, still without colour codes', () => {
+    const out = formatReport(fixtureReport(), 'text', { color: false, verbose: true, sourceText });
+    expect(out).not.toContain(ESC);
+    expect(out.endsWith(
+      [
+        '42 files scanned, 3 parsed, 120 packages inventoried; 1 skipped',
+        '',
+        'Skipped:',
+        '  dist/huge.js  larger than 5 MiB',
+        '',
+        'Suppressed:',
+        '  src/legacy.ts:10:3  stream-never-ended  inline: ended by the wrapper',
+        '',
+        'Done in 87 ms',
+        '',
+      ].join('\n'),
+    )).toBe(true);
+  });
+
+  it('colours only when asked, and the coloured text is the same text', () => {
+    const coloured = formatReport(fixtureReport(), 'text', { color: true, verbose: false, sourceText });
+    expect(coloured).toContain(`${ESC}[31m`);
+    expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(EXPECTED_TEXT);
+  });
+
+  it('skips the code frame without source text', () => {
+    const out = formatText(fixtureReport(), { color: false, verbose: false });
+    expect(out).not.toContain(' | ');
+    expect(out).toContain('  4:5  error    The stream is never ended');
+  });
+
+  it('is deterministic whatever the input order', () => {
+    const a = fixtureReport();
+    const b = fixtureReport();
+    b.findings.reverse();
+    expect(formatText(b, { color: false, verbose: true, sourceText })).toBe(formatText(a, { color: false, verbose: true, sourceText }));
+  });
+
+  it('shows paths relative to cwd when given', () => {
+    const out = formatText(fixtureReport(), { color: false, verbose: true, cwd: '/repo/src' });
+    expect(out).toContain('\nhandler.ts\n');
+    expect(out).toContain('../node_modules/hono/package.json\n');
+    expect(out).toContain('  ../dist/huge.js  larger than 5 MiB');
+  });
+
+  it('cuts a long minified line to a window around the column and keeps the caret under it', () => {
+    const line = `${'a'.repeat(5000)}stream.end(x)${'b'.repeat(5000)}`;
+    const report: Report = {
+      ...fixtureReport(),
+      findings: [finding({ file: 'dist/bundle.js', line: 1, column: 5001, endLine: 1, endColumn: 5007 })],
+      suppressed: [],
+      skipped: [],
+    };
+    const lines = formatText(report, { color: false, verbose: false, sourceText: () => line }).split('\n');
+    const codeLine = lines.find((l) => l.startsWith('    > 1 |'))!;
+    const caretLine = lines[lines.indexOf(codeLine) + 1]!;
+    expect(codeLine.length).toBeLessThan(170);
+    expect(codeLine).toMatch(/\| …a+stream\.end\(x\)b+…$/);
+    const caret = caretLine.indexOf('^');
+    expect(codeLine.slice(caret, caret + 6)).toBe('stream');
+    expect(caretLine.slice(caret)).toBe('^^^^^^');
+  });
+
+  it('keeps tabs in the caret line so the caret lines up, and hides control characters', () => {
+    const report: Report = { ...fixtureReport(), findings: [finding({ line: 2, column: 3 })], suppressed: [], skipped: [] };
+    const out = formatText(report, { color: false, verbose: false, sourceText: () => 'a\u001b[2J\n\t\tend();\n' });
+    expect(out).toContain('    > 2 | \t\tend();\n        | \t\t^\n');
+    expect(out).toContain('      1 | a\ufffd[2J\n');
+    expect(out).not.toContain(ESC);
+  });
+
+  it('says so when there is nothing to report', () => {
+    const report: Report = { ...fixtureReport(), findings: [], suppressed: [], skipped: [] };
+    expect(formatText(report, { color: false, verbose: false })).toBe(
+      '✔ No problems found\n42 files scanned, 3 parsed, 120 packages inventoried\n',
+    );
+  });
+});
+
+// ---- json ------------------------------------------------------------------------------------------
+
+describe('json format', () => {
+  it('matches the documented contract exactly', () => {
+    const out = formatReport(fixtureReport(), 'json', { color: true, verbose: true, sourceText });
+    expect(out.startsWith('{\n  "schemaVersion": 1,\n  "tool": {\n    "name": "stream-doctor",')).toBe(true);
+    expect(out.endsWith('}\n')).toBe(true);
+    expect(out).not.toContain(ESC);
+    const parsed = JSON.parse(out);
+    expect(parsed).toStrictEqual({
+      schemaVersion: 1,
+      tool: { name: 'stream-doctor', version: '0.1.0' },
+      root: '/repo',
+      findings: [
+        {
+          ruleId: 'known-bad-version',
+          severity: 'warning',
+          message: 'hono 4.1.2 buffers the whole response in its Lambda streaming adapter.',
+          file: 'node_modules/hono/package.json',
+          line: 1,
+          column: 1,
+          package: { name: 'hono', version: '4.1.2' },
+          fixable: true,
+          fix: 'Upgrade hono to 4.2.0 or later.',
+          evidence: 'honojs/hono#2156',
+          fingerprint: '0123456789abcdef',
+          origin: 'dependency',
+        },
+        {
+          ruleId: 'stream-never-ended',
+          severity: 'error',
+          message: 'The stream is never ended on this return path, so the invocation runs until the timeout.',
+          file: 'src/handler.ts',
+          line: 4,
+          column: 5,
+          endLine: 4,
+          endColumn: 12,
+          fixable: true,
+          fix: 'Call responseStream.end() before returning.',
+          fingerprint: 'fedcba9876543210',
+          origin: 'project',
+        },
+      ],
+      suppressed: [
+        {
+          ruleId: 'stream-never-ended',
+          severity: 'error',
+          message: 'The stream is never ended on this return path.',
+          file: 'src/legacy.ts',
+          line: 10,
+          column: 3,
+          fixable: false,
+          fingerprint: '1111222233334444',
+          origin: 'project',
+          suppression: { kind: 'inSource', justification: 'ended by the wrapper' },
+        },
+      ],
+      skipped: [{ file: 'dist/huge.js', reason: 'larger than 5 MiB' }],
+      summary: {
+        error: 1,
+        warning: 1,
+        info: 0,
+        fixable: 2,
+        suppressed: 1,
+        filesScanned: 42,
+        filesParsed: 3,
+        filesSkipped: 1,
+        packagesInventoried: 120,
+        durationMs: 87,
+      },
+    });
+  });
+
+  it('keeps the documented key order', () => {
+    const json = toJsonReport(fixtureReport());
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'tool', 'root', 'findings', 'suppressed', 'skipped', 'summary']);
+    expect(Object.keys(json.findings[1]!)).toEqual([
+      'ruleId', 'severity', 'message', 'file', 'line', 'column', 'endLine', 'endColumn', 'fixable', 'fix', 'fingerprint', 'origin',
+    ]);
+    expect(Object.keys(json.suppressed[0]!).at(-1)).toBe('suppression');
+    expect(json.findings.every((f) => !('suppression' in f) && !('suppressed' in f))).toBe(true);
+  });
+});
+
+// ---- sarif -----------------------------------------------------------------------------------------
+
+const require = createRequire(import.meta.url);
+/**
+ * The SARIF 2.1.0 schema (the "rtm.5" revision, which the OASIS standard adopted), as shipped by
+ * @microsoft/jest-sarif (MIT); loaded from node_modules, not copied into the repository. Its
+ * `language` pattern has a stray "]" that is invalid with the `u` flag, hence `unicodeRegExp: false`.
+ */
+const SARIF_SCHEMA = JSON.parse(
+  readFileSync(path.join(path.dirname(require.resolve('@microsoft/jest-sarif/package.json')), 'lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+);
+const ajv = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false });
+addFormatsModule.default(ajv);
+const validateSarif = ajv.compile(SARIF_SCHEMA);
+
+const FAKE_RULES: RuleMeta[] = [
+  {
+    id: 'stream-never-ended',
+    category: 'lifecycle',
+    severity: 'error',
+    title: 'A streamified handler can resolve without ending the stream',
+    consequence: 'The invocation runs until the function timeout.',
+    evidence: 'Runtime behaviour c.',
+    fixable: true,
+    triggers: ['streamifyResponse'],
+  },
+  {
+    id: 'known-bad-version',
+    category: 'package',
+    severity: 'error',
+    title: 'Known-bad dependency version',
+    consequence: 'The installed version ships a streaming bug.',
+    evidence: 'data/known-bad-packages.json',
+    fixable: true,
+    triggers: [],
+  },
+];
+
+describe('sarif format', () => {
+  it('validates against the SARIF 2.1.0 schema with the real rule registry', () => {
+    const report = fixtureReport();
+    report.suppressed.push(finding({ file: 'src/old file.ts', fingerprint: 'baseline00000000', suppressed: { kind: 'baseline', justification: 'accepted in the baseline' } }));
+    const sarif = JSON.parse(formatReport(report, 'sarif', { color: false, verbose: false }));
+    const valid = validateSarif(sarif);
+    expect(validateSarif.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('the schema check is real: it rejects a broken result', () => {
+    const sarif = toSarif(fixtureReport(), { rules: FAKE_RULES }) as { runs: { results: Record<string, unknown>[] }[] };
+    sarif.runs[0]!.results[0]!.level = 'fatal';
+    sarif.runs[0]!.results[0]!.message = {};
+    expect(validateSarif(sarif)).toBe(false);
+  });
+
+  it('describes every registered rule', () => {
+    const sarif = toSarif(fixtureReport()) as any;
+    const ids = sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id);
+    for (const meta of allRuleMetas()) expect(ids).toContain(meta.id);
+    for (const rule of sarif.runs[0].tool.driver.rules) {
+      expect(rule.name).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+      expect(rule.helpUri).toBe(`https://github.com/stream-doctor/stream-doctor/blob/main/docs/rules/${rule.id}.md`);
+    }
+  });
+
+  it('produces the expected run, rules and results', () => {
+    const sarif = toSarif(fixtureReport(), { rules: FAKE_RULES }) as any;
+    expect(sarif.$schema).toBe('https://json.schemastore.org/sarif-2.1.0.json');
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs).toHaveLength(1);
+    const run = sarif.runs[0];
+    expect(run.automationDetails).toEqual({ id: 'stream-doctor/scan/' });
+    expect(run.originalUriBaseIds).toEqual({ '%SRCROOT%': { uri: 'file:///repo/' } });
+    expect(run.tool.driver).toMatchObject({ name: 'stream-doctor', version: '0.1.0', informationUri: 'https://github.com/stream-doctor/stream-doctor' });
+    expect(run.tool.driver.rules[0]).toEqual({
+      id: 'stream-never-ended',
+      name: 'StreamNeverEnded',
+      shortDescription: { text: 'A streamified handler can resolve without ending the stream' },
+      fullDescription: { text: 'The invocation runs until the function timeout.' },
+      help: {
+        text:
+          'The invocation runs until the function timeout.\n\nEvidence: Runtime behaviour c.\n\nFixable: run `stream-doctor fix`.\n' +
+          'Docs: https://github.com/stream-doctor/stream-doctor/blob/main/docs/rules/stream-never-ended.md',
+        markdown:
+          'The invocation runs until the function timeout.\n\n**Evidence:** Runtime behaviour c.\n\nFixable: run `stream-doctor fix`.\n\n' +
+          '[Rule documentation](https://github.com/stream-doctor/stream-doctor/blob/main/docs/rules/stream-never-ended.md)',
+      },
+      helpUri: 'https://github.com/stream-doctor/stream-doctor/blob/main/docs/rules/stream-never-ended.md',
+      defaultConfiguration: { level: 'error' },
+      properties: { tags: ['lambda', 'response-streaming', 'lifecycle'] },
+    });
+    expect(run.results).toEqual([
+      {
+        ruleId: 'known-bad-version',
+        ruleIndex: 1,
+        level: 'warning',
+        message: { text: 'hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)\nFix: Upgrade hono to 4.2.0 or later.' },
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'node_modules/hono/package.json', uriBaseId: '%SRCROOT%' }, region: { startLine: 1, startColumn: 1 } } }],
+        partialFingerprints: { [FINGERPRINT_KEY]: '0123456789abcdef' },
+        properties: { origin: 'dependency', fixable: true, package: 'hono@4.1.2' },
+      },
+      {
+        ruleId: 'stream-never-ended',
+        ruleIndex: 0,
+        level: 'error',
+        message: { text: 'The stream is never ended on this return path, so the invocation runs until the timeout.\nFix: Call responseStream.end() before returning.' },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: 'src/handler.ts', uriBaseId: '%SRCROOT%' },
+              region: { startLine: 4, startColumn: 5, endLine: 4, endColumn: 12 },
+            },
+          },
+        ],
+        partialFingerprints: { 'streamDoctor/v1': 'fedcba9876543210' },
+        properties: { origin: 'project', fixable: true },
+      },
+      {
+        ruleId: 'stream-never-ended',
+        ruleIndex: 0,
+        level: 'error',
+        message: { text: 'The stream is never ended on this return path.' },
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'src/legacy.ts', uriBaseId: '%SRCROOT%' }, region: { startLine: 10, startColumn: 3 } } }],
+        partialFingerprints: { 'streamDoctor/v1': '1111222233334444' },
+        suppressions: [{ kind: 'inSource', justification: 'ended by the wrapper' }],
+        properties: { origin: 'project', fixable: false },
+      },
+    ]);
+    expect(run.invocations).toEqual([
+      {
+        executionSuccessful: true,
+        toolExecutionNotifications: [
+          {
+            level: 'note',
+            message: { text: 'Skipped dist/huge.js: larger than 5 MiB' },
+            locations: [{ physicalLocation: { artifactLocation: { uri: 'dist/huge.js', uriBaseId: '%SRCROOT%' } } }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('meets what GitHub code scanning requires of every result', () => {
+    const sarif = toSarif(fixtureReport(), { rules: FAKE_RULES }) as any;
+    const rules = sarif.runs[0].tool.driver.rules;
+    for (const result of sarif.runs[0].results) {
+      expect(rules[result.ruleIndex].id).toBe(result.ruleId);
+      expect(result.message.text.length).toBeGreaterThan(0);
+      expect(result.locations.length).toBeGreaterThanOrEqual(1);
+      const { artifactLocation, region } = result.locations[0].physicalLocation;
+      expect(artifactLocation.uri).not.toMatch(/^(\/|\.\.|[a-z]+:)/);
+      expect(region.startLine).toBeGreaterThanOrEqual(1);
+      expect(['error', 'warning', 'note']).toContain(result.level);
+    }
+  });
+
+  it('maps info to note, baseline suppressions to external, and describes unknown rule ids', () => {
+    const report: Report = {
+      ...fixtureReport(),
+      findings: [finding({ ruleId: 'directive-problem', severity: 'info', file: 'src/my file#1.ts' })],
+      suppressed: [finding({ line: 3, suppressed: { kind: 'baseline', justification: 'accepted in the baseline' } })],
+      skipped: [],
+    };
+    const sarif = toSarif(report, { rules: FAKE_RULES }) as any;
+    const run = sarif.runs[0];
+    const info = run.results.find((r: { ruleId: string }) => r.ruleId === 'directive-problem');
+    const baselined = run.results.find((r: { suppressions?: unknown }) => r.suppressions);
+    expect(info.level).toBe('note');
+    expect(info.ruleIndex).toBe(2);
+    expect(run.tool.driver.rules[2]).toMatchObject({ id: 'directive-problem', name: 'DirectiveProblem', defaultConfiguration: { level: 'note' } });
+    expect(info.locations[0].physicalLocation.artifactLocation.uri).toBe('src/my%20file%231.ts');
+    expect(baselined.suppressions).toEqual([{ kind: 'external', justification: 'accepted in the baseline' }]);
+    expect(validateSarif(sarif)).toBe(true);
+    expect(run.invocations[0].toolExecutionNotifications).toEqual([]);
+  });
+
+  it('makes URIs relative to cwd when the scanned root is inside it', () => {
+    const report: Report = { ...fixtureReport(), root: '/repo/services/api' };
+    const sarif = toSarif(report, { rules: FAKE_RULES, cwd: '/repo' }) as any;
+    expect(sarif.runs[0].results[1].locations[0].physicalLocation.artifactLocation.uri).toBe('services/api/src/handler.ts');
+    expect(sarif.runs[0].originalUriBaseIds['%SRCROOT%'].uri).toBe('file:///repo/');
+  });
+
+  it('converts rule ids to PascalCase names', () => {
+    expect(pascalCase('known-bad-version')).toBe('KnownBadVersion');
+    expect(pascalCase('cors/duplicate-headers')).toBe('CorsDuplicateHeaders');
+  });
+});
+
+// ---- github ----------------------------------------------------------------------------------------
+
+describe('github format', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'sd-github-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('prints one workflow command per finding, errors first, and a summary line', () => {
+    expect(formatReport(fixtureReport(), 'github', { color: false, verbose: false })).toBe(
+      [
+        '::error file=src/handler.ts,line=4,col=5,endLine=4,endColumn=12,title=stream-never-ended::' +
+          'The stream is never ended on this return path, so the invocation runs until the timeout.%0AFix: Call responseStream.end() before returning.',
+        '::warning file=node_modules/hono/package.json,line=1,col=1,title=known-bad-version::' +
+          'hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)%0AFix: Upgrade hono to 4.2.0 or later.',
+        'stream-doctor: 2 problems (1 error, 1 warning, 0 info), 1 suppressed, 42 files scanned, 1 skipped',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('escapes messages and properties like actions/toolkit', () => {
+    expect(escapeData('100% done\r\nnext')).toBe('100%25 done%0D%0Anext');
+    expect(escapeProperty('a:b,c%d\ne')).toBe('a%3Ab%2Cc%25d%0Ae');
+    const report: Report = {
+      ...fixtureReport(),
+      findings: [finding({ severity: 'info', file: 'src/a,b:c.ts', ruleId: 'rule:x,y', message: '50% of bodies\nlost: yes, really' })],
+    };
+    const first = formatGithub(report).split('\n')[0];
+    expect(first).toBe('::notice file=src/a%2Cb%3Ac.ts,line=1,col=1,title=rule%3Ax%2Cy::50%25 of bodies%0Alost: yes, really');
+  });
+
+  it('prints at most 10 annotations per level and counts the rest in one final notice', () => {
+    const many = (severity: Severity, count: number) =>
+      Array.from({ length: count }, (_, i) => finding({ severity, line: i + 1, fingerprint: `${severity}${i}` }));
+    const report: Report = { ...fixtureReport(), findings: [...many('error', 25), ...many('warning', 12), ...many('info', 15)] };
+    const lines = formatGithub(report).trimEnd().split('\n');
+    const count = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).length;
+    expect(count('::error ')).toBe(ANNOTATIONS_PER_LEVEL);
+    expect(count('::warning ')).toBe(ANNOTATIONS_PER_LEVEL);
+    expect(count('::notice ')).toBe(ANNOTATIONS_PER_LEVEL); // 9 findings + the closing notice
+    expect(lines.at(-2)).toBe(
+      '::notice title=stream-doctor::23 more findings not annotated (GitHub shows at most 10 per level): ' +
+        '15 errors, 2 warnings, 6 info; use --format sarif or json for the full list',
+    );
+    // The first errors by file and line are the ones shown.
+    expect(lines[0]).toContain('line=1,');
+  });
+
+  it('points the closing notice at the job summary when one is written', () => {
+    const file = path.join(tmp, 'capped.md');
+    const report: Report = { ...fixtureReport(), findings: Array.from({ length: 11 }, (_, i) => finding({ line: i + 1 })) };
+    const lines = formatGithub(report, { stepSummaryPath: file }).trimEnd().split('\n');
+    expect(lines.at(-2)).toBe(
+      '::notice title=stream-doctor::1 more finding not annotated (GitHub shows at most 10 per level): 1 error, 0 warnings, 0 info; the job summary lists all of them',
+    );
+    expect(readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('| error |'))).toHaveLength(11);
+  });
+
+  it('adds no closing notice when nothing was left out', () => {
+    const report: Report = {
+      ...fixtureReport(),
+      findings: Array.from({ length: 10 }, (_, i) => finding({ severity: 'info', line: i + 1 })),
+    };
+    const lines = formatGithub(report).trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('::notice ')).length).toBe(10);
+    expect(lines.some((l) => l.includes('not annotated'))).toBe(false);
+  });
+
+  it('appends a markdown table of all findings to the step summary file', () => {
+    const file = path.join(tmp, 'summary.md');
+    writeFileSync(file, '# earlier step\n');
+    const report = fixtureReport();
+    report.findings.push(finding({ severity: 'info', file: 'src/x.ts', message: 'a | b <c>\nd' }));
+    const out = formatReport(report, 'github', { color: false, verbose: false, stepSummaryPath: file });
+    expect(out).not.toContain('not annotated');
+    const md = readFileSync(file, 'utf8');
+    expect(md).toBe(
+      [
+        '# earlier step',
+        '## stream-doctor',
+        '',
+        '**3 problems** (1 error, 1 warning, 1 info) · 2 fixable · 1 suppressed · 42 files scanned · 1 skipped',
+        '',
+        '| Severity | Rule | Location | Message |',
+        '| --- | --- | --- | --- |',
+        '| warning | `known-bad-version` | `node_modules/hono/package.json:1:1` | hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)<br>Fix: Upgrade hono to 4.2.0 or later. |',
+        '| error | `stream-never-ended` | `src/handler.ts:4:5` | The stream is never ended on this return path, so the invocation runs until the timeout.<br>Fix: Call responseStream.end() before returning. |',
+        '| info | `stream-never-ended` | `src/x.ts:1:1` | a \\| b &lt;c&gt;<br>d |',
+        '',
+        '<details><summary>1 skipped file</summary>',
+        '',
+        '| File | Reason |',
+        '| --- | --- |',
+        '| `dist/huge.js` | larger than 5 MiB |',
+        '',
+        '</details>',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('lists all findings in the summary even when annotations are capped', () => {
+    const report: Report = {
+      ...fixtureReport(),
+      findings: Array.from({ length: 30 }, (_, i) => finding({ line: i + 1 })),
+    };
+    const md = stepSummaryMarkdown(report);
+    expect(md.split('\n').filter((l) => l.startsWith('| error |'))).toHaveLength(30);
+  });
+});
+
+// ---- index -----------------------------------------------------------------------------------------
+
+describe('formatReport', () => {
+  it('knows the four formats', () => {
+    expect(FORMAT_NAMES).toEqual(['text', 'json', 'sarif', 'github']);
+    expect(isFormatName('sarif')).toBe(true);
+    expect(isFormatName('stylish')).toBe(false);
+    expect(() => formatReport(fixtureReport(), 'xml' as never, { color: false, verbose: false })).toThrow(/unknown format "xml"/);
+  });
+});

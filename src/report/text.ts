@@ -1,0 +1,161 @@
+import pc from 'picocolors';
+import type { Finding, Report, Severity } from '../model/finding.js';
+import { displayPath, plural, sortFindings, sortSkipped } from './json.js';
+
+/**
+ * `--format text`: findings grouped by file, each with a code frame and the next step, then a
+ * footer with counts. Deterministic: same report, same text (the duration is shown only with
+ * --verbose). Colour only when the caller says so (TTY, no NO_COLOR, not CI).
+ */
+
+export interface TextOptions {
+  color: boolean;
+  verbose: boolean;
+  cwd?: string;
+  sourceText?: (file: string) => string | undefined;
+}
+
+/** Lines of context above and below the finding's line in a code frame. */
+const CONTEXT_LINES = 2;
+/** Longer source lines (minified bundles) are cut to a window around the column. */
+const MAX_FRAME_WIDTH = 140;
+const SEVERITY_WIDTH = 'warning'.length;
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+export function formatText(report: Report, opts: TextOptions): string {
+  const c = pc.createColors(opts.color);
+  const out: string[] = [];
+
+  const byFile = new Map<string, Finding[]>();
+  for (const finding of sortFindings(report.findings)) {
+    const list = byFile.get(finding.file);
+    if (list) list.push(finding);
+    else byFile.set(finding.file, [finding]);
+  }
+
+  const sourceCache = new Map<string, string[] | undefined>();
+  const sourceLines = (file: string): string[] | undefined => {
+    if (!opts.sourceText) return undefined;
+    if (!sourceCache.has(file)) {
+      const text = opts.sourceText(file);
+      sourceCache.set(file, text === undefined ? undefined : text.split(/\r?\n/));
+    }
+    return sourceCache.get(file);
+  };
+
+  for (const [file, findings] of byFile) {
+    out.push(c.underline(displayPath(report, file, opts.cwd, true)));
+    const positionWidth = Math.max(...findings.map((f) => `${f.line}:${f.column}`.length));
+    for (const finding of findings) {
+      const position = `${finding.line}:${finding.column}`.padEnd(positionWidth);
+      const severity = paintSeverity(c, finding.severity, finding.severity.padEnd(SEVERITY_WIDTH));
+      const pkg = finding.package ? ` ${c.cyan(`(${finding.package.name}@${finding.package.version})`)}` : '';
+      out.push(`  ${c.dim(position)}  ${severity}  ${finding.message}${pkg}  ${c.dim(finding.ruleId)}`);
+      const lines = sourceLines(file);
+      if (lines) out.push(...codeFrame(c, lines, finding));
+      if (finding.fix) out.push(`    ${c.green('fix:')} ${finding.fix}`);
+    }
+    out.push('');
+  }
+
+  out.push(...footer(c, report, opts));
+  return `${out.join('\n')}\n`;
+}
+
+function paintSeverity(c: Colors, severity: Severity, text: string): string {
+  return severity === 'error' ? c.red(text) : severity === 'warning' ? c.yellow(text) : c.blue(text);
+}
+
+/** Control characters from a scanned file must not reach the terminal (escape sequences). */
+function sanitize(line: string): string {
+  return line.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
+function codeFrame(c: Colors, lines: string[], finding: Finding): string[] {
+  if (finding.line < 1 || finding.line > lines.length) return [];
+  const first = Math.max(1, finding.line - CONTEXT_LINES);
+  const last = Math.min(lines.length, finding.line + CONTEXT_LINES);
+  const gutterWidth = String(last).length;
+  const columnIndex = Math.max(0, finding.column - 1);
+
+  // One horizontal window for the whole frame, so the context lines stay aligned with the caret.
+  const widest = Math.max(...lines.slice(first - 1, last).map((l) => l.length));
+  const windowStart = widest > MAX_FRAME_WIDTH ? Math.max(0, columnIndex - Math.floor(MAX_FRAME_WIDTH / 3)) : 0;
+  const clip = (text: string): { text: string; shift: number } => {
+    if (widest <= MAX_FRAME_WIDTH) return { text, shift: 0 };
+    const head = windowStart > 0 ? '…' : '';
+    const body = text.slice(windowStart, windowStart + MAX_FRAME_WIDTH);
+    const tail = text.length > windowStart + MAX_FRAME_WIDTH ? '…' : '';
+    return { text: head + body + tail, shift: head.length - windowStart };
+  };
+
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const { text, shift } = clip(sanitize(lines[n - 1] ?? ''));
+    const isTarget = n === finding.line;
+    const gutter = `${isTarget ? '>' : ' '} ${String(n).padStart(gutterWidth)} |`;
+    out.push(`    ${isTarget ? c.red(c.bold(gutter)) : c.dim(gutter)}${text === '' ? '' : ` ${text}`}`);
+    if (isTarget) {
+      const caretAt = Math.max(0, columnIndex + shift);
+      const prefix = text.slice(0, caretAt).replace(/[^\t]/g, ' ').padEnd(caretAt, ' ');
+      let span = 1;
+      if (finding.endLine === finding.line && finding.endColumn !== undefined && finding.endColumn > finding.column) {
+        span = Math.max(1, Math.min(finding.endColumn - finding.column, text.length - caretAt));
+      }
+      out.push(`    ${c.dim(`  ${' '.repeat(gutterWidth)} |`)} ${prefix}${c.red('^'.repeat(span))}`);
+    }
+  }
+  return out;
+}
+
+function footer(c: Colors, report: Report, opts: TextOptions): string[] {
+  const out: string[] = [];
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  let fixable = 0;
+  for (const finding of report.findings) {
+    counts[finding.severity]++;
+    if (finding.fixable) fixable++;
+  }
+  const total = report.findings.length;
+  if (total === 0) {
+    out.push(c.green('✔ No problems found'));
+  } else {
+    const breakdown = `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info`;
+    const line = `✖ ${plural(total, 'problem')} (${breakdown})`;
+    out.push(counts.error > 0 ? c.red(c.bold(line)) : counts.warning > 0 ? c.yellow(c.bold(line)) : c.bold(line));
+    if (fixable > 0) out.push(`  ${fixable} fixable with \`stream-doctor fix\``);
+  }
+  if (report.suppressed.length > 0) {
+    const inSource = report.suppressed.filter((f) => f.suppressed?.kind !== 'baseline').length;
+    const baseline = report.suppressed.length - inSource;
+    const parts = [inSource > 0 ? `${inSource} by inline directives` : '', baseline > 0 ? `${baseline} by the baseline` : ''].filter(Boolean);
+    out.push(c.dim(`  ${report.suppressed.length} suppressed (${parts.join(', ')})`));
+  }
+
+  const { stats } = report;
+  let scanned = `${plural(stats.filesWalked, 'file')} scanned, ${stats.filesParsed} parsed, ${plural(stats.packagesInventoried, 'package')} inventoried`;
+  if (report.skipped.length > 0) {
+    scanned += `; ${report.skipped.length} skipped${opts.verbose ? '' : ' (use --verbose to list)'}`;
+  }
+  out.push(c.dim(scanned));
+
+  if (opts.verbose) {
+    if (report.skipped.length > 0) {
+      out.push('', 'Skipped:');
+      for (const note of sortSkipped(report.skipped)) {
+        out.push(`  ${displayPath(report, note.file, opts.cwd, true)}  ${c.dim(note.reason)}`);
+      }
+    }
+    if (report.suppressed.length > 0) {
+      out.push('', 'Suppressed:');
+      for (const finding of sortFindings(report.suppressed)) {
+        const how = finding.suppressed?.kind === 'baseline' ? 'baseline' : 'inline';
+        const why = finding.suppressed?.justification ? `: ${finding.suppressed.justification}` : '';
+        out.push(`  ${displayPath(report, finding.file, opts.cwd, true)}:${finding.line}:${finding.column}  ${finding.ruleId}  ${c.dim(`${how}${why}`)}`);
+      }
+    }
+    out.push('', c.dim(`Done in ${stats.durationMs} ms`));
+  }
+  return out;
+}
