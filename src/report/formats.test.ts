@@ -115,7 +115,7 @@ const EXPECTED_TEXT = [
   '    fix: Call responseStream.end() before returning.',
   '',
   '✖ 2 problems (1 error, 1 warning, 0 info)',
-  '  2 fixable with `stream-doctor fix`',
+  '  2 with a mechanical fix (see each fix: line)',
   '  1 suppressed (1 by inline directives)',
   '42 files scanned, 3 parsed, 120 packages inventoried; 1 skipped (use --verbose to list)',
   '',
@@ -374,10 +374,10 @@ describe('sarif format', () => {
       fullDescription: { text: 'The invocation runs until the function timeout.' },
       help: {
         text:
-          'The invocation runs until the function timeout.\n\nEvidence: Runtime behaviour c.\n\nFixable: run `stream-doctor fix`.\n' +
+          'The invocation runs until the function timeout.\n\nEvidence: Runtime behaviour c.\n\nFixable mechanically: the finding says how.\n' +
           'Docs: https://github.com/stream-doctor/stream-doctor/blob/main/docs/rules/stream-never-ended.md',
         markdown:
-          'The invocation runs until the function timeout.\n\n**Evidence:** Runtime behaviour c.\n\nFixable: run `stream-doctor fix`.\n\n' +
+          'The invocation runs until the function timeout.\n\n**Evidence:** Runtime behaviour c.\n\nFixable mechanically: the finding says how.\n\n' +
           '[Rule documentation](https://github.com/stream-doctor/stream-doctor/blob/main/docs/rules/stream-never-ended.md)',
       },
       helpUri: 'https://github.com/stream-doctor/stream-doctor/blob/main/docs/rules/stream-never-ended.md',

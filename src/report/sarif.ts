@@ -148,7 +148,7 @@ function resultMessage(finding: Finding): string {
 
 function ruleDescriptor(meta: RuleMeta): Record<string, unknown> {
   const helpUri = ruleHelpUri(meta.id);
-  const fixLine = meta.fixable ? 'Fixable: run `stream-doctor fix`.' : 'Not fixable automatically.';
+  const fixLine = meta.fixable ? 'Fixable mechanically: the finding says how.' : 'Not fixable automatically.';
   return {
     id: meta.id,
     name: pascalCase(meta.id),

@@ -124,7 +124,7 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
     const breakdown = `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info`;
     const line = `✖ ${plural(total, 'problem')} (${breakdown})`;
     out.push(counts.error > 0 ? c.red(c.bold(line)) : counts.warning > 0 ? c.yellow(c.bold(line)) : c.bold(line));
-    if (fixable > 0) out.push(`  ${fixable} fixable with \`stream-doctor fix\``);
+    if (fixable > 0) out.push(`  ${fixable} with a mechanical fix (see each fix: line)`);
   }
   if (report.suppressed.length > 0) {
     const inSource = report.suppressed.filter((f) => f.suppressed?.kind !== 'baseline').length;

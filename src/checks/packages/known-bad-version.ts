@@ -62,7 +62,7 @@ export function checkKnownBadVersions(
     for (const entry of entries) {
       if (entry.package !== pkg.name || !semver.valid(pkg.version)) continue;
       if (!semver.satisfies(pkg.version, entry.affected, { includePrerelease: true })) continue;
-      const upgrade = entry.fixed ? `Upgrade ${pkg.name} to ${entry.fixed} or later.` : `No fixed ${pkg.name} release is known; patch it (stream-doctor fix) or replace it.`;
+      const upgrade = entry.fixed ? `Upgrade ${pkg.name} to ${entry.fixed} or later.` : `No fixed ${pkg.name} release is known; patch it (patch-package or your package manager's patch command) or replace it.`;
       const same = codeFindings.filter(
         (f) => f.ruleId === entry.ruleId && f.package?.name === pkg.name && f.package.version === pkg.version && f.file.startsWith(`${pkg.dir}/`),
       );
