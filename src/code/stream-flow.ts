@@ -52,6 +52,11 @@ export interface StreamState {
   outputAt: Node | null;
   endAt: Node | null;
   branch: { node: Node; taken: boolean } | null;
+  /**
+   * Boolean flags with a known value on this path (`let failed = false; ... failed = true`), so
+   * `if (failed) throw err` after a catch does not invent a path where the error vanished.
+   */
+  flags: Readonly<Record<string, boolean>>;
 }
 
 export type Observation =
@@ -156,11 +161,16 @@ function initialState(meta: Meta, output: Tri): StreamState {
     outputAt: null,
     endAt: null,
     branch: null,
+    flags: {},
   };
 }
 
 function keyOf(s: StreamState): string {
-  return `${s.meta}|${s.output}|${s.ended}|${s.escaped ? 1 : 0}|${s.emptyLoop ? 1 : 0}`;
+  const flags = Object.keys(s.flags)
+    .sort()
+    .map((name) => `${name}=${s.flags[name] ? 1 : 0}`)
+    .join(',');
+  return `${s.meta}|${s.output}|${s.ended}|${s.escaped ? 1 : 0}|${s.emptyLoop ? 1 : 0}|${flags}`;
 }
 
 function dedupe(states: StreamState[]): StreamState[] {
@@ -299,6 +309,7 @@ export class StreamFlowAnalyzer {
           if (declarator.id.type === 'Identifier' && this.producesAlias(declarator.init, frame)) {
             frame.aliases.add(declarator.id.name);
           }
+          if (declarator.id.type === 'Identifier') current = setFlag(current, declarator.id.name, declarator.init);
         }
         return emptyFlow(current);
       }
@@ -360,10 +371,10 @@ export class StreamFlowAnalyzer {
     const tested = this.evalExpr(node.test, states, frame, true);
     const thenFlow = this.execStmt(
       node.consequent,
-      tested.map((s) => ({ ...s, branch: s.branch ?? { node, taken: true } })),
+      tested.filter((s) => flagTest(node.test, s) !== false).map((s) => ({ ...s, branch: s.branch ?? { node, taken: true } })),
       frame,
     );
-    const elseStates = tested.map((s) => ({ ...s, branch: { node, taken: false } }));
+    const elseStates = tested.filter((s) => flagTest(node.test, s) !== true).map((s) => ({ ...s, branch: { node, taken: false } }));
     const elseFlow = node.alternate ? this.execStmt(node.alternate, elseStates, frame) : emptyFlow(elseStates);
     return mergeFlows(thenFlow, elseFlow);
   }
@@ -535,7 +546,7 @@ export class StreamFlowAnalyzer {
         const after = this.evalExpr(n.right, states, frame, true);
         if (n.left.type === 'Identifier') {
           if (this.producesAlias(n.right, frame)) frame.aliases.add(n.left.name);
-          return after;
+          return n.operator === '=' ? setFlag(after, n.left.name, n.right) : after;
         }
         // Storing the stream in an object property hands it to whoever reads that property.
         if (this.isAlias(n.right, frame)) return after.map(escape);
@@ -889,6 +900,31 @@ export class StreamFlowAnalyzer {
     });
     return found;
   }
+}
+
+/** Records `name = true|false`; any other assignment forgets the flag. */
+function setFlag(states: StreamState[], name: string, value: Node | null): StreamState[] {
+  const v = unwrap(value);
+  const known = v && v.type === 'Literal' && typeof v.value === 'boolean' ? v.value : undefined;
+  return states.map((s) => {
+    if (known === undefined && !(name in s.flags)) return s;
+    const flags = { ...s.flags };
+    if (known === undefined) delete flags[name];
+    else flags[name] = known;
+    return { ...s, flags };
+  });
+}
+
+/** The value of `if (flag)` / `if (!flag)` on this path, when the flag is known. */
+function flagTest(test: Node, s: StreamState): boolean | undefined {
+  const t = unwrap(test);
+  if (!t) return undefined;
+  if (t.type === 'Identifier') return s.flags[t.name];
+  if (t.type === 'UnaryExpression' && t.operator === '!') {
+    const inner = flagTest(t.argument, s);
+    return inner === undefined ? undefined : !inner;
+  }
+  return undefined;
 }
 
 function escape(s: StreamState): StreamState {

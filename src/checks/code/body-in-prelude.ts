@@ -1,5 +1,19 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { metadataShape, snippet } from '../../code/rule-support.js';
+import type { Node } from '../../code/ast.js';
+import { unwrap } from '../../code/ast.js';
+import type { ModuleFacts } from '../../code/facts.js';
+import { enclosingFunctionText, metadataShape, snippet } from '../../code/rule-support.js';
+
+/**
+ * `from(stream, response)` where the same function reads `response.body`: the whole result object,
+ * body included, is the metadata (@middy/core 4.3.0 to 5.0.2, middy #1137).
+ */
+function wholeResponse(facts: ModuleFacts, call: Node): Node | null {
+  const arg = unwrap(call.arguments[1]);
+  if (!arg || arg.type !== 'Identifier') return null;
+  const text = enclosingFunctionText(facts, call);
+  return new RegExp(`\\b${arg.name}(\\?)?\\.body\\b`).test(text) ? arg : null;
+}
 
 export const bodyInPrelude: CodeRule = {
   meta: {
@@ -17,7 +31,7 @@ export const bodyInPrelude: CodeRule = {
     const reports: RuleReport[] = [];
     for (const call of facts.fromCalls) {
       const shape = metadataShape(facts, call);
-      const body = shape?.keys.get('body');
+      const body = shape?.keys.get('body') ?? wholeResponse(facts, call);
       if (!body) continue;
       reports.push({
         start: body.start,

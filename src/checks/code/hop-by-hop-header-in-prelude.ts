@@ -1,6 +1,6 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
-import { calleeName, stringValue, walk } from '../../code/ast.js';
+import { calleeName, propertyName, stringValue, walk } from '../../code/ast.js';
 import { RUNTIME_EVIDENCE, metadataShape, snippet } from '../../code/rule-support.js';
 
 /** Framing headers: the Function URL frames the streamed body itself. */
@@ -49,6 +49,11 @@ export const hopByHopHeaderInPrelude: CodeRule = {
         walk(fn.fn, (node) => {
           if (node.type === 'CallExpression' && calleeName(node) === 'set') {
             const header = stringValue(node.arguments[0])?.toLowerCase();
+            if (header && HOP_BY_HOP[header]) add(node, header);
+          }
+          // metadata.headers["transfer-encoding"] = "chunked"
+          if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression') {
+            const header = propertyName(node.left)?.toLowerCase();
             if (header && HOP_BY_HOP[header]) add(node, header);
           }
           return true;

@@ -28,7 +28,8 @@ export const metadataSkippedOnPath: CodeRule = {
         end: obs.at.end,
         // Without any body the status is simply lost (a 204/redirect becomes an empty 200): error.
         // A body written raw still arrives, only under 200 octet-stream (typically an error page): warning.
-        severity: obs.wroteRaw ? 'warning' : 'error',
+        // On a catch path the response is an error page: its status is lost, the body arrives (info).
+        severity: obs.via?.node.type === 'CatchClause' && obs.wroteRaw ? 'info' : obs.wroteRaw ? 'warning' : 'error',
         message: `\`${fn.name}\` calls HttpResponseStream.from() on some paths but reaches \`${snippet(facts, obs.at)}\` on a path without it${via}: that response goes out as 200 application/octet-stream with none of the intended status or headers.`,
         fix: 'Call HttpResponseStream.from() unconditionally (before the body check), then write("") and end().',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,

@@ -20,7 +20,19 @@ export const setCookieCollapsed: CodeRule = {
     const reports: RuleReport[] = [];
     for (const call of facts.fromCalls) {
       const shape = metadataShape(facts, call);
-      if (!shape || shape.hasSpread || shape.keys.has('cookies') || !shape.headers) continue;
+      if (!shape || shape.hasSpread || shape.keys.has('cookies')) continue;
+      const joined = joinedCookieHeader(facts, call);
+      if (joined) {
+        reports.push({
+          start: call.start,
+          end: call.end,
+          message: `Several Set-Cookie values are joined into one header (\`${joined}\`) and the metadata has no \`cookies\` array: browsers read a comma-joined Set-Cookie as one cookie, so all but one are lost.`,
+          fix: 'Pass the cookies as an array in the metadata (`cookies: [...]`) instead of joining them into headers.',
+          key: `joined:${joined}`,
+        });
+        continue;
+      }
+      if (!shape.headers) continue;
       const source = collapsingSource(facts, shape.headers, call);
       if (!source) continue;
       const context = enclosingFunctionText(facts, call);
@@ -36,6 +48,12 @@ export const setCookieCollapsed: CodeRule = {
     return reports;
   },
 };
+
+/** `metadata.headers["set-cookie"] = cookies.join(", ")` in the function that calls from(). */
+function joinedCookieHeader(facts: ModuleFacts, call: Node): string | null {
+  const match = /\[\s*['"]set-cookie['"]\s*\]\s*=\s*([^;\n]*\.join\([^)]*\))/i.exec(enclosingFunctionText(facts, call));
+  return match ? match[1].replace(/\s+/g, ' ').slice(0, 60) : null;
+}
 
 function collapsingSource(facts: ModuleFacts, headers: Node, at: Node): Node | null {
   const value = unwrap(headers);
