@@ -1,0 +1,32 @@
+/**
+ * Installed-package inventory: the cheapest fact source (no file contents beyond package.json).
+ *
+ * It shares the walker of src/code/walk.ts, so it reaches exactly the `node_modules` directories a scan
+ * reaches (and prunes the same way: `.git`, git-ignored project directories, never node_modules or build
+ * output), but inside `node_modules` it only descends into package directories, scopes, pnpm's `.pnpm`
+ * store and nested `node_modules`. `collectCandidates` returns the same list in `WalkResult.packages` from
+ * its own walk (the package.json of every package directory is read there anyway for attribution), so a
+ * scan that walks node_modules does not need a second pass; call this when only the inventory is needed.
+ */
+
+export interface InstalledPackage {
+  name: string;
+  version: string;
+  /** Relative to root, "/" separators. Inside the root this is the real location (pnpm: the .pnpm path). */
+  dir: string;
+  /** Relative path of the package.json. */
+  manifest: string;
+}
+
+/*
+ * inventoryPackages(root: string): Promise<{ packages: InstalledPackage[]; skipped: SkipNote[] }>
+ *
+ * Lists the packages installed under `root` (absolute): top-level and scoped packages, nested
+ * `node_modules` inside packages, workspaces' `node_modules`, build output such as
+ * `.aws-sam/build/Fn/node_modules`, and pnpm's `.pnpm/<pkg>@<ver>/node_modules/<pkg>`. Packages are
+ * deduped by real path (a pnpm link and its store directory are one package); a link out of the root at a
+ * package position (npm link, pnpm global store) is listed under the link's path. package.json files
+ * without a name or version are left out; unreadable or invalid ones are SkipNotes. Sorted by dir.
+ * It lives in walk.ts (it is a mode of the same walker) and is exported from both modules.
+ */
+export { inventoryPackages } from './walk.js';
