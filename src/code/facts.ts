@@ -257,16 +257,17 @@ function findModuleHandles(program: Node): Array<{ node: Node; what: string }> {
   const handles: Array<{ node: Node; what: string }> = [];
   const topLevel = program.body as Node[];
   for (const statement of topLevel) {
-    walk(statement, (node) => {
+    walk(statement, (node, parent) => {
       if (isFunction(node) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') return false;
+      // setInterval(...).unref() does not hold the event loop.
+      if (parent?.type === 'MemberExpression' && parent.object === node && propertyName(parent) === 'unref') return false;
       if (node.type === 'NewExpression') {
         const path = memberPath(node.callee);
         const name = path?.[path.length - 1];
         if (name && HANDLE_CONSTRUCTORS[name] && !(name === 'Client' && !looksLikeDbClient(path!))) {
           handles.push({ node, what: HANDLE_CONSTRUCTORS[name] });
-        } else if (name === 'Agent' && hasKeepAlive(node)) {
-          handles.push({ node, what: 'a keep-alive HTTP agent' });
         }
+        // An idle keep-alive agent socket does not hold the loop on Node 20 (beforeExit still fires): not a handle.
       } else if (node.type === 'CallExpression') {
         const name = calleeName(node);
         const path = memberPath(node.callee);
@@ -286,14 +287,6 @@ function looksLikeDbClient(path: string[]): boolean {
   return path.length === 1 || path[0] === 'pg';
 }
 
-function hasKeepAlive(node: Node): boolean {
-  const options = unwrap(node.arguments[0]);
-  if (!options || options.type !== 'ObjectExpression') return false;
-  return options.properties.some(
-    (p: Node) => p.type === 'Property' && propertyKey(p) === 'keepAlive' && unwrap(p.value)?.type === 'Literal' && unwrap(p.value)!.value === true,
-  );
-}
-
 export function propertyKey(property: Node): string | null {
   if (property.type !== 'Property') return null;
   const key = property.key;
@@ -308,6 +301,12 @@ function isNoWaitMiddleware(call: Node): boolean {
   return name === 'doNotWaitForEmptyEventLoop' || name === 'doNotWait';
 }
 
+/**
+ * Wrappers known to look for the streaming tag and keep it: @sentry/aws-serverless `wrapHandler`
+ * delegates to a streaming wrapper for tagged handlers (broken in 8.15.0, sentry-javascript #12815).
+ */
+const STREAMING_AWARE_WRAPPERS = new Set(['wrapHandler']);
+
 function findWrappedHandlers(program: Node, streamifyCalls: Node[]): ModuleFacts['wrappedHandlers'] {
   const found: ModuleFacts['wrappedHandlers'] = [];
   if (streamifyCalls.length === 0) return found;
@@ -315,6 +314,7 @@ function findWrappedHandlers(program: Node, streamifyCalls: Node[]): ModuleFacts
   const check = (value: Node | null | undefined, exportName: string) => {
     const outer = unwrap(value);
     if (!outer || outer.type !== 'CallExpression' || isStreamifyCall(outer)) return;
+    if (STREAMING_AWARE_WRAPPERS.has(calleeName(outer) ?? '')) return;
     for (const arg of outer.arguments) {
       const inner = unwrap(arg);
       if (inner && isStreamifyCall(inner)) found.push({ wrapper: outer, streamify: inner, exportName });

@@ -33,7 +33,7 @@ const list = (r: { packages: Array<{ name: string; version: string; dir: string;
   });
 
 describe('inventoryPackages', () => {
-  it('lists top-level, scoped, nested, workspace and build-output packages', async () => {
+  it('lists top-level, scoped, nested, vendored, workspace and build-output packages', async () => {
     const root = tree({
       'package.json': manifest('app', '1.0.0'),
       '.gitignore': 'node_modules\n.aws-sam\nignored/\n',
@@ -41,6 +41,8 @@ describe('inventoryPackages', () => {
       'node_modules/express/lib/express.js': '',
       'node_modules/express/node_modules/debug/package.json': manifest('debug', '2.6.9'),
       'node_modules/express/dist/esm/package.json': '{"type":"module"}',
+      'node_modules/nf3/package.json': manifest('nf3', '0.1.0'),
+      'node_modules/nf3/dist/node_modules/glob/package.json': manifest('glob', '10.0.0'),
       'node_modules/@aws-sdk/client-s3/package.json': manifest('@aws-sdk/client-s3', '3.1.0'),
       'node_modules/@aws-sdk/client-s3/dist-cjs/package.json': manifest('@aws-sdk/client-s3-cjs', '0.0.0'),
       'node_modules/@types/node/package.json': manifest('@types/node', '20.19.0'),
@@ -61,6 +63,8 @@ describe('inventoryPackages', () => {
       '@types/node@20.19.0 node_modules/@types/node',
       'express@5.3.0 node_modules/express',
       'debug@2.6.9 node_modules/express/node_modules/debug',
+      'nf3@0.1.0 node_modules/nf3',
+      'glob@10.0.0 node_modules/nf3/dist/node_modules/glob',
       'hono@4.1.0 packages/api/node_modules/hono',
     ]);
     expect(r.skipped).toEqual([]);

@@ -371,7 +371,7 @@ export class StreamFlowAnalyzer {
     const tested = this.evalExpr(node.test, states, frame, true);
     const thenFlow = this.execStmt(
       node.consequent,
-      tested.filter((s) => flagTest(node.test, s) !== false).map((s) => ({ ...s, branch: s.branch ?? { node, taken: true } })),
+      tested.filter((s) => flagTest(node.test, s) !== false).map((s) => ({ ...s, branch: { node, taken: true } })),
       frame,
     );
     const elseStates = tested.filter((s) => flagTest(node.test, s) !== true).map((s) => ({ ...s, branch: { node, taken: false } }));
@@ -382,8 +382,7 @@ export class StreamFlowAnalyzer {
   private execTry(node: Node, states: StreamState[], frame: Frame): Flow {
     const catchSink: StreamState[] = [];
     frame.throwSinks.push(catchSink);
-    // An exception can arrive before the first statement ran.
-    catchSink.push(...states);
+    // Exceptions enter the catch from calls, awaits and throws inside the block (recorded there).
     const tryFlow = this.execStmt(node.block, states, frame);
     frame.throwSinks.pop();
 
@@ -606,6 +605,12 @@ export class StreamFlowAnalyzer {
   }
 
   private evalNew(node: Node, states: StreamState[], frame: Frame): StreamState[] {
+    const executor = unwrap(node.arguments[0]);
+    const callee = unwrap(node.callee);
+    if (callee?.type === 'Identifier' && callee.name === 'Promise' && executor && isFunction(executor) && mentions(executor.body, frame.aliases)) {
+      // `new Promise((resolve) => stream.end(data, resolve))`: the executor runs now, once.
+      return this.inlineCall(executor, [], states, frame);
+    }
     let current = states;
     // `new Promise(executor)` runs the executor now; its callbacks (resolve on 'finish') run later.
     for (const arg of node.arguments) {
@@ -797,9 +802,10 @@ export class StreamFlowAnalyzer {
 
   private applyPipe(call: Node, states: StreamState[], sources: Node[]): StreamState[] {
     const provenEmpty = sources.length > 0 && isProvenEmptySource(sources[0]);
+    const provenNonEmpty = sources.length > 0 && isProvenNonEmptySource(sources[0]);
     return states.map((s) => {
       if (s.ended === 'yes' && !s.escaped) this.observe({ kind: 'output-after-end', at: call, end: s.endAt });
-      if (s.meta === 'pending') {
+      if (s.meta === 'pending' && !provenNonEmpty) {
         this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'pipeline', emptyLoop: s.emptyLoop, provenEmptySource: provenEmpty });
       }
       return { ...s, output: 'yes', outputAt: s.outputAt ?? call, meta: s.meta === 'pending' ? 'flushed' : s.meta, ended: 'yes', endAt: call };
@@ -965,6 +971,19 @@ function isProvenEmptySource(node: Node): boolean {
   if (!path || path[path.length - 1] !== 'from') return false;
   const arg = unwrap(n.arguments[0]);
   return !!arg && arg.type === 'ArrayExpression' && arg.elements.length === 0;
+}
+
+/** `Readable.from(buffer)` / `Readable.from("text")`: exactly one chunk, even when empty (run d7). */
+function isProvenNonEmptySource(node: Node): boolean {
+  const n = unwrap(node);
+  if (!n || n.type !== 'CallExpression') return false;
+  const path = memberPath(n.callee);
+  if (!path || path.length < 2 || path[path.length - 1] !== 'from' || path[path.length - 2] !== 'Readable') return false;
+  const arg = unwrap(n.arguments[0]);
+  if (!arg) return false;
+  if (stringValue(arg) !== null) return true;
+  const argPath = arg.type === 'CallExpression' ? memberPath(arg.callee) : null;
+  return !!argPath && argPath[0] === 'Buffer';
 }
 
 const ARRAY_ITERATION = new Set(['forEach', 'map', 'flatMap', 'filter', 'some', 'every', 'reduce']);

@@ -16,7 +16,7 @@ export const junkBytesForEmptyBody: CodeRule = {
   },
   check(facts) {
     const reports: RuleReport[] = [];
-    const manualPrelude = facts.fromCalls.some((c) => memberPath(c.callee)?.at(-1) === 'setContentType');
+    const manualPrelude = facts.functions.some((fn) => fn.flow.fromCalls.some((c) => memberPath(c.callee)?.at(-1) === 'setContentType'));
     if (manualPrelude) return reports; // the 8 NULs there are the delimiter, not junk
     for (const { fn, call } of streamCallsOf(facts, ['write'])) {
       const arg = unwrap(call.args[0]);

@@ -18,8 +18,9 @@ export const manualPrelude: CodeRule = {
   },
   check(facts) {
     const reports: RuleReport[] = [];
-    for (const call of facts.fromCalls) {
-      if (calleeName(call) !== 'setContentType') continue;
+    // Hand-written preludes are recognised by the flow analysis (setContentType with the integration type).
+    const manual = new Set(facts.functions.flatMap((fn) => fn.flow.fromCalls).filter((call) => calleeName(call) === 'setContentType'));
+    for (const call of manual) {
       if (DELIMITER.test(enclosingFunctionText(facts, call))) continue;
       reports.push({
         start: call.start,

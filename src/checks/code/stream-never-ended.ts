@@ -30,7 +30,9 @@ export const streamNeverEnded: CodeRule = {
     for (const { fn, obs } of observationsOf(facts, 'exit-without-end', 'handler')) {
       const branch = obs.state.branch;
       const where = branch
-        ? `when \`${snippet(facts, branch.node.test)}\` is ${branch.taken ? 'truthy' : 'falsy'} (line ${lineOf(facts, branch.node)})`
+        ? branch.node.type === 'CatchClause'
+          ? `after the catch block on line ${lineOf(facts, branch.node)} handles an error`
+          : `when \`${snippet(facts, branch.node.test)}\` is ${branch.taken ? 'truthy' : 'falsy'} (line ${lineOf(facts, branch.node)})`
         : obs.at.type === 'ReturnStatement'
           ? `through the early return on line ${lineOf(facts, obs.at)}`
           : 'on a path that reaches the end of the function';
