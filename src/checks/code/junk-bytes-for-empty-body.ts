@@ -22,7 +22,11 @@ export const junkBytesForEmptyBody: CodeRule = {
       const arg = unwrap(call.args[0]);
       if (!arg || arg.type !== 'NewExpression' && arg.type !== 'CallExpression') continue;
       const path = memberPath(arg.callee);
-      const filler = (arg.type === 'NewExpression' && path?.at(-1) === 'Uint8Array') || (path?.[0] === 'Buffer' && path[1] === 'alloc');
+      // Only zero-filled buffers of a literal, non-zero size: new Uint8Array(data) copies real bytes,
+      // and a zero-length buffer flushes the prelude like write("").
+      const size = unwrap(arg.arguments?.[0]);
+      const literalSize = size?.type === 'Literal' && typeof size.value === 'number' && size.value > 0;
+      const filler = literalSize && ((arg.type === 'NewExpression' && path?.at(-1) === 'Uint8Array') || (path?.[0] === 'Buffer' && path[1] === 'alloc'));
       if (!filler) continue;
       reports.push({
         start: call.call.start,
