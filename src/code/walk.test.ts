@@ -458,7 +458,7 @@ describe('worker threads', () => {
 });
 
 describe('the pre-filter worker', () => {
-  it('claims published chunks through the shared counter and reports each, then a final message', async () => {
+  it.each([[[] as string[]], [['--input-type=module']]])('claims published chunks through the shared counter and reports each, then a final message (execArgv %j)', async (execArgv) => {
     const root = tree({ 'a.js': HIT, 'b.js': MISS, 'c.js': 'awslambda\0', 'd.js': HIT });
     const ctrl = new Int32Array(new SharedArrayBuffer(16));
     const { port1, port2 } = new MessageChannel();
@@ -466,6 +466,7 @@ describe('the pre-filter worker', () => {
       eval: true,
       workerData: { ctrl: ctrl.buffer, port: port2, plan: planAnchors(TOKENS), maxBytes: 1 << 20 },
       transferList: [port2],
+      execArgv,
     });
     const messages: unknown[] = [];
     const finished = new Promise<void>((resolve, reject) => {

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// `npm run bench`: the performance figures of docs/performance.md, measured on this machine.
+//
+// Installs (once) the benchmark tree with ../shared/bench/setup.sh, then measures WARM (one warm-up run
+// each, then the median of 5, runs interleaved so that load from other processes hits all of them alike):
+//   a) the reference: rg -l -uu 'streamifyResponse|HttpResponseStream' DIR/node_modules
+//   b) the walk + byte pre-filter alone: collectCandidates() from dist/code/walk.js, in a child process
+//   c) the full CLI: node bin/stream-doctor.js scan DIR --format json (skipped, with the reason, if the CLI
+//      cannot scan yet)
+// with wall time and peak RSS of each child (/usr/bin/time -f %M, else polling VmHWM in /proc/<pid>/status),
+// and compares them with the targets: at most 2x ripgrep's wall time, at most 250 MB peak RSS.
+// Exit code: 0 targets met, 1 a target missed, 2 could not measure.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TARGET_RATIO = 2;
+const TARGET_RSS_MB = 250;
+const TOKENS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'callbackWaitsForEmptyEventLoop', 'awslambda'];
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+// 1. The benchmark tree.
+const setup = path.resolve(repo, '../shared/bench/setup.sh');
+if (!fs.existsSync(setup)) fail(`cannot measure: ${path.relative(repo, setup)} is missing (the benchmark tree's installer)`);
+process.stderr.write('bench: installing or checking the benchmark tree (the first time takes a few minutes)…\n');
+const installed = spawnSync('bash', [setup], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+if (installed.status !== 0) fail(`setup.sh failed with exit code ${installed.status}`);
+const dir = installed.stdout.trim().split('\n').pop();
+if (!dir || !fs.existsSync(path.join(dir, 'node_modules'))) fail(`setup.sh did not produce a node_modules tree (got "${dir}")`);
+
+// 2. ripgrep, the reference.
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+if (!has('rg')) {
+  if (process.getuid && process.getuid() === 0) {
+    process.stderr.write('bench: installing ripgrep (apt-get install -y ripgrep)…\n');
+    spawnSync('apt-get', ['install', '-y', 'ripgrep'], { stdio: 'ignore' });
+  }
+  if (!has('rg')) fail('cannot measure: ripgrep (rg) is not installed and could not be installed (needs root: apt-get install -y ripgrep)');
+}
+
+// 3. What to measure.
+const walkJs = path.join(repo, 'dist/code/walk.js');
+if (!fs.existsSync(walkJs)) fail('cannot measure: dist/code/walk.js is missing (run npm run build)');
+const walkScript = `
+const { collectCandidates } = await import(${JSON.stringify(walkJs)});
+const r = await collectCandidates({ root: ${JSON.stringify(dir)}, includeDeps: true, tokens: ${JSON.stringify(TOKENS)} });
+process.stdout.write(JSON.stringify({ filesWalked: r.filesWalked, candidates: r.candidates.length, skipped: r.skipped.length, packages: r.packages?.length ?? 0 }));
+`;
+const subjects = [
+  { key: 'rg', label: `rg -l -uu 'streamifyResponse|HttpResponseStream' node_modules`, cmd: 'rg', args: ['-l', '-uu', 'streamifyResponse|HttpResponseStream', path.join(dir, 'node_modules')], okCodes: [0, 1] },
+  { key: 'walk', label: `collectCandidates (walk + pre-filter, ${TOKENS.length} tokens)`, cmd: process.execPath, args: ['--input-type=module', '-e', walkScript], okCodes: [0] },
+];
+const cli = path.join(repo, 'bin/stream-doctor.js');
+const cliSubject = { key: 'cli', label: 'stream-doctor scan DIR --format json', cmd: process.execPath, args: [cli, 'scan', dir, '--format', 'json'], okCodes: [0, 1] };
+let cliNote = '';
+if (!fs.existsSync(cli) || !fs.existsSync(path.join(repo, 'dist/cli.js'))) {
+  cliNote = 'full CLI not measured: bin/stream-doctor.js or dist/cli.js is missing';
+} else {
+  const probe = spawnSync(cliSubject.cmd, cliSubject.args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (!cliSubject.okCodes.includes(probe.status ?? -1)) {
+    const why = (probe.stderr || probe.stdout || '').trim().split('\n')[0] ?? '';
+    cliNote = `full CLI not measured: "scan --format json" exited with ${probe.status}${why ? ` (${why.slice(0, 160)})` : ''}`;
+  } else {
+    subjects.push(cliSubject);
+  }
+}
+
+// 4. Measure.
+// BENCH_NO_TIME=1 forces the /proc polling fallback (to test it where /usr/bin/time exists).
+const timeBin = !process.env.BENCH_NO_TIME && fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+function readHwmKb(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** One run: wall ms, peak RSS in MB (the measured child's own, not /usr/bin/time's). */
+function runOnce(s) {
+  return new Promise((resolve, reject) => {
+    const rssFile = path.join(os.tmpdir(), `stream-doctor-bench-${process.pid}.rss`);
+    const [cmd, args] = timeBin ? [timeBin, ['-f', '%M', '-o', rssFile, s.cmd, ...s.args]] : [s.cmd, s.args];
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      if (out.length < 4096) out += d;
+    });
+    child.stderr.on('data', (d) => {
+      if (err.length < 4096) err += d;
+    });
+    let hwm = 0;
+    const poll = timeBin ? null : setInterval(() => (hwm = Math.max(hwm, readHwmKb(child.pid))), 5);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (poll) clearInterval(poll);
+      let kb = hwm;
+      if (timeBin) {
+        try {
+          kb = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+          fs.rmSync(rssFile, { force: true });
+        } catch {
+          kb = 0;
+        }
+      }
+      // /usr/bin/time reports the child's exit status as its own.
+      if (!s.okCodes.includes(code ?? -1)) reject(new Error(`${s.label} exited with ${code}: ${err.trim().split('\n')[0] ?? ''}`));
+      else resolve({ ms, mb: kb / 1024, out });
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = new Map(subjects.map((s) => [s.key, { ms: [], mb: [], out: '' }]));
+try {
+  for (const s of subjects) await runOnce(s); // warm-up: page cache, node's compile cache
+  for (let i = 0; i < RUNS; i++) {
+    for (const s of subjects) {
+      const r = await runOnce(s);
+      const acc = results.get(s.key);
+      acc.ms.push(r.ms);
+      acc.mb.push(r.mb);
+      acc.out = r.out;
+    }
+  }
+} catch (e) {
+  fail(`a run failed: ${e.message}`);
+}
+
+// 5. Report.
+const rgMs = median(results.get('rg').ms);
+const rows = subjects.map((s) => {
+  const r = results.get(s.key);
+  return { s, ms: median(r.ms), min: Math.min(...r.ms), mb: Math.max(...r.mb), ratio: median(r.ms) / rgMs };
+});
+const files = (() => {
+  try {
+    return JSON.parse(results.get('walk').out);
+  } catch {
+    return null;
+  }
+})();
+const pad = (x, n) => String(x).padEnd(n);
+const lpad = (x, n) => String(x).padStart(n);
+console.log(`\nstream-doctor benchmark: ${dir} (warm; median of ${RUNS} after 1 warm-up; ${os.availableParallelism()} CPUs, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)})`);
+if (files) console.log(`tree: ${files.filesWalked} source files walked, ${files.candidates} candidates, ${files.packages} packages, ${files.skipped} skip notes`);
+console.log('');
+console.log(`${pad('measured', 58)} ${lpad('median ms', 10)} ${lpad('min ms', 8)} ${lpad('peak RSS', 10)} ${lpad('x rg', 6)}`);
+for (const r of rows) {
+  console.log(`${pad(r.s.label, 58)} ${lpad(r.ms.toFixed(0), 10)} ${lpad(r.min.toFixed(0), 8)} ${lpad(r.mb.toFixed(0) + ' MB', 10)} ${lpad(r.ratio.toFixed(2), 6)}`);
+}
+if (cliNote) console.log(`\n${cliNote}; the targets are checked against the walk + pre-filter instead.`);
+const judged = rows.find((r) => r.s.key === 'cli') ?? rows.find((r) => r.s.key === 'walk');
+const timeOk = judged.ratio <= TARGET_RATIO;
+const rssOk = judged.mb <= TARGET_RSS_MB;
+console.log(
+  `\ntargets (${judged.s.key === 'cli' ? 'full CLI' : 'walk + pre-filter'}): time ≤ ${TARGET_RATIO}x ripgrep: ${judged.ratio.toFixed(2)}x ${timeOk ? 'met' : 'MISSED'}; ` +
+    `peak RSS ≤ ${TARGET_RSS_MB} MB: ${judged.mb.toFixed(0)} MB ${rssOk ? 'met' : 'MISSED'}`,
+);
+if (os.loadavg()[0] > os.availableParallelism()) console.log('note: the machine was busy (load above the CPU count); figures are noisy.');
+process.exitCode = timeOk && rssOk ? 0 : 1;
