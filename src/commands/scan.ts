@@ -95,10 +95,15 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
 
   let packagesInventoried = 0;
   if (options.deps) {
-    const inventory = await inventoryPackages(root);
-    packagesInventoried = inventory.packages.length;
-    skipped.push(...inventory.skipped);
-    findings.push(...checkKnownBadVersions(inventory.packages, findings));
+    // The walk already inventoried installed packages; a second walk only when it could not.
+    let packages = walked.packages;
+    if (!packages) {
+      const inventory = await inventoryPackages(root);
+      packages = inventory.packages;
+      skipped.push(...inventory.skipped);
+    }
+    packagesInventoried = packages.length;
+    findings.push(...checkKnownBadVersions(packages, findings));
   }
   progress.stop();
 
