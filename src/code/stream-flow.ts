@@ -256,6 +256,7 @@ export class StreamFlowAnalyzer {
     entry: StreamState[],
     depth: number,
     loopDepth: number,
+    valueUsed = true,
   ): { exits: Array<{ state: StreamState; at: Node }>; thrown: StreamState[] } {
     this.visited.add(fn);
     this.callStack.push(fn);
@@ -265,7 +266,7 @@ export class StreamFlowAnalyzer {
       flow = this.execBlock(fn.body.body, entry, frame);
     } else {
       // Concise arrow body: its value is the return value.
-      const states = this.evalExpr(fn.body, entry, frame, true);
+      const states = this.evalExpr(fn.body, entry, frame, valueUsed);
       flow = { normal: [], returns: states.map((state) => ({ state, at: fn.body })), breaks: [], continues: [] };
     }
     this.callStack.pop();
@@ -305,6 +306,9 @@ export class StreamFlowAnalyzer {
         let current = states;
         for (const declarator of node.declarations) {
           if (!declarator.init) continue;
+          // `const send = (x) => stream.write(x)` only declares a local function: calls to it are
+          // followed (scope lookup), and passing it somewhere else escapes the stream there.
+          if (declarator.id.type === 'Identifier' && isFunction(unwrap(declarator.init))) continue;
           current = this.evalExpr(declarator.init, current, frame, true);
           if (declarator.id.type === 'Identifier' && this.producesAlias(declarator.init, frame)) {
             frame.aliases.add(declarator.id.name);
@@ -551,8 +555,11 @@ export class StreamFlowAnalyzer {
         if (this.isAlias(n.right, frame)) return after.map(escape);
         return this.evalExpr(n.left, after, frame, true);
       }
-      case 'Identifier':
-        return states;
+      case 'Identifier': {
+        // A local function over the stream used as a value (a callback, `.then(pump)`) may run later.
+        const fn = this.scope.lookup(n.name, n);
+        return fn && mentions(fn.body, frame.aliases) ? states.map(escape) : states;
+      }
       case 'FunctionExpression':
       case 'ArrowFunctionExpression':
       case 'ClassExpression':
@@ -690,7 +697,7 @@ export class StreamFlowAnalyzer {
         if (!harmless) current = current.map(escape);
       } else if (a && isFunction(a) && isArrayIteration(callee)) {
         // chunks.forEach((c) => stream.write(c)): the callback runs now, zero or more times.
-        current = this.inlineLoopCallback(a, current, frame);
+        current = this.inlineLoopCallback(a, current, frame, propertyName(callee) !== 'forEach');
       } else {
         current = this.evalExpr(arg, current, frame, true);
       }
@@ -700,12 +707,12 @@ export class StreamFlowAnalyzer {
     return current;
   }
 
-  private inlineLoopCallback(fn: FunctionNode, states: StreamState[], frame: Frame): StreamState[] {
+  private inlineLoopCallback(fn: FunctionNode, states: StreamState[], frame: Frame, valueUsed: boolean): StreamState[] {
     if (!mentions(fn.body, frame.aliases)) return states;
     const aliases = this.aliasesFor(fn, [], frame);
     frame.loopDepth++;
-    const once = this.runFunction(fn, aliases, states, frame.depth + 1, frame.loopDepth);
-    const twice = this.runFunction(fn, aliases, dedupe(once.exits.map((e) => e.state)), frame.depth + 1, frame.loopDepth);
+    const once = this.runFunction(fn, aliases, states, frame.depth + 1, frame.loopDepth, valueUsed);
+    const twice = this.runFunction(fn, aliases, dedupe(once.exits.map((e) => e.state)), frame.depth + 1, frame.loopDepth, valueUsed);
     frame.loopDepth--;
     this.sink(frame).push(...once.thrown, ...twice.thrown);
     return dedupe([...states, ...once.exits.map((e) => e.state), ...twice.exits.map((e) => e.state)]);
@@ -883,6 +890,18 @@ export class StreamFlowAnalyzer {
     if (n.type === 'AwaitExpression') return this.producesAlias(n.argument, frame);
     if (n.type === 'ConditionalExpression') return this.producesAlias(n.consequent, frame) || this.producesAlias(n.alternate, frame);
     if (n.type === 'LogicalExpression') return this.producesAlias(n.left, frame) || this.producesAlias(n.right, frame);
+    if (n.type === 'CallExpression') {
+      // `const w = open(stream, 204)` where `function open(s, code) { return from(s, {...}) }`
+      const target = this.resolveLocalFunction(unwrap(n.callee), n);
+      if (!target) return false;
+      const passed = new Set<string>();
+      n.arguments.forEach((arg: Node, i: number) => {
+        const param = target.params[i];
+        if (this.isAlias(arg, frame) && param?.type === 'Identifier') passed.add(param.name);
+      });
+      const inner: Frame = { ...frame, aliases: new Set([...this.aliasesFor(target, [], frame), ...passed]) };
+      return returnedValues(target).some((value) => this.producesAlias(value, inner));
+    }
     return false;
   }
 
@@ -909,11 +928,24 @@ export class StreamFlowAnalyzer {
 }
 
 /** Records `name = true|false`; any other assignment forgets the flag. */
-function setFlag(states: StreamState[], name: string, value: Node | null): StreamState[] {
+/** Truthiness of a value when it is evident: literals, null/undefined, new objects, from() results. */
+function truthiness(value: Node | null): boolean | undefined {
   const v = unwrap(value);
-  const known = v && v.type === 'Literal' && typeof v.value === 'boolean' ? v.value : undefined;
+  if (!v) return undefined;
+  if (v.type === 'Literal') return v.value === null && v.regex === undefined && v.bigint === undefined ? false : !!v.value || !!v.regex;
+  if (v.type === 'Identifier' && v.name === 'undefined') return false;
+  if (v.type === 'ObjectExpression' || v.type === 'ArrayExpression' || v.type === 'NewExpression' || isFunction(v)) return true;
+  if (v.type === 'CallExpression' && isFromCall(v)) return true;
+  return undefined;
+}
+
+const MAX_FLAGS = 8;
+
+function setFlag(states: StreamState[], name: string, value: Node | null): StreamState[] {
+  const known = truthiness(value);
   return states.map((s) => {
     if (known === undefined && !(name in s.flags)) return s;
+    if (known !== undefined && !(name in s.flags) && Object.keys(s.flags).length >= MAX_FLAGS) return s;
     const flags = { ...s.flags };
     if (known === undefined) delete flags[name];
     else flags[name] = known;
@@ -931,6 +963,18 @@ function flagTest(test: Node, s: StreamState): boolean | undefined {
     return inner === undefined ? undefined : !inner;
   }
   return undefined;
+}
+
+/** The expressions a function returns (its own returns, not nested functions'). */
+function returnedValues(fn: FunctionNode): Node[] {
+  if (fn.body.type !== 'BlockStatement') return [fn.body];
+  const values: Node[] = [];
+  walk(fn.body, (node) => {
+    if (node !== fn.body && isFunction(node)) return false;
+    if (node.type === 'ReturnStatement' && node.argument) values.push(node.argument);
+    return true;
+  });
+  return values;
 }
 
 function escape(s: StreamState): StreamState {
@@ -981,9 +1025,11 @@ function isProvenNonEmptySource(node: Node): boolean {
   if (!path || path.length < 2 || path[path.length - 1] !== 'from' || path[path.length - 2] !== 'Readable') return false;
   const arg = unwrap(n.arguments[0]);
   if (!arg) return false;
-  if (stringValue(arg) !== null) return true;
+  if (stringValue(arg) !== null || arg.type === 'TemplateLiteral') return true;
   const argPath = arg.type === 'CallExpression' ? memberPath(arg.callee) : null;
-  return !!argPath && argPath[0] === 'Buffer';
+  if (!argPath) return false;
+  // Buffer.from/alloc/concat, JSON.stringify(...), String(...): a Buffer or a string, never iterated.
+  return argPath[0] === 'Buffer' || (argPath[0] === 'JSON' && argPath[1] === 'stringify') || (argPath.length === 1 && argPath[0] === 'String');
 }
 
 const ARRAY_ITERATION = new Set(['forEach', 'map', 'flatMap', 'filter', 'some', 'every', 'reduce']);
