@@ -13,19 +13,32 @@ import { codeRules } from '../src/checks/code/index.js';
 const root = path.resolve(import.meta.dirname, 'fixtures/rules');
 const docs = path.resolve(import.meta.dirname, '../docs/rules');
 
-function expectedLines(text: string, ruleId: string): number[] {
-  const lines: number[] = [];
+/** `// expect: rule-id` or `// expect: rule-id@warning` (then the severity is checked too). */
+function expectedMarkers(text: string, ruleId: string): Array<{ line: number; severity?: string }> {
+  const markers: Array<{ line: number; severity?: string }> = [];
   text.split('\n').forEach((line, index) => {
-    const match = /(?:\/\/|\/\*)\s*expect:\s*([\w\-, ]+)/.exec(line);
-    if (match && match[1].split(',').map((s) => s.trim()).includes(ruleId)) lines.push(index + 1);
+    const match = /(?:\/\/|\/\*)\s*expect:\s*([\w\-,@ ]+)/.exec(line);
+    if (!match) return;
+    for (const item of match[1].split(',').map((s) => s.trim())) {
+      const [id, severity] = item.split('@');
+      if (id === ruleId) markers.push({ line: index + 1, ...(severity ? { severity } : {}) });
+    }
   });
-  return lines;
+  return markers;
+}
+
+function expectedLines(text: string, ruleId: string): number[] {
+  return expectedMarkers(text, ruleId).map((m) => m.line);
+}
+
+function findingsOf(file: string, text: string, ruleId: string) {
+  const result = analyzeSource({ rel: file, text, origin: 'project' }, codeRules);
+  if (result.skipped) throw new Error(`${file}: ${result.skipped.reason}`);
+  return result.findings.filter((f) => f.ruleId === ruleId).sort((a, b) => a.line - b.line);
 }
 
 function findingLines(file: string, text: string, ruleId: string): number[] {
-  const result = analyzeSource({ rel: file, text, origin: 'project' }, codeRules);
-  if (result.skipped) throw new Error(`${file}: ${result.skipped.reason}`);
-  return result.findings.filter((f) => f.ruleId === ruleId).map((f) => f.line).sort((a, b) => a - b);
+  return findingsOf(file, text, ruleId).map((f) => f.line);
 }
 
 describe('rule fixtures', () => {
@@ -44,6 +57,10 @@ describe('rule fixtures', () => {
         const expected = expectedLines(text, rule.meta.id);
         if (name.startsWith('invalid')) expect(expected.length).toBeGreaterThan(0);
         expect(findingLines(name, text, rule.meta.id)).toEqual(expected);
+        const found = findingsOf(name, text, rule.meta.id);
+        for (const marker of expectedMarkers(text, rule.meta.id)) {
+          if (marker.severity) expect(found.find((f) => f.line === marker.line)?.severity, `severity at line ${marker.line}`).toBe(marker.severity);
+        }
       });
     }
   }

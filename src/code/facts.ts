@@ -311,13 +311,24 @@ function findWrappedHandlers(program: Node, streamifyCalls: Node[]): ModuleFacts
   const found: ModuleFacts['wrappedHandlers'] = [];
   if (streamifyCalls.length === 0) return found;
   const exported = exportedNames(program);
+  // Module-level `const streaming = streamifyResponse(fn)`: wrapping `streaming` later is the same bug.
+  const streamifiedVars = new Map<string, Node>();
+  for (const statement of program.body as Node[]) {
+    const decl = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (decl?.type !== 'VariableDeclaration') continue;
+    for (const d of decl.declarations) {
+      const init = unwrap(d.init);
+      if (d.id.type === 'Identifier' && init && isStreamifyCall(init)) streamifiedVars.set(d.id.name, init);
+    }
+  }
   const check = (value: Node | null | undefined, exportName: string) => {
     const outer = unwrap(value);
     if (!outer || outer.type !== 'CallExpression' || isStreamifyCall(outer)) return;
     if (STREAMING_AWARE_WRAPPERS.has(calleeName(outer) ?? '')) return;
     for (const arg of outer.arguments) {
       const inner = unwrap(arg);
-      if (inner && isStreamifyCall(inner)) found.push({ wrapper: outer, streamify: inner, exportName });
+      const streamify = inner && (isStreamifyCall(inner) ? inner : inner.type === 'Identifier' ? streamifiedVars.get(inner.name) : undefined);
+      if (streamify) found.push({ wrapper: outer, streamify, exportName });
     }
   };
   for (const statement of program.body as Node[]) {

@@ -1,16 +1,11 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
-import { calleeName, propertyName, stringValue, walk } from '../../code/ast.js';
+import { calleeName, isFunction, memberPath, propertyName, stringValue, unwrap, walk } from '../../code/ast.js';
+import type { ModuleFacts } from '../../code/facts.js';
 import { RUNTIME_EVIDENCE, metadataShape, snippet } from '../../code/rule-support.js';
 
 /** Framing headers: the Function URL frames the streamed body itself. */
-const HOP_BY_HOP: Record<string, 'warning' | 'info'> = {
-  'transfer-encoding': 'info',
-  'content-length': 'warning',
-  connection: 'warning',
-  'keep-alive': 'warning',
-  upgrade: 'warning',
-};
+const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'connection', 'keep-alive', 'upgrade']);
 
 export const hopByHopHeaderInPrelude: CodeRule = {
   meta: {
@@ -19,47 +14,100 @@ export const hopByHopHeaderInPrelude: CodeRule = {
     severity: 'warning',
     title: 'Framing (hop-by-hop) headers in the streaming prelude',
     consequence:
-      'The runtime passes prelude headers through verbatim. A content-length that disagrees with the streamed length truncates or stalls clients; transfer-encoding on body-less responses was reported to hang behind CloudFront (info).',
-    evidence: `Runtime behaviour i: passed through verbatim (${RUNTIME_EVIDENCE}); nitro and srvx add transfer-encoding: chunked; 94fzb/simplewebserver PR #9 strips them.`,
+      'The runtime passes prelude headers through verbatim. A content-length that disagrees with the streamed length truncates or stalls clients; transfer-encoding on body-less responses (204/304/redirects) was reported to hang behind CloudFront. transfer-encoding sent only when there is a body is not reported.',
+    evidence: `Runtime behaviour i: passed through verbatim (${RUNTIME_EVIDENCE}); nitro #4417 (body-less responses with transfer-encoding hang behind CloudFront), srvx 1.0.3 removed it; 94fzb/simplewebserver PR #9 strips them.`,
     fixable: true,
     triggers: ['HttpResponseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];
     const seen = new Set<number>();
-    const add = (node: Node, header: string) => {
+    const add = (node: Node, header: string, fromCall: Node) => {
       if (seen.has(node.start)) return;
       seen.add(node.start);
+      // transfer-encoding only hurts body-less responses; sent only when there is a body it is the
+      // allowed form (bug classes: "at most TE when a body exists and the status allows one").
+      const bodyOnly = header === 'transfer-encoding' && (underBodyGuard(facts, node) || underBodyGuard(facts, fromCall));
+      if (bodyOnly) return;
       reports.push({
         start: node.start,
         end: node.end,
-        severity: HOP_BY_HOP[header],
-        message: `\`${snippet(facts, node)}\` puts the hop-by-hop header \`${header}\` into the streaming prelude: Lambda frames the streamed body itself, and a mismatching ${header} can truncate or stall the response.`,
+        message: `\`${snippet(facts, node)}\` puts the hop-by-hop header \`${header}\` into the streaming prelude${
+          header === 'transfer-encoding' ? ', also for body-less responses (204, 304, redirects, HEAD), which were reported to hang behind CloudFront' : ''
+        }: Lambda frames the streamed body itself, and a mismatching ${header} can truncate or stall the response.`,
         fix: `Do not send \`${header}\` in the metadata headers.`,
         key: `${header}:${snippet(facts, node, 40)}`,
       });
     };
     for (const call of facts.fromCalls) {
       const shape = metadataShape(facts, call);
-      for (const [key, property] of shape?.headerKeys ?? []) if (HOP_BY_HOP[key]) add(property, key);
-    }
-    // response.headers.set("transfer-encoding", "chunked") in a module that streams with metadata.
-    if (facts.fromCalls.length > 0) {
-      for (const fn of facts.functions) {
-        walk(fn.fn, (node) => {
-          if (node.type === 'CallExpression' && calleeName(node) === 'set') {
-            const header = stringValue(node.arguments[0])?.toLowerCase();
-            if (header && HOP_BY_HOP[header]) add(node, header);
-          }
-          // metadata.headers["transfer-encoding"] = "chunked"
-          if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression') {
-            const header = propertyName(node.left)?.toLowerCase();
-            if (header && HOP_BY_HOP[header]) add(node, header);
-          }
-          return true;
-        });
-      }
+      for (const [key, property] of shape?.headerKeys ?? []) if (HOP_BY_HOP.has(key)) add(property, key, call);
+      // `response.headers.set("transfer-encoding", ...)` / `metadata.headers["content-length"] = ...`
+      // count only when the object they change feeds this metadata (not an upstream request's headers).
+      const feeding = metadataRoots(facts, call);
+      if (feeding.size === 0) continue;
+      const scope = enclosingFunction(facts, call) ?? facts.program;
+      walk(scope, (node) => {
+        if (node.type === 'CallExpression' && calleeName(node) === 'set') {
+          const header = stringValue(node.arguments[0])?.toLowerCase();
+          const receiver = unwrap(node.callee)?.object;
+          if (header && HOP_BY_HOP.has(header) && feeding.has(rootName(receiver))) add(node, header, call);
+        }
+        if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression') {
+          const header = propertyName(node.left)?.toLowerCase();
+          if (header && HOP_BY_HOP.has(header) && feeding.has(rootName(node.left.object))) add(node, header, call);
+        }
+        return true;
+      });
     }
     return reports;
   },
 };
+
+function rootName(node: Node | null | undefined): string {
+  return memberPath(node ?? null)?.[0] ?? '';
+}
+
+/** Identifiers the metadata is built from: the metadata variable and every name in its expression. */
+function metadataRoots(facts: ModuleFacts, call: Node): Set<string> {
+  const names = new Set<string>();
+  const arg = unwrap(call.arguments[1]);
+  if (!arg) return names;
+  const collect = (root: Node) =>
+    walk(root, (node, parent) => {
+      const isKey = parent?.type === 'Property' && parent.key === node && !parent.computed;
+      const isProp = parent?.type === 'MemberExpression' && parent.property === node && !parent.computed;
+      if (node.type === 'Identifier' && !isKey && !isProp) names.add(node.name);
+      return true;
+    });
+  collect(arg);
+  if (arg.type === 'Identifier') {
+    walk(facts.program, (node) => {
+      if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === arg.name && node.init) collect(node.init);
+      return true;
+    });
+  }
+  return names;
+}
+
+function enclosingFunction(facts: ModuleFacts, target: Node): Node | null {
+  let best: Node | null = null;
+  walk(facts.program, (node) => {
+    if (node.start > target.start || node.end < target.end) return false;
+    if (isFunction(node)) best = node;
+    return true;
+  });
+  return best;
+}
+
+/** Inside an `if`/`?:`/`&&` whose condition looks at a body (`if (response.body)`, `hasBody && ...`). */
+function underBodyGuard(facts: ModuleFacts, target: Node): boolean {
+  let guarded = false;
+  walk(facts.program, (node) => {
+    if (guarded || node.start > target.start || node.end < target.end) return false;
+    const test = node.type === 'IfStatement' || node.type === 'ConditionalExpression' ? node.test : node.type === 'LogicalExpression' ? node.left : null;
+    if (test && !(test.start <= target.start && target.end <= test.end) && /body/i.test(facts.text.slice(test.start, test.end))) guarded = true;
+    return true;
+  });
+  return guarded;
+}
