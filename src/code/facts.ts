@@ -49,7 +49,12 @@ export interface ModuleFacts {
   /** Exported `wrapper(streamifyResponse(fn))`: the runtime only sees the wrapper. */
   wrappedHandlers: Array<{ wrapper: Node; streamify: Node; exportName: string }>;
   lookupFunction: ModuleScope['lookup'];
+  /** The source with every comment blanked out (same length, so offsets still match). */
+  code: string;
 }
+
+/** Comments of parsed programs, kept aside so AST walks never see them. */
+const commentsByProgram = new WeakMap<Node, Array<{ start: number; end: number }>>();
 
 export class ParseFailure extends Error {}
 
@@ -60,6 +65,7 @@ export function parseModule(file: string, text: string): Node {
   if (fatal && program.body.length === 0) {
     throw new ParseFailure(`parse error: ${String(fatal.message).split('\n')[0]}`);
   }
+  commentsByProgram.set(program, (result.comments ?? []) as Array<{ start: number; end: number }>);
   return program;
 }
 
@@ -141,7 +147,20 @@ export function buildModuleFacts(file: string, text: string, program: Node = par
     disablesEventLoopWait,
     wrappedHandlers: findWrappedHandlers(program, streamifyCalls),
     lookupFunction: scope.lookup,
+    code: blankComments(text, commentsByProgram.get(program) ?? []),
   };
+}
+
+/** Replaces comment characters with spaces (newlines kept), so text checks ignore comments. */
+function blankComments(text: string, comments: Array<{ start: number; end: number }>): string {
+  if (comments.length === 0) return text;
+  let out = '';
+  let last = 0;
+  for (const c of comments) {
+    out += text.slice(last, c.start) + text.slice(c.start, c.end).replace(/[^\n]/g, ' ');
+    last = c.end;
+  }
+  return out + text.slice(last);
 }
 
 // ---- scope: functions by name ------------------------------------------------------------------

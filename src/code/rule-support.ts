@@ -1,6 +1,6 @@
 /** Small shared pieces for code rules: snippets for messages and common queries over facts. */
 import type { Node } from './ast.js';
-import { isFunction, unwrap, walk } from './ast.js';
+import { isFunction, memberPath, propertyName, stringValue, unwrap, walk } from './ast.js';
 import { propertyKey } from './facts.js';
 import type { ModuleFacts, StreamFunctionFacts } from './facts.js';
 import type { Observation, StreamCall } from './stream-flow.js';
@@ -115,7 +115,10 @@ export function metadataShape(facts: ModuleFacts, fromCall: Node): MetadataShape
   return { object, keys, hasSpread, headers, headerKeys, headersHaveSpread };
 }
 
-/** The innermost function around a node (for text-level context checks), or the program. */
+/**
+ * The innermost function around a node (for text-level context checks), or the program; comments are
+ * blanked so that a comment mentioning a header or API never counts as code.
+ */
 export function enclosingFunctionText(facts: ModuleFacts, node: Node): string {
   let best: Node = facts.program;
   walk(facts.program, (n) => {
@@ -123,5 +126,81 @@ export function enclosingFunctionText(facts: ModuleFacts, node: Node): string {
     if (isFunction(n)) best = n;
     return true;
   });
-  return facts.text.slice(best.start, best.end);
+  return facts.code.slice(best.start, best.end);
+}
+
+/**
+ * How the metadata's `headers` were built from the response's headers, when it is visible:
+ * `Object.fromEntries(...)` (inline or through a `const`), or a copy loop filling a local object
+ * (`for (const [k, v] of res.headers) h[k] = v`, `res.headers.forEach((v, k) => { h[k] = v })`).
+ * Fetch Headers iteration yields each Set-Cookie separately, so such a copy keeps only the last one
+ * unless the code routes set-cookie elsewhere.
+ */
+export interface HeadersCopy {
+  /** The fromEntries call or the copy loop, for the finding's location. */
+  node: Node;
+  kind: 'fromEntries' | 'loop';
+  /** The copy mentions set-cookie: it filters, skips or routes it (into a cookies array). */
+  handlesCookie: boolean;
+  /** Values are joined (`value.join(", ")`): several Set-Cookie become one comma-joined header. */
+  joins: boolean;
+}
+
+export function headersCopy(facts: ModuleFacts, fromCall: Node): HeadersCopy | null {
+  const meta = metadataObject(facts, fromCall);
+  if (!meta) return null;
+  const property = meta.properties.find((p: Node) => propertyKey(p) === 'headers');
+  const value = property ? unwrap(property.value) : null;
+  if (!value) return null;
+  const describe = (node: Node, kind: HeadersCopy['kind']): HeadersCopy => {
+    const text = facts.code.slice(node.start, node.end);
+    return { node, kind, handlesCookie: /set-cookie/i.test(text), joins: /\.join\(/.test(text) };
+  };
+  if (value.type === 'CallExpression' && memberPath(value.callee)?.at(-1) === 'fromEntries') return describe(value, 'fromEntries');
+  if (value.type !== 'Identifier') return null;
+  // The variable may be declared in an enclosing function (a closure opens the prelude): search
+  // everything before the call and keep the closest construction.
+  let found: HeadersCopy | null = null;
+  walk(facts.program, (node) => {
+    if (node.start > fromCall.start) return false;
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === value.name) {
+      const init = unwrap(node.init);
+      if (init?.type === 'CallExpression' && memberPath(init.callee)?.at(-1) === 'fromEntries') found = describe(init, 'fromEntries');
+    }
+    // h[k] = v inside a for...of/for...in loop or a forEach callback
+    if (node.type === 'ForOfStatement' || node.type === 'ForInStatement' || (node.type === 'CallExpression' && propertyName(unwrap(node.callee) ?? node) === 'forEach')) {
+      if (assignsComputedKey(node, value.name)) found = describe(node, 'loop');
+    }
+    return true;
+  });
+  return found;
+}
+
+function assignsComputedKey(root: Node, objectName: string): boolean {
+  let assigns = false;
+  walk(root, (node) => {
+    if (assigns) return false;
+    if (
+      node.type === 'AssignmentExpression' &&
+      node.left.type === 'MemberExpression' &&
+      node.left.computed &&
+      unwrap(node.left.object)?.type === 'Identifier' &&
+      unwrap(node.left.object)!.name === objectName &&
+      stringValue(node.left.property) === null
+    ) {
+      assigns = true;
+    }
+    return true;
+  });
+  return assigns;
+}
+
+export function enclosingFunctionNode(facts: ModuleFacts, node: Node): Node {
+  let best: Node = facts.program;
+  walk(facts.program, (n) => {
+    if (n.start > node.start || n.end < node.end) return false;
+    if (isFunction(n)) best = n;
+    return true;
+  });
+  return best;
 }

@@ -106,7 +106,7 @@ function underBodyGuard(facts: ModuleFacts, target: Node): boolean {
   walk(facts.program, (node) => {
     if (guarded || node.start > target.start || node.end < target.end) return false;
     const test = node.type === 'IfStatement' || node.type === 'ConditionalExpression' ? node.test : node.type === 'LogicalExpression' ? node.left : null;
-    if (test && !(test.start <= target.start && target.end <= test.end) && /body/i.test(facts.text.slice(test.start, test.end))) guarded = true;
+    if (test && !(test.start <= target.start && target.end <= test.end) && /body/i.test(facts.code.slice(test.start, test.end))) guarded = true;
     return true;
   });
   return guarded;

@@ -1,8 +1,7 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
-import { calleeName, unwrap } from '../../code/ast.js';
-import { enclosingFunctionText, metadataShape, resolveConstObject, snippet } from '../../code/rule-support.js';
 import type { ModuleFacts } from '../../code/facts.js';
+import { enclosingFunctionText, headersCopy, metadataShape, snippet } from '../../code/rule-support.js';
 
 export const setCookieCollapsed: CodeRule = {
   meta: {
@@ -22,27 +21,25 @@ export const setCookieCollapsed: CodeRule = {
       const shape = metadataShape(facts, call);
       if (!shape || shape.hasSpread || shape.keys.has('cookies')) continue;
       const joined = joinedCookieHeader(facts, call);
-      if (joined) {
+      const copy = headersCopy(facts, call);
+      if (joined || copy?.joins) {
+        const at = copy?.joins ? copy.node : call;
         reports.push({
-          start: call.start,
-          end: call.end,
-          message: `Several Set-Cookie values are joined into one header (\`${joined}\`) and the metadata has no \`cookies\` array: browsers read a comma-joined Set-Cookie as one cookie, so all but one are lost.`,
+          start: at.start,
+          end: at.end,
+          message: `Several Set-Cookie values are joined into one header (\`${joined ?? snippet(facts, at, 50)}\`) and the metadata has no \`cookies\` array: browsers read a comma-joined Set-Cookie as one cookie, so all but one are lost.`,
           fix: 'Pass the cookies as an array in the metadata (`cookies: [...]`) instead of joining them into headers.',
-          key: `joined:${joined}`,
+          key: `joined:${joined ?? snippet(facts, at, 40)}`,
         });
         continue;
       }
-      if (!shape.headers) continue;
-      const source = collapsingSource(facts, shape.headers, call);
-      if (!source) continue;
-      const context = enclosingFunctionText(facts, call);
-      if (/set-cookie|getSetCookie/i.test(context)) continue; // cookies handled somewhere: stay quiet
+      if (!copy || copy.handlesCookie) continue; // set-cookie filtered or routed: see set-cookie-dropped
       reports.push({
-        start: source.start,
-        end: source.end,
-        message: `Response headers are copied with \`${snippet(facts, source)}\` and the metadata has no \`cookies\` array: when the app sets several cookies only one survives.`,
+        start: copy.node.start,
+        end: copy.node.end,
+        message: `Response headers are copied with \`${snippet(facts, copy.node)}\` and the metadata has no \`cookies\` array: one value per header name survives, so when the app sets several cookies only one reaches the client.`,
         fix: 'Pass `cookies: response.headers.getSetCookie()` in the metadata and drop set-cookie from the headers object.',
-        key: snippet(facts, source, 40),
+        key: snippet(facts, copy.node, 40),
       });
     }
     return reports;
@@ -53,41 +50,4 @@ export const setCookieCollapsed: CodeRule = {
 function joinedCookieHeader(facts: ModuleFacts, call: Node): string | null {
   const match = /\[\s*['"]set-cookie['"]\s*\]\s*=\s*([^;\n]*\.join\([^)]*\))/i.exec(enclosingFunctionText(facts, call));
   return match ? match[1].replace(/\s+/g, ' ').slice(0, 60) : null;
-}
-
-function collapsingSource(facts: ModuleFacts, headers: Node, at: Node): Node | null {
-  const value = unwrap(headers);
-  if (!value) return null;
-  if (value.type === 'CallExpression' && calleeName(value) === 'fromEntries') return value;
-  if (value.type === 'Identifier') {
-    // `const headers = Object.fromEntries(...)`
-    const init = findInit(facts, value.name, at);
-    if (init?.type === 'CallExpression' && calleeName(init) === 'fromEntries') return init;
-    // `const headers = {}; response.headers.forEach((v, k) => { headers[k] = v })`
-    if (resolveConstObject(facts, value.name, at)) {
-      const text = enclosingFunctionText(facts, at);
-      const copy = new RegExp(`\\.forEach\\(\\s*\\(?\\s*(\\w+)\\s*,\\s*(\\w+)\\s*\\)?\\s*=>\\s*\\{?\\s*${value.name}\\[\\s*\\2\\s*\\]\\s*=\\s*\\1`);
-      if (copy.test(text)) return value;
-    }
-  }
-  return null;
-}
-
-function findInit(facts: ModuleFacts, name: string, at: Node): Node | null {
-  let init: Node | null = null;
-  const stack: Node[] = [facts.program];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.start > at.start) continue;
-    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === name) init = unwrap(node.init);
-    for (const key in node) {
-      const v = node[key];
-      if (Array.isArray(v)) {
-        for (const c of v) if (c && typeof c.type === 'string') stack.push(c);
-      } else if (v && typeof v === 'object' && typeof v.type === 'string' && key !== 'type') {
-        stack.push(v);
-      }
-    }
-  }
-  return init;
 }

@@ -1,5 +1,5 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { enclosingFunctionText, metadataShape, snippet } from '../../code/rule-support.js';
+import { enclosingFunctionText, headersCopy, metadataShape, snippet } from '../../code/rule-support.js';
 
 const STRIPS_COOKIE = /delete\s+\w+(\.\w+)*\[\s*['"]set-cookie['"]\s*\]|\.delete\(\s*['"]set-cookie['"]\s*\)|!==?\s*['"]set-cookie['"]|['"]set-cookie['"]\s*!==?/i;
 
@@ -20,7 +20,10 @@ export const setCookieDropped: CodeRule = {
       const shape = metadataShape(facts, call);
       if (!shape || shape.hasSpread || shape.keys.has('cookies')) continue;
       const context = enclosingFunctionText(facts, call);
-      if (!STRIPS_COOKIE.test(context) || /getSetCookie|cookies\s*[:=]/.test(context)) continue;
+      // Stripped: deleted/filtered in the function, or skipped by the copy loop (`if (k === "set-cookie") continue`).
+      const copy = headersCopy(facts, call);
+      const skipped = copy?.handlesCookie && /continue|!==?\s*['"]set-cookie|['"]set-cookie['"]\s*!==?|filter/i.test(facts.code.slice(copy.node.start, copy.node.end));
+      if (!(STRIPS_COOKIE.test(context) || skipped) || /getSetCookie|cookies\s*[:=.]/.test(context)) continue;
       reports.push({
         start: call.start,
         end: call.end,

@@ -1,6 +1,5 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { calleeName, unwrap } from '../../code/ast.js';
-import { enclosingFunctionText, metadataShape, snippet } from '../../code/rule-support.js';
+import { enclosingFunctionText, headersCopy, metadataShape, snippet } from '../../code/rule-support.js';
 
 export const setCookieDuplicated: CodeRule = {
   meta: {
@@ -19,11 +18,11 @@ export const setCookieDuplicated: CodeRule = {
       const shape = metadataShape(facts, call);
       if (!shape || !shape.keys.has('cookies')) continue;
       const literal = shape.headerKeys.get('set-cookie');
-      const copiesAll =
-        shape.headers && unwrap(shape.headers)?.type === 'CallExpression' && calleeName(unwrap(shape.headers)!) === 'fromEntries';
-      const filtersCookie = /['"]set-cookie['"]/i.test(enclosingFunctionText(facts, call));
-      if (!literal && !(copiesAll && !filtersCookie)) continue;
-      const at = literal ?? shape.headers!;
+      // A copy of every response header (fromEntries or a loop) that leaves set-cookie in.
+      const copy = headersCopy(facts, call);
+      const copiesCookie = copy && !copy.handlesCookie && !/['"]set-cookie['"]/i.test(enclosingFunctionText(facts, call));
+      if (!literal && !copiesCookie) continue;
+      const at = literal ?? copy!.node;
       reports.push({
         start: at.start,
         end: at.end,

@@ -16,7 +16,7 @@ export const writeWithoutBackpressure: CodeRule = {
     const reports: RuleReport[] = [];
     for (const { fn, call } of streamCallsOf(facts, ['write'])) {
       if (!call.inLoop || call.resultUsed) continue;
-      const body = facts.text.slice(fn.fn.start, fn.fn.end);
+      const body = facts.code.slice(fn.fn.start, fn.fn.end);
       if (/['"`]drain['"`]/.test(body)) continue;
       reports.push({
         start: call.call.start,
