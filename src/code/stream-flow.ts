@@ -779,10 +779,19 @@ export class StreamFlowAnalyzer {
           this.fromCalls.add(call);
           return this.applyMetadata(call, states, frame, true);
         }
-        return states.map((s) => {
-          if (s.meta === 'pending' || s.meta === 'flushed') this.observe({ kind: 'content-type-after-metadata', at: call, from: s.metaAt });
-          return s;
-        });
+        const normal: StreamState[] = [];
+        for (const s of states) {
+          if (s.output === 'yes' && s.ended !== 'yes') {
+            // After any write the runtime throws "Cannot set content-type, too late." (nothing leaks).
+            this.observe({ kind: 'metadata-after-output', at: call, output: s.outputAt, manual: false });
+            this.sink(frame).push(s);
+            continue;
+          }
+          // Metadata set, nothing written yet: the type is overridden and the prelude leaks into the body.
+          if (s.meta === 'pending') this.observe({ kind: 'content-type-after-metadata', at: call, from: s.metaAt });
+          normal.push(s);
+        }
+        return normal;
       }
       case 'destroy':
         // The runtime crashes on destroy(); the path does not hang.

@@ -6,7 +6,7 @@ export const metadataAfterWrite: CodeRule = {
     id: 'metadata-after-write',
     category: 'lifecycle',
     severity: 'error',
-    title: 'HttpResponseStream.from() (or a hand-written prelude) can run after the first write',
+    title: 'HttpResponseStream.from(), a hand-written prelude or setContentType() can run after the first write',
     consequence:
       'from() calls setContentType(), which throws Runtime.InvalidStreamingOperation "Cannot set content-type, too late." once anything was written: the client gets a raw 200 body, then an error.',
     evidence: `Runtime behaviour a′/a‴ (${RUNTIME_EVIDENCE}); seed 001's buffered fallback in a catch after streaming began.`,

@@ -1,15 +1,36 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { unwrap } from '../../code/ast.js';
+import type { Node } from '../../code/ast.js';
+import { memberPath, propertyName, unwrap } from '../../code/ast.js';
+import type { ModuleFacts } from '../../code/facts.js';
 import { snippet, streamCallsOf } from '../../code/rule-support.js';
+
+/** Binary views that are not Uint8Array: the runtime's write() stringifies them ("{}" or index maps). */
+const NON_UINT8_BINARY = new Set([
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'DataView',
+  'Int8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+]);
 
 export const nonBufferChunk: CodeRule = {
   meta: {
     id: 'non-buffer-chunk',
     category: 'metadata',
     severity: 'warning',
-    title: 'A number, boolean, object or array is written to the response stream',
-    consequence: 'The runtime JSON-stringifies non-string, non-Buffer chunks: write(0) sends the byte "0", write({}) sends "{}".',
-    evidence: 'aws-lambda-ric ResponseStream write(): non-string/Buffer chunks are JSON.stringify-ed (source; docs/runtime-behaviour.md).',
+    title: 'A number, boolean, object, array or non-Uint8Array binary value is written to the response stream',
+    consequence:
+      'The runtime\'s write() JSON-stringifies every chunk that is not a string, Buffer or Uint8Array: write(0) sends the byte "0", write(await res.arrayBuffer()) sends "{}". end(value) bypasses that conversion: Node ignores a falsy value and throws ERR_INVALID_ARG_TYPE for any other non-string.',
+    evidence:
+      'aws-lambda-ric 3.3.0 dist/index.mjs ResponseStream write(): `typeof chunk !== "string" && !Buffer.isBuffer(chunk) && chunk?.constructor !== Uint8Array` -> JSON.stringify (4.0.2 the same with instanceof Uint8Array); end() goes to Node\'s OutgoingMessage.end (source; docs/runtime-behaviour.md).',
     fixable: false,
     triggers: ['streamifyResponse', 'HttpResponseStream'],
   },
@@ -18,21 +39,35 @@ export const nonBufferChunk: CodeRule = {
     for (const { fn, call } of streamCallsOf(facts, ['write', 'end'])) {
       const arg = unwrap(call.args[0]);
       if (!arg) continue;
-      const literalKind =
-        arg.type === 'Literal' && (typeof arg.value === 'number' || typeof arg.value === 'boolean')
-          ? String(arg.value)
-          : arg.type === 'ObjectExpression' || arg.type === 'ArrayExpression'
-            ? snippet(facts, arg, 20)
-            : null;
-      if (literalKind === null) continue;
+      const kind = chunkKind(facts, arg);
+      if (kind === null) continue;
+      const isEnd = call.method === 'end';
+      // end(0) / end(false): Node skips a falsy chunk, nothing is sent: harmless.
+      if (isEnd && arg.type === 'Literal' && !arg.value) continue;
       reports.push({
         start: call.call.start,
         end: call.call.end,
-        message: `\`${snippet(facts, call.call)}\` writes a non-string chunk: the runtime sends JSON.stringify(${literalKind}) as body bytes.`,
-        fix: 'Write a string or Buffer (JSON.stringify objects yourself; use write("") for an empty body).',
+        message: isEnd
+          ? `\`${snippet(facts, call.call)}\` passes ${kind} to end(): end() does not convert chunks, so Node throws ERR_INVALID_ARG_TYPE and the handler fails instead of finishing the response.`
+          : `\`${snippet(facts, call.call)}\` writes ${kind}: the runtime sends its JSON.stringify form as body bytes${kind.startsWith('an ArrayBuffer') || kind.includes('Array(') ? ' ("{}" or an index map), not the binary data' : ''}.`,
+        fix: 'Write a string, Buffer or Uint8Array (Buffer.from(arrayBuffer), JSON.stringify(object)); use write("") for an empty body.',
         key: `${fn.name}:${snippet(facts, call.call, 40)}`,
       });
     }
     return reports;
   },
 };
+
+function chunkKind(facts: ModuleFacts, arg: Node): string | null {
+  if (arg.type === 'Literal' && (typeof arg.value === 'number' || typeof arg.value === 'boolean')) return `the ${typeof arg.value} ${String(arg.value)}`;
+  if (arg.type === 'ObjectExpression' || arg.type === 'ArrayExpression') return `the ${arg.type === 'ObjectExpression' ? 'object' : 'array'} ${snippet(facts, arg, 20)}`;
+  // await res.arrayBuffer()
+  const awaited = arg.type === 'AwaitExpression' ? unwrap(arg.argument) : null;
+  if (awaited?.type === 'CallExpression' && propertyName(unwrap(awaited.callee) ?? awaited) === 'arrayBuffer') return 'an ArrayBuffer';
+  // new Uint16Array(...), new DataView(...)
+  if (arg.type === 'NewExpression') {
+    const name = memberPath(arg.callee)?.at(-1);
+    if (name && NON_UINT8_BINARY.has(name)) return `a ${name} (${snippet(facts, arg, 24)})`;
+  }
+  return null;
+}
