@@ -10,9 +10,18 @@ import { enclosingFunctionText, metadataShape, snippet } from '../../code/rule-s
  */
 function wholeResponse(facts: ModuleFacts, call: Node): Node | null {
   const arg = unwrap(call.arguments[1]);
-  if (!arg || arg.type !== 'Identifier') return null;
+  if (!arg) return null;
   const text = enclosingFunctionText(facts, call);
-  return new RegExp(`\\b${arg.name}(\\?)?\\.body\\b`).test(text) ? arg : null;
+  const readsBody = (name: string) => new RegExp(`\\b${name}(\\?)?\\.body\\b`).test(text);
+  if (arg.type === 'Identifier') return readsBody(arg.name) ? arg : null;
+  // `{ ...result, cookies }`: the spread copies result.body into the metadata too.
+  if (arg.type === 'ObjectExpression') {
+    for (const property of arg.properties) {
+      const spread = property.type === 'SpreadElement' ? unwrap(property.argument) : null;
+      if (spread?.type === 'Identifier' && readsBody(spread.name)) return property;
+    }
+  }
+  return null;
 }
 
 export const bodyInPrelude: CodeRule = {

@@ -1,5 +1,6 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { propertyName, unwrap, walk } from '../../code/ast.js';
+import type { Node } from '../../code/ast.js';
+import { isFunction, propertyName, unwrap, walk } from '../../code/ast.js';
 import { snippet, streamCallsOf } from '../../code/rule-support.js';
 
 const BUFFERING = new Set(['text', 'arrayBuffer', 'blob', 'json']);
@@ -17,27 +18,28 @@ export const bufferedNotStreamed: CodeRule = {
   },
   check(facts) {
     const reports: RuleReport[] = [];
+    const report = (fnName: string, node: Node) =>
+      reports.push({
+        start: node.start,
+        end: node.end,
+        message: `\`${snippet(facts, node)}\` reads the whole body into memory before it is written to the response stream: nothing is streamed until it is complete.`,
+        fix: 'Pipe the body instead: `await pipeline(Readable.fromWeb(res.body), stream)` (after write("") when metadata is set).',
+        key: `${fnName}:${snippet(facts, node, 40)}`,
+      });
     const written = new Set<string>();
-    for (const { call } of streamCallsOf(facts, ['write', 'end'])) {
+    for (const { fn, call } of streamCallsOf(facts, ['write', 'end'])) {
       const arg = unwrap(call.args[0]);
       if (arg?.type === 'Identifier') written.add(arg.name);
+      // stream.write(await res.text()), stream.write(Buffer.from(await res.arrayBuffer()))
+      const buffering = arg && bufferingRead(arg);
+      if (buffering) report(fn.name, buffering);
     }
     for (const fn of facts.functions) {
       for (const visited of fn.flow.visited) {
         walk(visited.body, (node) => {
           if (node.type !== 'VariableDeclarator' || node.id?.type !== 'Identifier' || !written.has(node.id.name)) return true;
-          const init = unwrap(node.init);
-          const call = init?.type === 'AwaitExpression' ? unwrap(init.argument) : null;
-          const callee = call?.type === 'CallExpression' ? unwrap(call.callee) : null;
-          if (callee?.type === 'MemberExpression' && BUFFERING.has(propertyName(callee) ?? '')) {
-            reports.push({
-              start: init!.start,
-              end: init!.end,
-              message: `\`${snippet(facts, init)}\` reads the whole body into memory before it is written to the response stream: nothing is streamed until it is complete.`,
-              fix: 'Pipe the body instead: `await pipeline(Readable.fromWeb(res.body), stream)` (after write("") when metadata is set).',
-              key: `${fn.name}:${snippet(facts, init, 40)}`,
-            });
-          }
+          const buffering = node.init && bufferingRead(node.init);
+          if (buffering) report(fn.name, buffering);
           return true;
         });
       }
@@ -45,3 +47,18 @@ export const bufferedNotStreamed: CodeRule = {
     return reports;
   },
 };
+
+/** An `await x.text()` / `arrayBuffer()` / `blob()` / `json()` inside the expression (not in nested functions). */
+function bufferingRead(expression: Node): Node | null {
+  let found: Node | null = null;
+  walk(expression, (node) => {
+    if (found || isFunction(node)) return false;
+    if (node.type === 'AwaitExpression') {
+      const call = unwrap(node.argument);
+      const callee = call?.type === 'CallExpression' ? unwrap(call.callee) : null;
+      if (callee?.type === 'MemberExpression' && BUFFERING.has(propertyName(callee) ?? '')) found = node;
+    }
+    return true;
+  });
+  return found;
+}

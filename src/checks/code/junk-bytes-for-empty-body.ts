@@ -1,5 +1,5 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { memberPath, unwrap } from '../../code/ast.js';
+import { memberPath, stringValue, unwrap } from '../../code/ast.js';
 import { snippet, streamCallsOf } from '../../code/rule-support.js';
 
 export const junkBytesForEmptyBody: CodeRule = {
@@ -18,6 +18,21 @@ export const junkBytesForEmptyBody: CodeRule = {
     const reports: RuleReport[] = [];
     const manualPrelude = facts.functions.some((fn) => fn.flow.fromCalls.some((c) => memberPath(c.callee)?.at(-1) === 'setContentType'));
     if (manualPrelude) return reports; // the 8 NULs there are the delimiter, not junk
+    const calls = streamCallsOf(facts).sort((a, b) => a.call.call.start - b.call.call.start);
+    calls.forEach(({ fn, call }, index) => {
+      // write(" ") right before end(): a filler string to force the prelude out; the client gets it as body.
+      const text = call.method === 'write' ? stringValue(call.args[0]) : null;
+      const next = calls[index + 1];
+      if (text !== null && text.length > 0 && text.trim() === '' && next?.fn === fn && next.call.method === 'end' && next.call.args.length === 0) {
+        reports.push({
+          start: call.call.start,
+          end: call.call.end,
+          message: `\`${snippet(facts, call.call)}\` writes a filler string just before end(): it reaches the client as the body (a 204/304 then carries one).`,
+          fix: 'Use `stream.write("")` to flush the prelude without body bytes.',
+          key: `${fn.name}:${snippet(facts, call.call, 40)}`,
+        });
+      }
+    });
     for (const { fn, call } of streamCallsOf(facts, ['write'])) {
       const arg = unwrap(call.args[0]);
       if (!arg || arg.type !== 'NewExpression' && arg.type !== 'CallExpression') continue;

@@ -18,6 +18,8 @@ export const metadataSkippedOnPath: CodeRule = {
     for (const { fn, obs } of observationsOf(facts, 'end-without-metadata')) {
       // Only a finding when this function sets metadata on some other path: raw streaming is legitimate.
       if (fn.flow.fromCalls.length === 0) continue;
+      // A route that sets its own content type (setContentType("text/plain")) streams raw on purpose.
+      if (fn.flow.streamCalls.some((c) => c.method === 'setContentType' && !fn.flow.fromCalls.includes(c.call))) continue;
       // A body written without metadata outside a catch is a deliberate raw mode (middy 7 streams a
       // handler's plain string body raw and an HTTP response with metadata): stay quiet.
       if (obs.wroteRaw && obs.via?.node.type !== 'CatchClause') continue;

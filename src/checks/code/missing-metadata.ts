@@ -1,5 +1,5 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { stringValue, unwrap } from '../../code/ast.js';
+import { calleeName, stringValue, unwrap } from '../../code/ast.js';
 import { snippet } from '../../code/rule-support.js';
 
 const SSE_FIELD = /^(data|event|id|retry):/;
@@ -42,5 +42,7 @@ function isSseText(node: unknown): boolean {
   if (literal !== null) return SSE_FIELD.test(literal);
   if (n.type === 'TemplateLiteral') return SSE_FIELD.test(n.quasis[0]?.value?.cooked ?? '');
   if (n.type === 'BinaryExpression' && n.operator === '+') return isSseText(n.left);
+  // encoder.encode(`data: ...`), Buffer.from(`data: ...`): the same text as bytes
+  if (n.type === 'CallExpression' && ['encode', 'from'].includes(calleeName(n) ?? '')) return isSseText(n.arguments[0]);
   return false;
 }
