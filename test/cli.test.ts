@@ -124,6 +124,30 @@ describe('configuration, suppressions and baseline', () => {
   });
 });
 
+describe('helpers imported from other modules', () => {
+  it('follows a relative import to prove a path, and stays quiet when the module cannot be read', () => {
+    const dir = project({
+      'src/send.ts': 'export async function sendBody(stream: any, body: string) {\n  const w = awslambda.HttpResponseStream.from(stream, { statusCode: 200 });\n  w.write(body);\n  w.end();\n}\n',
+      'src/handler.ts': [
+        'import { sendBody } from "./send.js";',
+        'import { missing } from "./does-not-exist.js";',
+        'export const a = awslambda.streamifyResponse(async (event: any, responseStream: any) => {',
+        '  const body = await load(event);',
+        '  if (body) await sendBody(responseStream, body);',
+        '});',
+        'export const b = awslambda.streamifyResponse(async (event: any, responseStream: any) => {',
+        '  await missing(responseStream);',
+        '});',
+        '',
+      ].join('\n'),
+    });
+    const report = JSON.parse(run(['scan', dir, '--format', 'json']).stdout);
+    expect(report.findings.map((f: { ruleId: string; file: string; line: number }) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual([
+      'src/handler.ts:5 stream-never-ended',
+    ]);
+  });
+});
+
 describe('bad input never stops the scan', () => {
   it('skips unparsable, binary and looping input with notes and still reports the rest', () => {
     const dir = project({

@@ -6,7 +6,10 @@
 import type { Finding, PackageRef, Severity, SkipNote } from '../model/finding.js';
 import type { CodeRule } from '../model/rule.js';
 import { fingerprintOf, normalizeSnippet } from '../config/fingerprint.js';
-import { ParseFailure, buildModuleFacts, parseModule } from './facts.js';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Node } from './ast.js';
+import { type ModuleLoader, ParseFailure, buildModuleFacts, parseModule } from './facts.js';
 
 export interface SourceInput {
   /** Relative to the scan root, "/" separators. */
@@ -14,6 +17,9 @@ export interface SourceInput {
   text: string;
   origin: Finding['origin'];
   package?: PackageRef;
+  /** Absolute path and scan root: when given, relative imports of helpers are followed (inside the root). */
+  abs?: string;
+  root?: string;
 }
 
 export interface SourceResult {
@@ -31,7 +37,8 @@ export function analyzeSource(input: SourceInput, rules: CodeRule[]): SourceResu
   if (selected.length === 0) return { findings: [], parsed: false };
   let facts;
   try {
-    facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text));
+    const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
+    facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text), loader);
   } catch (error) {
     const reason = error instanceof ParseFailure ? error.message : `analysis failed: ${(error as Error).message}`;
     return { findings: [], parsed: false, skipped: { file: input.rel, reason } };
@@ -72,4 +79,40 @@ export function analyzeSource(input: SourceInput, rules: CodeRule[]): SourceResu
     }
   }
   return { findings, parsed: true };
+}
+
+/** Modules larger than this are not read to follow a helper (bundles do not import relatively anyway). */
+const MAX_IMPORTED_BYTES = 1024 * 1024;
+const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.tsx', '.mts', '.cts', '.jsx', '/index.js', '/index.mjs', '/index.ts'];
+
+/**
+ * Resolves `./helper`, `./helper.js` (TypeScript sources import their .ts as .js) and `./dir` to a file
+ * inside the scan root, then parses it. Anything that cannot be read or parsed is simply not followed:
+ * the stream then escapes at that call and the analysis stays quiet.
+ */
+function relativeModuleLoader(abs: string, root: string): ModuleLoader {
+  const cache = new Map<string, Node | null>();
+  const rootPrefix = path.resolve(root) + path.sep;
+  return (specifier) => {
+    if (cache.has(specifier)) return cache.get(specifier)!;
+    let program: Node | null = null;
+    const base = path.resolve(path.dirname(abs), specifier);
+    const bases = [base, base.replace(/\.(m|c)?js$/, '')];
+    search: for (const b of bases) {
+      for (const ext of EXTENSIONS) {
+        const file = b + ext;
+        if (!file.startsWith(rootPrefix) || file === abs) continue;
+        try {
+          const stat = statSync(file);
+          if (!stat.isFile() || stat.size > MAX_IMPORTED_BYTES) continue;
+          program = parseModule(file, readFileSync(file, 'utf8'));
+          break search;
+        } catch {
+          // unreadable or unparsable: try the next candidate, else do not follow
+        }
+      }
+    }
+    cache.set(specifier, program);
+    return program;
+  };
 }

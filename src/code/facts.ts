@@ -76,8 +76,16 @@ function parserFileName(file: string): string {
   return file;
 }
 
-export function buildModuleFacts(file: string, text: string, program: Node = parseModule(file, text)): ModuleFacts {
-  const scope = buildScope(program);
+/** Reads and parses a module of the project named by a relative import, or null when it cannot. */
+export type ModuleLoader = (specifier: string) => Node | null;
+
+export function buildModuleFacts(
+  file: string,
+  text: string,
+  program: Node = parseModule(file, text),
+  loadModule?: ModuleLoader,
+): ModuleFacts {
+  const scope = buildScope(program, loadModule);
   const streamifyCalls: Node[] = [];
   const fromCalls: Node[] = [];
   let disablesEventLoopWait = false;
@@ -172,8 +180,11 @@ interface Declared {
   container: Node;
 }
 
-function buildScope(program: Node): ModuleScope {
+function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
   const declared: Declared[] = [];
+  const imports = relativeImports(program);
+  const foreign = new Set<FunctionNode>();
+  const importedCache = new Map<string, FunctionNode | null>();
   const containers: Node[] = [program];
   walk(program, (node) => {
     if (isFunction(node)) containers.push(node);
@@ -206,7 +217,80 @@ function buildScope(program: Node): ModuleScope {
       }
       return best?.fn ?? null;
     },
+    imported(name) {
+      const binding = imports.get(name);
+      if (!binding || !loadModule) return null;
+      if (!importedCache.has(name)) {
+        const target = loadModule(binding.source);
+        const fn = target ? exportedFunction(target, binding.imported) : null;
+        if (fn) foreign.add(fn);
+        importedCache.set(name, fn);
+      }
+      return importedCache.get(name) ?? null;
+    },
+    isForeign(fn) {
+      return foreign.has(fn);
+    },
   };
+}
+
+/** `import { a as b } from "./x"` / `import d from "./x"`: local name -> (source, exported name). */
+function relativeImports(program: Node): Map<string, { source: string; imported: string }> {
+  const imports = new Map<string, { source: string; imported: string }>();
+  for (const statement of program.body as Node[]) {
+    if (statement.type !== 'ImportDeclaration' || statement.importKind === 'type') continue;
+    const source = statement.source?.value;
+    if (typeof source !== 'string' || !source.startsWith('.')) continue;
+    for (const spec of statement.specifiers ?? []) {
+      if (spec.type === 'ImportSpecifier') {
+        imports.set(spec.local.name, { source, imported: spec.imported.name ?? spec.imported.value });
+      } else if (spec.type === 'ImportDefaultSpecifier') {
+        imports.set(spec.local.name, { source, imported: 'default' });
+      }
+    }
+  }
+  return imports;
+}
+
+/** The function a module exports under `name` (declaration, `const x = fn`, `export { x as name }`, default). */
+function exportedFunction(program: Node, name: string): FunctionNode | null {
+  const topLevel = (local: string): FunctionNode | null => {
+    for (const statement of program.body as Node[]) {
+      const decl = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+      if (decl?.type === 'FunctionDeclaration' && decl.id?.name === local) return decl as FunctionNode;
+      if (decl?.type === 'VariableDeclaration') {
+        for (const d of decl.declarations) {
+          const init = unwrap(d.init);
+          if (d.id.type === 'Identifier' && d.id.name === local && init && isFunction(init)) return init;
+        }
+      }
+    }
+    return null;
+  };
+  for (const statement of program.body as Node[]) {
+    if (name === 'default' && statement.type === 'ExportDefaultDeclaration') {
+      const decl = unwrap(statement.declaration);
+      if (decl && isFunction(decl)) return decl;
+      if (decl?.type === 'Identifier') return topLevel(decl.name);
+    }
+    if (statement.type === 'ExportNamedDeclaration') {
+      const decl = statement.declaration;
+      if (decl?.type === 'FunctionDeclaration' && decl.id?.name === name) return decl as FunctionNode;
+      if (decl?.type === 'VariableDeclaration') {
+        for (const d of decl.declarations) {
+          const init = unwrap(d.init);
+          if (d.id.type === 'Identifier' && d.id.name === name && init && isFunction(init)) return init;
+        }
+      }
+      if (!statement.source) {
+        for (const spec of statement.specifiers ?? []) {
+          const exported = spec.exported?.name ?? spec.exported?.value;
+          if (exported === name) return topLevel(spec.local?.name ?? spec.local?.value);
+        }
+      }
+    }
+  }
+  return null;
 }
 
 function resolveFunction(arg: Node | undefined, scope: ModuleScope, at: Node): FunctionNode | null {

@@ -102,6 +102,10 @@ export interface FlowResult {
 export interface ModuleScope {
   /** Functions declared at module level or in an enclosing scope, by name. */
   lookup(name: string, from: Node): FunctionNode | null;
+  /** A function imported from another module of the project (relative import), when it can be read. */
+  imported?(name: string): FunctionNode | null;
+  /** Whether a function belongs to another module: its effects are followed, its findings are not ours. */
+  isForeign?(fn: FunctionNode): boolean;
 }
 
 const INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
@@ -222,6 +226,8 @@ export class StreamFlowAnalyzer {
   private readonly pipeCalls = new Map<Node, PipeCall>();
   private readonly visited = new Set<FunctionNode>();
   private readonly callStack: FunctionNode[] = [];
+  /** > 0 while interpreting a function of another module: nothing is recorded for this module then. */
+  private foreignDepth = 0;
 
   constructor(private readonly scope: ModuleScope) {}
 
@@ -258,7 +264,9 @@ export class StreamFlowAnalyzer {
     loopDepth: number,
     valueUsed = true,
   ): { exits: Array<{ state: StreamState; at: Node }>; thrown: StreamState[] } {
-    this.visited.add(fn);
+    const foreign = this.scope.isForeign?.(fn) ?? false;
+    if (foreign) this.foreignDepth++;
+    else this.visited.add(fn);
     this.callStack.push(fn);
     const frame: Frame = { fn, aliases, throwSinks: [[]], depth, loopDepth };
     let flow: Flow;
@@ -270,6 +278,7 @@ export class StreamFlowAnalyzer {
       flow = { normal: [], returns: states.map((state) => ({ state, at: fn.body })), breaks: [], continues: [] };
     }
     this.callStack.pop();
+    if (foreign) this.foreignDepth--;
     const endOfBody: Node = fn.body.type === 'BlockStatement' ? { ...fn.body, start: fn.body.end - 1 } : fn.body;
     const exits = [
       ...flow.normal.map((state) => ({ state, at: endOfBody })),
@@ -636,7 +645,7 @@ export class StreamFlowAnalyzer {
       let current = states;
       for (const arg of call.arguments) current = this.evalExpr(arg, current, frame, true);
       if (method === null) return current.map(escape);
-      this.streamCalls.set(call, { call, method, args: call.arguments, resultUsed: used, inLoop: frame.loopDepth > 0 });
+      if (this.foreignDepth === 0) this.streamCalls.set(call, { call, method, args: call.arguments, resultUsed: used, inLoop: frame.loopDepth > 0 });
       return this.applyStreamMethod(call, method, current, frame);
     }
 
@@ -644,7 +653,7 @@ export class StreamFlowAnalyzer {
     if (isFromCall(call) && call.arguments.length > 0 && this.isAlias(call.arguments[0], frame)) {
       let current = states;
       for (const arg of call.arguments.slice(1)) current = this.evalExpr(arg, current, frame, true);
-      this.fromCalls.add(call);
+      if (this.foreignDepth === 0) this.fromCalls.add(call);
       return this.applyMetadata(call, current, frame, false);
     }
 
@@ -656,7 +665,7 @@ export class StreamFlowAnalyzer {
         let current = states;
         const sources = args.slice(0, -1);
         for (const src of sources) current = this.evalExpr(src, current, frame, true);
-        this.pipeCalls.set(call, { call, kind: 'pipeline', sources });
+        if (this.foreignDepth === 0) this.pipeCalls.set(call, { call, kind: 'pipeline', sources });
         return this.applyPipe(call, current, sources);
       }
     }
@@ -664,7 +673,7 @@ export class StreamFlowAnalyzer {
     // source.pipe(stream)
     if (callee.type === 'MemberExpression' && propertyName(callee) === 'pipe' && call.arguments.length > 0 && this.isAlias(call.arguments[0], frame)) {
       const current = this.evalExpr(callee.object, states, frame, true);
-      this.pipeCalls.set(call, { call, kind: 'pipe', sources: [callee.object] });
+      if (this.foreignDepth === 0) this.pipeCalls.set(call, { call, kind: 'pipe', sources: [callee.object] });
       return this.applyPipe(call, current, [callee.object]);
     }
 
@@ -672,7 +681,7 @@ export class StreamFlowAnalyzer {
     const target = this.resolveLocalFunction(callee, call);
     if (target) {
       const passed = call.arguments.map((a: Node) => this.isAlias(a, frame));
-      const viaClosure = mentions(target.body, frame.aliases);
+      const viaClosure = !this.scope.isForeign?.(target) && mentions(target.body, frame.aliases);
       if (passed.some(Boolean) || viaClosure) {
         let current = states;
         for (const arg of call.arguments) if (!this.isAlias(arg, frame)) current = this.evalExpr(arg, current, frame, true);
@@ -689,7 +698,7 @@ export class StreamFlowAnalyzer {
       (HARMLESS_GLOBAL_CALLS.has(path[0]) || (path[path.length - 1] === 'once' && stringValue(call.arguments[1]) !== null));
     if (harmless && path && path[path.length - 1] === 'once') {
       const target = call.arguments.find((a: Node) => this.isAlias(a, frame));
-      if (target) this.streamCalls.set(call, { call, method: 'once', args: call.arguments.slice(1), resultUsed: used, inLoop: frame.loopDepth > 0 });
+      if (target) if (this.foreignDepth === 0) this.streamCalls.set(call, { call, method: 'once', args: call.arguments.slice(1), resultUsed: used, inLoop: frame.loopDepth > 0 });
     }
     for (const arg of call.arguments) {
       const a = unwrap(arg);
@@ -732,7 +741,9 @@ export class StreamFlowAnalyzer {
   /** Aliases visible inside a called function: closure aliases not shadowed, plus bound parameters. */
   private aliasesFor(target: FunctionNode, passed: boolean[], frame: Frame): Set<string> {
     const own = declaredNames(target);
-    const aliases = new Set([...frame.aliases].filter((name) => !own.has(name)));
+    // Another module cannot see this module's variables: only the parameters it receives.
+    const closure = this.scope.isForeign?.(target) ? [] : [...frame.aliases];
+    const aliases = new Set(closure.filter((name) => !own.has(name)));
     target.params.forEach((param, i) => {
       if (passed[i] && param.type === 'Identifier') aliases.add(param.name);
     });
@@ -776,7 +787,7 @@ export class StreamFlowAnalyzer {
       case 'setContentType': {
         const value = stringValue(call.arguments[0]);
         if (value === INTEGRATION_CONTENT_TYPE) {
-          this.fromCalls.add(call);
+          if (this.foreignDepth === 0) this.fromCalls.add(call);
           return this.applyMetadata(call, states, frame, true);
         }
         const normal: StreamState[] = [];
@@ -869,7 +880,7 @@ export class StreamFlowAnalyzer {
     }
     // an async helper of this module that writes the stream, called without await
     const target = this.resolveLocalFunction(callee, expr);
-    if (target?.async && (expr.arguments.some((a: Node) => this.isAlias(a, frame)) || mentions(target.body, frame.aliases))) {
+    if (target?.async && (expr.arguments.some((a: Node) => this.isAlias(a, frame)) || (!this.scope.isForeign?.(target) && mentions(target.body, frame.aliases)))) {
       this.observe({ kind: 'unawaited-pump', at: expr });
     }
   }
@@ -877,6 +888,7 @@ export class StreamFlowAnalyzer {
   // ---- helpers ---------------------------------------------------------------------------------
 
   private observe(observation: Observation): void {
+    if (this.foreignDepth > 0) return;
     const key = `${observation.kind}@${observation.at.start}`;
     if (!this.observations.has(key)) this.observations.set(key, observation);
   }
@@ -918,7 +930,7 @@ export class StreamFlowAnalyzer {
     if (!callee) return null;
     if (isFunction(callee)) return callee; // IIFE
     if (callee.type !== 'Identifier') return null;
-    return this.scope.lookup(callee.name, call);
+    return this.scope.lookup(callee.name, call) ?? this.scope.imported?.(callee.name) ?? null;
   }
 
   private containsOutput(body: Node, frame: Frame): boolean {

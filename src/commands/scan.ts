@@ -85,7 +85,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     progress.update(`Analysing ${candidate.rel}`);
     texts.set(candidate.rel, candidate.text);
     const result = analyzeSource(
-      { rel: candidate.rel, text: candidate.text, origin: candidate.origin, package: candidate.package },
+      { rel: candidate.rel, text: candidate.text, origin: candidate.origin, package: candidate.package, abs: candidate.abs, root },
       codeRules,
     );
     if (result.parsed) parsed++;
