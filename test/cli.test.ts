@@ -30,7 +30,7 @@ const CORRECT = `export const handler = awslambda.streamifyResponse(async (event
 });
 `;
 
-function project(files: Record<string, string>): string {
+function project(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-cli-'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
@@ -154,6 +154,9 @@ describe('bad input never stops the scan', () => {
       'good.mjs': HANGING,
       'broken.mjs': 'export const handler = awslambda.streamifyResponse(async (e, s) => { if (',
       'binary.js': 'awslambda.streamifyResponse\u0000\u0001\u0002',
+      'nested.mjs': `export const h = awslambda.streamifyResponse(async (e, s) => { ${'if (e) { '.repeat(3000)}s.end();${' }'.repeat(3000)} });`,
+      'loops.mjs': `export const h = awslambda.streamifyResponse(async (e, s) => { ${'for (const a of e) { let f = a; if (a) { s.write(a); f = false } else continue; '.repeat(40)}${'}'.repeat(40)} s.end(); });`,
+      'bad-utf8.js': Buffer.concat([Buffer.from('export const h = awslambda.streamifyResponse(async (e, s) => { s.write("'), Buffer.from([0xff, 0xfe]), Buffer.from('"); s.end(); });')]),
     });
     symlinkSync(dir, path.join(dir, 'loop'));
     const { code, stdout } = run(['scan', dir, '--format', 'json']);
@@ -163,6 +166,10 @@ describe('bad input never stops the scan', () => {
     const skipped = report.skipped.map((s: { file: string }) => s.file);
     expect(skipped).toContain('broken.mjs');
     expect(skipped).toContain('binary.js');
+    const reasons = Object.fromEntries(report.skipped.map((s: { file: string; reason: string }) => [s.file, s.reason]));
+    expect(reasons['nested.mjs']).toBe('too deeply nested to analyse');
+    expect(reasons['loops.mjs']).toBe('too complex to analyse within bounds');
+    expect(skipped).not.toContain('bad-utf8.js');
   });
 });
 

@@ -10,6 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Node } from './ast.js';
 import { type ModuleLoader, ParseFailure, buildModuleFacts, parseModule } from './facts.js';
+import { AnalysisBudgetExceeded } from './stream-flow.js';
 
 export interface SourceInput {
   /** Relative to the scan root, "/" separators. */
@@ -40,7 +41,14 @@ export function analyzeSource(input: SourceInput, rules: CodeRule[]): SourceResu
     const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
     facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text), loader);
   } catch (error) {
-    const reason = error instanceof ParseFailure ? error.message : `analysis failed: ${(error as Error).message}`;
+    const reason =
+      error instanceof ParseFailure
+        ? error.message
+        : error instanceof AnalysisBudgetExceeded
+          ? error.message
+          : error instanceof RangeError && /call stack/.test(error.message)
+            ? 'too deeply nested to analyse'
+            : `analysis failed: ${(error as Error).message}`;
     return { findings: [], parsed: false, skipped: { file: input.rel, reason } };
   }
   const findings: Finding[] = [];

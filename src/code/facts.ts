@@ -9,6 +9,7 @@ import {
   type FunctionNode,
   type Node,
   calleeName,
+  children,
   isFunction,
   memberPath,
   patternNames,
@@ -181,36 +182,33 @@ interface Declared {
 }
 
 function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
-  const declared: Declared[] = [];
   const imports = relativeImports(program);
   const foreign = new Set<FunctionNode>();
   const importedCache = new Map<string, FunctionNode | null>();
-  const containers: Node[] = [program];
-  walk(program, (node) => {
-    if (isFunction(node)) containers.push(node);
-    return true;
-  });
-  const containerOf = (node: Node): Node => {
-    let best = program;
-    for (const c of containers) {
-      if (c !== node && c.start <= node.start && node.end <= c.end && c.start >= best.start) best = c;
-    }
-    return best;
+  // One pass with the enclosing function carried along: bundles hold tens of thousands of functions.
+  const byName = new Map<string, Declared[]>();
+  const declare = (name: string, fn: FunctionNode, container: Node) => {
+    const list = byName.get(name);
+    if (list) list.push({ name, fn, container });
+    else byName.set(name, [{ name, fn, container }]);
   };
-  walk(program, (node) => {
+  const stack: Array<[Node, Node]> = [[program, program]];
+  while (stack.length > 0) {
+    const [node, container] = stack.pop()!;
     if (node.type === 'FunctionDeclaration' && node.id) {
-      declared.push({ name: node.id.name, fn: node as FunctionNode, container: containerOf(node) });
+      declare(node.id.name, node as FunctionNode, container);
     } else if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier') {
       const init = unwrap(node.init);
-      if (init && isFunction(init)) declared.push({ name: node.id.name, fn: init, container: containerOf(node) });
+      if (init && isFunction(init)) declare(node.id.name, init, container);
     }
-    return true;
-  });
+    const inner = isFunction(node) ? node : container;
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], inner]);
+  }
   return {
     lookup(name, from) {
       let best: Declared | null = null;
-      for (const d of declared) {
-        if (d.name !== name) continue;
+      for (const d of byName.get(name) ?? []) {
         if (d.container.start <= from.start && from.end <= d.container.end) {
           if (!best || d.container.start >= best.container.start) best = d;
         }

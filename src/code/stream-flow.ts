@@ -110,6 +110,11 @@ export interface ModuleScope {
 
 const INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
 const MAX_CALL_DEPTH = 4;
+/** Statements interpreted per analysis at most: bounds adversarial nesting (loops inside loops...). */
+const MAX_STEPS = 400_000;
+
+/** The analysis gave up on a function that is too large or too deeply nested to interpret in bounds. */
+export class AnalysisBudgetExceeded extends Error {}
 const MAX_LOOP_ROUNDS = 4;
 
 /** Methods of the runtime's response-stream facade (aws-lambda-ric 3.3.0 src/ResponseStream.js, 4.0.2 index.mjs). */
@@ -228,6 +233,7 @@ export class StreamFlowAnalyzer {
   private readonly callStack: FunctionNode[] = [];
   /** > 0 while interpreting a function of another module: nothing is recorded for this module then. */
   private foreignDepth = 0;
+  private steps = 0;
 
   constructor(private readonly scope: ModuleScope) {}
 
@@ -303,6 +309,7 @@ export class StreamFlowAnalyzer {
   }
 
   private execStmt(node: Node, states: StreamState[], frame: Frame, label: string | null = null): Flow {
+    if (++this.steps > MAX_STEPS) throw new AnalysisBudgetExceeded('too complex to analyse within bounds');
     switch (node.type) {
       case 'BlockStatement':
       case 'StaticBlock':
