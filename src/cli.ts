@@ -1,5 +1,5 @@
 /** Command-line wiring only: parse arguments, call a command, map errors to exit codes. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { scanProject } from './commands/scan.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { UsageError } from './commands/errors.js';
@@ -8,6 +8,12 @@ import { BaselineError } from './config/baseline.js';
 import { FORMAT_NAMES, type FormatName } from './report/index.js';
 import type { Severity } from './model/finding.js';
 import { TOOL_VERSION } from './version.js';
+
+function parseMegabytes(value: string): number {
+  const mb = Number(value);
+  if (!Number.isFinite(mb) || mb <= 0) throw new InvalidArgumentError('expected a positive number of megabytes');
+  return Math.round(mb * 1024 * 1024);
+}
 
 /** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the command could not do its job. */
 export async function main(argv: string[]): Promise<number> {
@@ -36,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'configuration file (default: stream-doctor.config.json or package.json "stream-doctor")')
     .option('--baseline <file>', 'report only findings that are not in this baseline file')
     .option('--update-baseline', 'write all current findings to the baseline file and exit 0')
+    .option('--max-file-size <MB>', 'skip source files larger than this (default 8)', parseMegabytes)
     .option('--verbose', 'list skipped files and suppressed findings')
     .option('--no-color', 'never colour the text output')
     .action(async (target: string, opts) => {
@@ -55,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
           baseline: opts.baseline,
           updateBaseline: !!opts.updateBaseline,
           verbose: !!opts.verbose,
+          maxFileBytes: opts.maxFileSize,
           color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
         },
         {

@@ -35,6 +35,8 @@ export interface ScanOptions {
   updateBaseline?: boolean;
   verbose: boolean;
   color: boolean;
+  /** Files larger than this are skipped with a note (parsing costs ~150 MB of memory per MB of bundle). */
+  maxFileBytes?: number;
 }
 
 export interface ScanIo {
@@ -74,6 +76,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     include,
     exclude,
     tokens,
+    ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
     onProgress: (walkedCount, candidates) => progress.update(`Scanning… ${walkedCount} files, ${candidates} to analyse`),
   });
 
