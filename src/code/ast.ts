@@ -8,7 +8,6 @@ export interface Node {
   type: string;
   start: number;
   end: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [key: string]: any;
 }
 

@@ -152,6 +152,7 @@ describe('text format', () => {
   it('colours only when asked, and the coloured text is the same text', () => {
     const coloured = formatReport(fixtureReport(), 'text', { color: true, verbose: false, sourceText });
     expect(coloured).toContain(`${ESC}[31m`);
+    // eslint-disable-next-line no-control-regex -- stripping ANSI colour codes
     expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(EXPECTED_TEXT);
   });
 

@@ -69,6 +69,7 @@ function paintSeverity(c: Colors, severity: Severity, text: string): string {
 
 /** Control characters from a scanned file must not reach the terminal (escape sequences). */
 function sanitize(line: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   return line.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
