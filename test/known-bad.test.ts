@@ -31,7 +31,7 @@ describe('one finding per cause', () => {
     const nitro = path.join(dir, 'node_modules/nitro');
     mkdirSync(path.join(nitro, 'dist/presets/aws-lambda/runtime'), { recursive: true });
     writeFileSync(path.join(nitro, 'package.json'), JSON.stringify({ name: 'nitro', version: '3.0.1-alpha.1' }));
-    copyFileSync(path.join(repo, 'test/fixtures/code/nitro-alpha1.mjs'), path.join(nitro, 'dist/presets/aws-lambda/runtime/aws-lambda-streaming.mjs'));
+    copyFileSync(path.join(repo, 'test/fixtures/rules/stream-never-ended/invalid-nitro-body-guard.mjs'), path.join(nitro, 'dist/presets/aws-lambda/runtime/aws-lambda-streaming.mjs'));
     const hono = path.join(dir, 'node_modules/hono');
     mkdirSync(hono, { recursive: true });
     writeFileSync(path.join(hono, 'package.json'), JSON.stringify({ name: 'hono', version: '4.4.5' }));

@@ -120,13 +120,8 @@ export function metadataShape(facts: ModuleFacts, fromCall: Node): MetadataShape
  * blanked so that a comment mentioning a header or API never counts as code.
  */
 export function enclosingFunctionText(facts: ModuleFacts, node: Node): string {
-  let best: Node = facts.program;
-  walk(facts.program, (n) => {
-    if (n.start > node.start || n.end < node.end) return false;
-    if (isFunction(n)) best = n;
-    return true;
-  });
-  return facts.code.slice(best.start, best.end);
+  const fn = enclosingFunctionNode(facts, node);
+  return facts.code.slice(fn.start, fn.end);
 }
 
 /**
@@ -195,6 +190,7 @@ function assignsComputedKey(root: Node, objectName: string): boolean {
   return assigns;
 }
 
+/** The innermost function around a node, or the program. */
 export function enclosingFunctionNode(facts: ModuleFacts, node: Node): Node {
   let best: Node = facts.program;
   walk(facts.program, (n) => {

@@ -1,8 +1,8 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
-import { calleeName, isFunction, memberPath, propertyName, stringValue, unwrap, walk } from '../../code/ast.js';
+import { calleeName, memberPath, propertyName, stringValue, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { RUNTIME_EVIDENCE, metadataShape, snippet } from '../../code/rule-support.js';
+import { RUNTIME_EVIDENCE, enclosingFunctionNode, metadataShape, snippet } from '../../code/rule-support.js';
 
 /** Framing headers: the Function URL frames the streamed body itself. */
 const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'connection', 'keep-alive', 'upgrade']);
@@ -46,7 +46,7 @@ export const hopByHopHeaderInPrelude: CodeRule = {
       // count only when the object they change feeds this metadata (not an upstream request's headers).
       const feeding = metadataRoots(facts, call);
       if (feeding.size === 0) continue;
-      const scope = enclosingFunction(facts, call) ?? facts.program;
+      const scope = enclosingFunctionNode(facts, call);
       walk(scope, (node) => {
         if (node.type === 'CallExpression' && calleeName(node) === 'set') {
           const header = stringValue(node.arguments[0])?.toLowerCase();
@@ -88,16 +88,6 @@ function metadataRoots(facts: ModuleFacts, call: Node): Set<string> {
     });
   }
   return names;
-}
-
-function enclosingFunction(facts: ModuleFacts, target: Node): Node | null {
-  let best: Node | null = null;
-  walk(facts.program, (node) => {
-    if (node.start > target.start || node.end < target.end) return false;
-    if (isFunction(node)) best = node;
-    return true;
-  });
-  return best;
 }
 
 /** Inside an `if`/`?:`/`&&` whose condition looks at a body (`if (response.body)`, `hasBody && ...`). */
