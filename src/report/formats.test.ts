@@ -116,6 +116,7 @@ const EXPECTED_TEXT = [
   '',
   '✖ 2 problems (1 error, 1 warning, 0 info)',
   '  2 with a mechanical fix (see each fix: line)',
+  "  Why: `stream-doctor explain <rule>` (or --verbose for each finding's evidence)",
   '  1 suppressed (1 by inline directives)',
   '42 files scanned, 3 parsed, 120 packages inventoried; 1 skipped (use --verbose to list)',
   '',
@@ -133,6 +134,11 @@ describe('text format', () => {
   it('lists skipped files, suppressed findings and the duration with verbose, still without colour codes', () => {
     const out = formatReport(fixtureReport(), 'text', { color: false, verbose: true, sourceText });
     expect(out).not.toContain(ESC);
+    // Each finding shows its evidence under --verbose, and the "Why:" hint is not needed then.
+    const evidenced = fixtureReport().findings.filter((f) => f.evidence);
+    expect(evidenced.length).toBeGreaterThan(0);
+    for (const f of evidenced) expect(out).toContain(`    evidence: ${f.evidence}`);
+    expect(out).not.toContain('Why: `stream-doctor explain');
     expect(out.endsWith(
       [
         '42 files scanned, 3 parsed, 120 packages inventoried; 1 skipped',

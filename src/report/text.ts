@@ -55,6 +55,7 @@ export function formatText(report: Report, opts: TextOptions): string {
       const lines = sourceLines(file);
       if (lines) out.push(...codeFrame(c, lines, finding));
       if (finding.fix) out.push(`    ${c.green('fix:')} ${finding.fix}`);
+      if (opts.verbose && finding.evidence) out.push(`    ${c.dim('evidence:')} ${finding.evidence}`);
     }
     out.push('');
   }
@@ -126,6 +127,7 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
     const line = `✖ ${plural(total, 'problem')} (${breakdown})`;
     out.push(counts.error > 0 ? c.red(c.bold(line)) : counts.warning > 0 ? c.yellow(c.bold(line)) : c.bold(line));
     if (fixable > 0) out.push(`  ${fixable} with a mechanical fix (see each fix: line)`);
+    if (!opts.verbose) out.push(c.dim('  Why: `stream-doctor explain <rule>` (or --verbose for each finding\'s evidence)'));
   }
   if (report.suppressed.length > 0) {
     const inSource = report.suppressed.filter((f) => f.suppressed?.kind !== 'baseline').length;
