@@ -101,6 +101,18 @@ export function metadataShape(facts: ModuleFacts, fromCall: Node): MetadataShape
     const key = propertyKey(property);
     if (key) keys.set(key.toLowerCase(), property);
   }
+  // `const metadata = {...}; metadata.cookies = [...]` before from(metadata): the key is there too.
+  const metaArg = unwrap(fromCall.arguments?.[1]);
+  if (metaArg?.type === 'Identifier') {
+    walk(enclosingFunctionNode(facts, fromCall), (node) => {
+      if (node.start > fromCall.start) return false;
+      if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && memberPath(node.left.object)?.join('.') === metaArg.name) {
+        const key = propertyName(node.left);
+        if (key && !keys.has(key.toLowerCase())) keys.set(key.toLowerCase(), node);
+      }
+      return true;
+    });
+  }
   let headers = keys.has('headers') ? unwrap(keys.get('headers')!.value) : null;
   if (headers?.type === 'Identifier') headers = resolveConstObject(facts, headers.name, fromCall) ?? headers;
   const headerKeys = new Map<string, Node>();
@@ -153,21 +165,32 @@ export function headersCopy(facts: ModuleFacts, fromCall: Node): HeadersCopy | n
   };
   if (value.type === 'CallExpression' && memberPath(value.callee)?.at(-1) === 'fromEntries') return describe(value, 'fromEntries');
   if (value.type !== 'Identifier') return null;
-  // The variable may be declared in an enclosing function (a closure opens the prelude): search
-  // everything before the call and keep the closest construction.
+  // The variable may be declared in an enclosing function (a closure opens the prelude): search the
+  // scopes that enclose the call (not sibling functions), before it, and keep the closest construction.
   let found: HeadersCopy | null = null;
   walk(facts.program, (node) => {
     if (node.start > fromCall.start) return false;
+    if (isFunction(node) && !(node.start <= fromCall.start && fromCall.end <= node.end)) return false;
     if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === value.name) {
       const init = unwrap(node.init);
       if (init?.type === 'CallExpression' && memberPath(init.callee)?.at(-1) === 'fromEntries') found = describe(init, 'fromEntries');
     }
     // h[k] = v inside a for...of/for...in loop or a forEach callback
+    // over something that is headers (`res.headers`, `Object.entries(res.getHeaders())`), not a name list
     if (node.type === 'ForOfStatement' || node.type === 'ForInStatement' || (node.type === 'CallExpression' && propertyName(unwrap(node.callee) ?? node) === 'forEach')) {
-      if (assignsComputedKey(node, value.name)) found = describe(node, 'loop');
+      const iterated = node.type === 'CallExpression' ? unwrap(node.callee)?.object : node.right;
+      if (iterated && /headers/i.test(facts.code.slice(iterated.start, iterated.end)) && assignsComputedKey(node, value.name)) {
+        found = describe(node, 'loop');
+      }
     }
     return true;
   });
+  // `delete headers["set-cookie"]` after the copy: the cookie is handled (moved or dropped).
+  if (found) {
+    const scope = enclosingFunctionNode(facts, fromCall);
+    const deletes = new RegExp(`delete\\s+${value.name}\\s*\\[\\s*['"]set-cookie['"]\\s*\\]`, 'i');
+    if (deletes.test(facts.code.slice(scope.start, scope.end))) (found as HeadersCopy).handlesCookie = true;
+  }
   return found;
 }
 

@@ -12,7 +12,9 @@ function wholeResponse(facts: ModuleFacts, call: Node): Node | null {
   const arg = unwrap(call.arguments[1]);
   if (!arg) return null;
   const text = enclosingFunctionText(facts, call);
-  const readsBody = (name: string) => new RegExp(`\\b${name}(\\?)?\\.body\\b`).test(text);
+  // Read, and not deleted before the call (`delete result.body` is the fix, middy 5.0.3+).
+  const readsBody = (name: string) =>
+    new RegExp(`\\b${name}(\\?)?\\.body\\b`).test(text) && !new RegExp(`delete\\s+${name}\\.body\\b`).test(text);
   if (arg.type === 'Identifier') return readsBody(arg.name) ? arg : null;
   // `{ ...result, cookies }`: the spread copies result.body into the metadata too.
   if (arg.type === 'ObjectExpression') {
