@@ -92,6 +92,15 @@ export function propertyName(member: Node): string | null {
   return null;
 }
 
+/** The key of an object literal property (`a: 1`, `'a': 1`), or null when computed or not a property. */
+export function propertyKey(property: Node): string | null {
+  if (property.type !== 'Property') return null;
+  const key = property.key;
+  if (!property.computed && key.type === 'Identifier') return key.name;
+  if (key.type === 'Literal' && typeof key.value === 'string') return key.value;
+  return null;
+}
+
 /** `a.b.c` -> ['a','b','c'] for plain member chains; null for anything else. */
 export function memberPath(node: Node | null): string[] | null {
   const n = unwrap(node);

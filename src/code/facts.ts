@@ -132,17 +132,32 @@ export function buildModuleFacts(
 
   // Helpers that set metadata on a stream they receive (exported adapters such as
   // `awsStreamResponse(response, stream)`) and that no handler in this module reached.
+  // The function that owns the stream is the innermost one whose parameters (plain or destructured,
+  // `({ responseStream })`) bind the name from() receives; from() itself may sit in a nested closure or a
+  // Promise executor of it.
   for (const call of fromCalls) {
-    const fn = enclosingFunction(program, call);
-    if (!fn || covered.has(fn)) continue;
     const target = unwrap(call.arguments[0]);
     if (!target || target.type !== 'Identifier') continue;
-    const index = fn.params.findIndex((p) => patternNames(p).includes(target.name) && p.type === 'Identifier');
-    if (index < 0) continue;
-    const flow = new StreamFlowAnalyzer(scope).analyze(fn, index, { reportHangs: false, entry: 'unknown' });
+    const fn = enclosingFunctions(program, call).find((f) => f.params.some((p) => patternNames(p).includes(target.name)));
+    if (!fn || covered.has(fn)) continue;
+    const flow = new StreamFlowAnalyzer(scope).analyze(fn, target.name, { reportHangs: false, entry: 'unknown' });
     for (const visited of flow.visited) covered.add(visited);
     functions.push({ fn, role: 'helper', streamParam: target.name, streamifyCall: null, name: functionName(fn) ?? 'helper', flow });
   }
+
+  // Adapters split into modules receive the runtime's stream under the name AWS documents,
+  // `responseStream` (`runStream({ response, responseStream })`), and write it without ever calling
+  // from() or streamifyResponse themselves: analyse those as helpers too (no hang findings: the caller
+  // may end the stream).
+  walk(program, (node) => {
+    if (!isFunction(node) || covered.has(node)) return true;
+    if (!node.params.some((p) => patternNames(p).includes(RUNTIME_STREAM_NAME))) return true;
+    if (!usesAsStream(node, RUNTIME_STREAM_NAME)) return true;
+    const flow = new StreamFlowAnalyzer(scope).analyze(node, RUNTIME_STREAM_NAME, { reportHangs: false, entry: 'unknown' });
+    for (const visited of flow.visited) covered.add(visited);
+    functions.push({ fn: node, role: 'helper', streamParam: RUNTIME_STREAM_NAME, streamifyCall: null, name: functionName(node) ?? 'helper', flow });
+    return true;
+  });
 
   return {
     file,
@@ -184,6 +199,7 @@ interface Declared {
 function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
   const imports = relativeImports(program);
   const foreign = new Set<FunctionNode>();
+  const foreignScopes = new Map<FunctionNode, ModuleScope>();
   const importedCache = new Map<string, FunctionNode | null>();
   // One pass with the enclosing function carried along: bundles hold tens of thousands of functions.
   const byName = new Map<string, Declared[]>();
@@ -221,13 +237,27 @@ function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
       if (!importedCache.has(name)) {
         const target = loadModule(binding.source);
         const fn = target ? exportedFunction(target, binding.imported) : null;
-        if (fn) foreign.add(fn);
+        if (target && fn && !foreignScopes.has(fn)) {
+          // Every function of that module is foreign, and resolves its own helpers in its own scope
+          // (one level deep: its imports are not followed further).
+          const moduleScope = buildScope(target);
+          walk(target, (node) => {
+            if (isFunction(node)) {
+              foreign.add(node);
+              foreignScopes.set(node, moduleScope);
+            }
+            return true;
+          });
+        }
         importedCache.set(name, fn);
       }
       return importedCache.get(name) ?? null;
     },
     isForeign(fn) {
       return foreign.has(fn);
+    },
+    scopeFor(fn) {
+      return foreignScopes.get(fn) ?? null;
     },
   };
 }
@@ -299,14 +329,34 @@ function resolveFunction(arg: Node | undefined, scope: ModuleScope, at: Node): F
   return null;
 }
 
-function enclosingFunction(program: Node, target: Node): FunctionNode | null {
-  let best: FunctionNode | null = null;
-  walk(program, (node) => {
-    if (node.start > target.start || node.end < target.end) return false;
-    if (isFunction(node)) best = node;
+const RUNTIME_STREAM_NAME = 'responseStream';
+
+/** `name.write(...)` / `name.end(...)` somewhere in the function. */
+function usesAsStream(fn: FunctionNode, name: string): boolean {
+  let used = false;
+  walk(fn.body, (node) => {
+    if (used) return false;
+    if (node.type === 'CallExpression') {
+      const callee = unwrap(node.callee);
+      if (callee?.type === 'MemberExpression' && unwrap(callee.object)?.type === 'Identifier' && unwrap(callee.object)!.name === name) {
+        const method = propertyName(callee);
+        if (method === 'write' || method === 'end') used = true;
+      }
+    }
     return true;
   });
-  return best;
+  return used;
+}
+
+/** Functions around a node, innermost first. */
+function enclosingFunctions(program: Node, target: Node): FunctionNode[] {
+  const found: FunctionNode[] = [];
+  walk(program, (node) => {
+    if (node.start > target.start || node.end < target.end) return false;
+    if (isFunction(node)) found.unshift(node);
+    return true;
+  });
+  return found;
 }
 
 function functionName(fn: FunctionNode): string | null {
@@ -386,14 +436,6 @@ function findModuleHandles(program: Node): Array<{ node: Node; what: string }> {
 function looksLikeDbClient(path: string[]): boolean {
   // `new pg.Client()` or a bare `new Client()`; `new SomeSdk.Client()` is too vague to call a DB.
   return path.length === 1 || path[0] === 'pg';
-}
-
-export function propertyKey(property: Node): string | null {
-  if (property.type !== 'Property') return null;
-  const key = property.key;
-  if (!property.computed && key.type === 'Identifier') return key.name;
-  if (key.type === 'Literal' && typeof key.value === 'string') return key.value;
-  return null;
 }
 
 /** middy's doNotWaitForEmptyEventLoop(), or Powertools/lamware equivalents. */

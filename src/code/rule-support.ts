@@ -1,7 +1,6 @@
 /** Small shared pieces for code rules: snippets for messages and common queries over facts. */
 import type { Node } from './ast.js';
-import { isFunction, memberPath, propertyName, stringValue, unwrap, walk } from './ast.js';
-import { propertyKey } from './facts.js';
+import { isFunction, memberPath, propertyKey, propertyName, stringValue, unwrap, walk } from './ast.js';
 import type { ModuleFacts, StreamFunctionFacts } from './facts.js';
 import type { Observation, StreamCall } from './stream-flow.js';
 

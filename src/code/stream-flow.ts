@@ -29,6 +29,7 @@ import {
   memberPath,
   mentions,
   patternNames,
+  propertyKey,
   propertyName,
   stringValue,
   unwrap,
@@ -106,6 +107,8 @@ export interface ModuleScope {
   imported?(name: string): FunctionNode | null;
   /** Whether a function belongs to another module: its effects are followed, its findings are not ours. */
   isForeign?(fn: FunctionNode): boolean;
+  /** The scope of the other module a foreign function belongs to (its own helpers resolve there). */
+  scopeFor?(fn: FunctionNode): ModuleScope | null;
 }
 
 const INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
@@ -211,6 +214,11 @@ const emptyFlow = (normal: StreamState[]): Flow => ({ normal, returns: [], break
 interface Frame {
   fn: FunctionNode;
   aliases: Set<string>;
+  /**
+   * Variables that hold the stream on some paths and another stream on others
+   * (`out = base64 ? responseStream : gzip`): calls on them may or may not touch the response stream.
+   */
+  ambiguous: Set<string>;
   /** Where thrown states go: the innermost try's catch, or the function's own throw exit. */
   throwSinks: StreamState[][];
   depth: number;
@@ -233,13 +241,18 @@ export class StreamFlowAnalyzer {
   private readonly callStack: FunctionNode[] = [];
   /** > 0 while interpreting a function of another module: nothing is recorded for this module then. */
   private foreignDepth = 0;
+  /** Scopes of the modules whose functions are being interpreted (another module's helpers resolve there). */
+  private readonly scopes: ModuleScope[] = [];
   private steps = 0;
 
   constructor(private readonly scope: ModuleScope) {}
 
-  analyze(fn: FunctionNode, streamParamIndex: number, options: AnalyzeOptions): FlowResult {
-    const param = fn.params[streamParamIndex];
-    const aliases = new Set<string>(param && param.type === 'Identifier' ? [param.name] : []);
+  /** `stream`: the index of the stream parameter, or the name it is bound to (a destructured parameter). */
+  analyze(fn: FunctionNode, stream: number | string, options: AnalyzeOptions): FlowResult {
+    const param = typeof stream === 'number' ? fn.params[stream] : null;
+    const aliases = new Set<string>(
+      typeof stream === 'string' ? [stream] : param && param.type === 'Identifier' ? [param.name] : [],
+    );
     const entry =
       options.entry === 'fresh' ? initialState('none', 'no') : { ...initialState('unknown', 'unknown') };
     const exits = this.runFunction(fn, aliases, [entry], 0, 0);
@@ -273,8 +286,10 @@ export class StreamFlowAnalyzer {
     const foreign = this.scope.isForeign?.(fn) ?? false;
     if (foreign) this.foreignDepth++;
     else this.visited.add(fn);
+    const moduleScope = foreign ? (this.scope.scopeFor?.(fn) ?? null) : null;
+    if (moduleScope) this.scopes.push(moduleScope);
     this.callStack.push(fn);
-    const frame: Frame = { fn, aliases, throwSinks: [[]], depth, loopDepth };
+    const frame: Frame = { fn, aliases, ambiguous: new Set(), throwSinks: [[]], depth, loopDepth };
     let flow: Flow;
     if (fn.body.type === 'BlockStatement') {
       flow = this.execBlock(fn.body.body, entry, frame);
@@ -284,6 +299,7 @@ export class StreamFlowAnalyzer {
       flow = { normal: [], returns: states.map((state) => ({ state, at: fn.body })), breaks: [], continues: [] };
     }
     this.callStack.pop();
+    if (moduleScope) this.scopes.pop();
     if (foreign) this.foreignDepth--;
     const endOfBody: Node = fn.body.type === 'BlockStatement' ? { ...fn.body, start: fn.body.end - 1 } : fn.body;
     const exits = [
@@ -327,7 +343,7 @@ export class StreamFlowAnalyzer {
           if (declarator.id.type === 'Identifier' && isFunction(unwrap(declarator.init))) continue;
           current = this.evalExpr(declarator.init, current, frame, true);
           if (declarator.id.type === 'Identifier' && this.producesAlias(declarator.init, frame)) {
-            frame.aliases.add(declarator.id.name);
+            this.addAlias(frame, declarator.id.name);
           }
           if (declarator.id.type === 'Identifier') current = setFlag(current, declarator.id.name, declarator.init);
         }
@@ -544,8 +560,18 @@ export class StreamFlowAnalyzer {
       }
       case 'LogicalExpression': {
         const left = this.evalExpr(n.left, states, frame, true);
-        const right = this.evalExpr(n.right, left, frame, used);
-        return dedupe([...left, ...right]);
+        // Short-circuit on known truthiness: `writer ?? start()` does not call start() once writer is set.
+        // (A known-falsy value may be `false` rather than nullish, so `??` only skips on truthy.)
+        const skips = (st: StreamState) => {
+          const value = flagTest(n.left, st);
+          return n.operator === '&&' ? value === false : value === true;
+        };
+        const mustEvaluate = (st: StreamState) => {
+          const value = flagTest(n.left, st);
+          return (n.operator === '&&' && value === true) || (n.operator === '||' && value === false);
+        };
+        const right = this.evalExpr(n.right, left.filter((st) => !skips(st)), frame, used);
+        return dedupe([...left.filter((st) => !mustEvaluate(st)), ...right]);
       }
       case 'ConditionalExpression': {
         const tested = this.evalExpr(n.test, states, frame, true);
@@ -564,7 +590,7 @@ export class StreamFlowAnalyzer {
       case 'AssignmentExpression': {
         const after = this.evalExpr(n.right, states, frame, true);
         if (n.left.type === 'Identifier') {
-          if (this.producesAlias(n.right, frame)) frame.aliases.add(n.left.name);
+          if (this.producesAlias(n.right, frame)) this.addAlias(frame, n.left.name);
           return n.operator === '=' ? setFlag(after, n.left.name, n.right) : after;
         }
         // Storing the stream in an object property hands it to whoever reads that property.
@@ -572,15 +598,20 @@ export class StreamFlowAnalyzer {
         return this.evalExpr(n.left, after, frame, true);
       }
       case 'Identifier': {
+        if (frame.ambiguous.has(n.name)) return states.map(escape);
         // A local function over the stream used as a value (a callback, `.then(pump)`) may run later.
-        const fn = this.scope.lookup(n.name, n);
-        return fn && mentions(fn.body, frame.aliases) ? states.map(escape) : states;
+        const fn = this.currentScope().lookup(n.name, n);
+        if (!fn || !mentions(fn.body, frame.aliases)) return states;
+        if (!this.scope.isForeign?.(fn)) this.recordClosureCalls(fn, frame);
+        return states.map(escape);
       }
       case 'FunctionExpression':
       case 'ArrowFunctionExpression':
       case 'ClassExpression':
         // A closure over the stream may run at any later time: we cannot order its effects.
-        return mentions(n, frame.aliases) ? states.map(escape) : states;
+        if (!mentions(n, frame.aliases)) return states;
+        this.recordClosureCalls(n, frame);
+        return states.map(escape);
       case 'ObjectExpression':
       case 'ArrayExpression': {
         let current = states;
@@ -617,7 +648,10 @@ export class StreamFlowAnalyzer {
       for (const item of items) {
         if (!item || typeof item !== 'object' || typeof item.type !== 'string') continue;
         if (isFunction(item) || item.type === 'ClassExpression' || item.type === 'ClassBody') {
-          if (mentions(item, frame.aliases)) current = current.map(escape);
+          if (mentions(item, frame.aliases)) {
+            this.recordClosureCalls(item, frame);
+            current = current.map(escape);
+          }
           continue;
         }
         if (item.type.startsWith('TS')) continue;
@@ -645,6 +679,13 @@ export class StreamFlowAnalyzer {
 
   private evalCall(call: Node, states: StreamState[], frame: Frame, used: boolean): StreamState[] {
     const callee = unwrap(call.callee)!;
+
+    // maybeTheStream.method(...): it may end or write the stream, or not; we cannot tell which.
+    if (callee.type === 'MemberExpression' && this.isAmbiguous(callee.object, frame)) {
+      let current = states;
+      for (const arg of call.arguments) current = this.evalExpr(arg, current, frame, true);
+      return current.map(escape);
+    }
 
     // responseStream.method(...)
     if (callee.type === 'MemberExpression' && this.isAlias(callee.object, frame)) {
@@ -687,12 +728,26 @@ export class StreamFlowAnalyzer {
     // A function of this module: follow it with the stream bound to its parameter, or through its closure.
     const target = this.resolveLocalFunction(callee, call);
     if (target) {
-      const passed = call.arguments.map((a: Node) => this.isAlias(a, frame));
+      const binding = this.bindArguments(target, call.arguments, frame);
       const viaClosure = !this.scope.isForeign?.(target) && mentions(target.body, frame.aliases);
-      if (passed.some(Boolean) || viaClosure) {
+      if (binding.bound.length > 0 || binding.unbound || viaClosure) {
         let current = states;
-        for (const arg of call.arguments) if (!this.isAlias(arg, frame)) current = this.evalExpr(arg, current, frame, true);
-        return this.inlineCall(target, passed, current, frame);
+        for (const arg of call.arguments) {
+          const a = unwrap(arg);
+          if (this.isAlias(a, frame)) continue;
+          if (a?.type === 'ObjectExpression' && binding.objects.has(a)) {
+            // `{ response, responseStream }`: evaluate the other values; the stream itself is bound.
+            for (const property of a.properties) {
+              const value = property.type === 'Property' ? property.value : property.argument;
+              if (!this.isAlias(value, frame)) current = this.evalExpr(value, current, frame, true);
+            }
+            continue;
+          }
+          current = this.evalExpr(arg, current, frame, true);
+        }
+        // The stream went in a way the callee's parameters do not name: it can do anything with it.
+        if (binding.unbound) current = current.map(escape);
+        return this.inlineCall(target, binding.bound, current, frame, used);
       }
     }
 
@@ -734,27 +789,66 @@ export class StreamFlowAnalyzer {
     return dedupe([...states, ...once.exits.map((e) => e.state), ...twice.exits.map((e) => e.state)]);
   }
 
-  private inlineCall(target: FunctionNode, passed: boolean[], states: StreamState[], frame: Frame): StreamState[] {
+  /**
+   * Which of the callee's parameters receive the stream: `f(stream)`, `f(from(stream, …))`, and
+   * `f({ responseStream })` into a destructured `({ responseStream })`.
+   */
+  private bindArguments(target: FunctionNode, args: Node[], frame: Frame): { bound: string[]; unbound: boolean; objects: Set<Node> } {
+    const bound: string[] = [];
+    const objects = new Set<Node>();
+    let unbound = false;
+    args.forEach((arg, i) => {
+      const a = unwrap(arg);
+      let param: Node | undefined = target.params[i];
+      if (param?.type === 'AssignmentPattern') param = param.left;
+      if (!a) return;
+      if (this.isAlias(a, frame) || this.producesAlias(a, frame)) {
+        if (param?.type === 'Identifier') bound.push(param.name);
+        else unbound = true;
+        return;
+      }
+      if (a.type !== 'ObjectExpression') return;
+      for (const property of a.properties) {
+        if (property.type !== 'Property' || !this.isAlias(property.value, frame)) continue;
+        objects.add(a);
+        const key = propertyKey(property);
+        const target = param?.type === 'ObjectPattern' && key ? param.properties.find((p: Node) => p.type === 'Property' && propertyKey(p) === key) : null;
+        let value = target?.value;
+        if (value?.type === 'AssignmentPattern') value = value.left;
+        if (value?.type === 'Identifier') bound.push(value.name);
+        else unbound = true;
+      }
+    });
+    return { bound, unbound, objects };
+  }
+
+  private inlineCall(target: FunctionNode, bound: string[], states: StreamState[], frame: Frame, valueUsed = false): StreamState[] {
     if (frame.depth >= MAX_CALL_DEPTH || this.callStack.includes(target)) {
       // Recursion (e.g. a read().then(pump) loop) or too deep: treat as unknown code.
       return states.map(escape);
     }
-    const aliases = this.aliasesFor(target, passed, frame);
+    const aliases = this.aliasesFor(target, bound, frame);
     const result = this.runFunction(target, aliases, states, frame.depth + 1, frame.loopDepth);
     this.sink(frame).push(...result.thrown);
-    return dedupe(result.exits.map((e) => e.state));
+    let exits = dedupe(result.exits.map((e) => e.state));
+    const foreign = this.scope.isForeign?.(target) ?? false;
+    // A helper that ends the stream on some paths and not on others decides by data the caller cannot
+    // relate to its own branches: `if (isDirectAccess(...)) return;` ends exactly when it returns true,
+    // and another module's branches (the event type) are invisible here. Only what holds on every
+    // path of such a helper is kept; the rest is unknown.
+    const mixed = exits.some((e) => e.ended !== 'no') && exits.some((e) => e.ended === 'no');
+    if (mixed && (foreign || (valueUsed && returnedValues(target).length > 0))) exits = exits.map(escape);
+    // Branch locations inside another module mean nothing in this file's messages.
+    if (foreign) exits = exits.map((e) => ({ ...e, branch: null }));
+    return dedupe(exits);
   }
 
   /** Aliases visible inside a called function: closure aliases not shadowed, plus bound parameters. */
-  private aliasesFor(target: FunctionNode, passed: boolean[], frame: Frame): Set<string> {
+  private aliasesFor(target: FunctionNode, bound: string[], frame: Frame): Set<string> {
     const own = declaredNames(target);
     // Another module cannot see this module's variables: only the parameters it receives.
     const closure = this.scope.isForeign?.(target) ? [] : [...frame.aliases];
-    const aliases = new Set(closure.filter((name) => !own.has(name)));
-    target.params.forEach((param, i) => {
-      if (passed[i] && param.type === 'Identifier') aliases.add(param.name);
-    });
-    return aliases;
+    return new Set([...closure.filter((name) => !own.has(name)), ...bound]);
   }
 
   // ---- stream operations -----------------------------------------------------------------------
@@ -874,7 +968,14 @@ export class StreamFlowAnalyzer {
     if (!expr || expr.type !== 'CallExpression') return;
     const callee = unwrap(expr.callee);
     // reader.read().then(pump) / something.then(...) touching the stream
-    if (callee?.type === 'MemberExpression' && propertyName(callee) === 'then' && mentions(expr, frame.aliases)) {
+    const touchesStream = (node: Node) =>
+      mentions(node, frame.aliases) ||
+      node.arguments.some((a: Node) => {
+        const ref = unwrap(a);
+        const fn = ref?.type === 'Identifier' ? this.currentScope().lookup(ref.name, ref) : null;
+        return !!fn && mentions(fn.body, frame.aliases);
+      });
+    if (callee?.type === 'MemberExpression' && propertyName(callee) === 'then' && touchesStream(expr)) {
       this.observe({ kind: 'unawaited-pump', at: expr });
       return;
     }
@@ -887,17 +988,55 @@ export class StreamFlowAnalyzer {
     }
     // an async helper of this module that writes the stream, called without await
     const target = this.resolveLocalFunction(callee, expr);
-    if (target?.async && (expr.arguments.some((a: Node) => this.isAlias(a, frame)) || (!this.scope.isForeign?.(target) && mentions(target.body, frame.aliases)))) {
+    if (target?.async && !catchesEverything(target) && (expr.arguments.some((a: Node) => this.isAlias(a, frame)) || (!this.scope.isForeign?.(target) && mentions(target.body, frame.aliases)))) {
       this.observe({ kind: 'unawaited-pump', at: expr });
     }
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
 
+  /**
+   * Calls on the stream inside a closure that runs at an unknown time (an event listener, a callback):
+   * their order is unknown, but what they call is not, so the call-level rules still see them
+   * (e.g. `body.once("error", (e) => stream.destroy(e))`). Their values count as used.
+   */
+  private recordClosureCalls(closure: Node, frame: Frame): void {
+    if (this.foreignDepth > 0) return;
+    walk(closure, (node) => {
+      if (node.type !== 'CallExpression') return true;
+      const callee = unwrap(node.callee);
+      if (callee?.type === 'MemberExpression' && this.isAlias(callee.object, frame) && !this.streamCalls.has(node)) {
+        const method = propertyName(callee);
+        if (method) this.streamCalls.set(node, { call: node, method, args: node.arguments, resultUsed: true, inLoop: false });
+      }
+      return true;
+    });
+  }
+
   private observe(observation: Observation): void {
     if (this.foreignDepth > 0) return;
     const key = `${observation.kind}@${observation.at.start}`;
     if (!this.observations.has(key)) this.observations.set(key, observation);
+  }
+
+  /** Makes `name` an alias, unless the function also assigns it something that is not the stream. */
+  private addAlias(frame: Frame, name: string): void {
+    if (frame.ambiguous.has(name)) return;
+    if (assignsOtherValues(frame.fn, name, (value) => this.producesAlias(value, frame))) {
+      frame.ambiguous.add(name);
+      frame.aliases.delete(name);
+      return;
+    }
+    frame.aliases.add(name);
+  }
+
+  private isAmbiguous(node: Node | null | undefined, frame: Frame): boolean {
+    const n = unwrap(node);
+    return !!n && n.type === 'Identifier' && frame.ambiguous.has(n.name);
+  }
+
+  private currentScope(): ModuleScope {
+    return this.scopes[this.scopes.length - 1] ?? this.scope;
   }
 
   private sink(frame: Frame): StreamState[] {
@@ -922,12 +1061,8 @@ export class StreamFlowAnalyzer {
       // `const w = open(stream, 204)` where `function open(s, code) { return from(s, {...}) }`
       const target = this.resolveLocalFunction(unwrap(n.callee), n);
       if (!target) return false;
-      const passed = new Set<string>();
-      n.arguments.forEach((arg: Node, i: number) => {
-        const param = target.params[i];
-        if (this.isAlias(arg, frame) && param?.type === 'Identifier') passed.add(param.name);
-      });
-      const inner: Frame = { ...frame, aliases: new Set([...this.aliasesFor(target, [], frame), ...passed]) };
+      const { bound } = this.bindArguments(target, n.arguments, frame);
+      const inner: Frame = { ...frame, aliases: this.aliasesFor(target, bound, frame) };
       return returnedValues(target).some((value) => this.producesAlias(value, inner));
     }
     return false;
@@ -937,7 +1072,8 @@ export class StreamFlowAnalyzer {
     if (!callee) return null;
     if (isFunction(callee)) return callee; // IIFE
     if (callee.type !== 'Identifier') return null;
-    return this.scope.lookup(callee.name, call) ?? this.scope.imported?.(callee.name) ?? null;
+    const scope = this.currentScope();
+    return scope.lookup(callee.name, call) ?? scope.imported?.(callee.name) ?? null;
   }
 
   private containsOutput(body: Node, frame: Frame): boolean {
@@ -991,6 +1127,42 @@ function flagTest(test: Node, s: StreamState): boolean | undefined {
     return inner === undefined ? undefined : !inner;
   }
   return undefined;
+}
+
+/**
+ * Whether the function assigns `name` a value that is not the stream (ignoring `null`/`undefined`
+ * placeholders, which hold nothing one could call).
+ */
+function assignsOtherValues(fn: FunctionNode, name: string, isStream: (value: Node) => boolean): boolean {
+  let other = false;
+  const check = (value: Node | null | undefined) => {
+    const v = unwrap(value);
+    if (!v || other) return;
+    if ((v.type === 'Literal' && v.value === null) || (v.type === 'Identifier' && v.name === 'undefined')) return;
+    if (v.type === 'UnaryExpression' && v.operator === 'void') return;
+    if (!isStream(v)) other = true;
+  };
+  walk(fn.body, (node) => {
+    if (other) return false;
+    if (node !== fn.body && isFunction(node) && declaredNames(node).has(name)) return false;
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === name) check(node.init);
+    if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left.type === 'Identifier' && node.left.name === name) check(node.right);
+    return true;
+  });
+  return other;
+}
+
+/** An async function whose whole body is `try { … } catch { … }` without a rethrow: its promise never rejects. */
+function catchesEverything(fn: FunctionNode): boolean {
+  const body = fn.body.type === 'BlockStatement' ? fn.body.body : [];
+  if (body.length !== 1 || body[0].type !== 'TryStatement' || !body[0].handler) return false;
+  let rethrows = false;
+  walk(body[0].handler.body, (node) => {
+    if (isFunction(node)) return false;
+    if (node.type === 'ThrowStatement') rethrows = true;
+    return !rethrows;
+  });
+  return !rethrows;
 }
 
 /** The expressions a function returns (its own returns, not nested functions'). */

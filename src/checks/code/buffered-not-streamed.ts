@@ -14,7 +14,7 @@ export const bufferedNotStreamed: CodeRule = {
     consequence: 'await res.text()/arrayBuffer() buffers the whole body: no time-to-first-byte benefit, and memory spikes on large bodies.',
     evidence: 'Bug class "buffered, not streamed" (docs/runtime-behaviour.md).',
     fixable: false,
-    triggers: ['streamifyResponse', 'HttpResponseStream'],
+    triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

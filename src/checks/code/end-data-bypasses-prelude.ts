@@ -11,7 +11,7 @@ export const endDataBypassesPrelude: CodeRule = {
       'end(data) writes through Node internals, not the runtime\'s write() hook, so the body goes out under the integration content type with no prelude: a malformed response (502) with the status and headers lost.',
     evidence: `Runtime behaviour d′, verified on the wire for 3.x and 4.x (${RUNTIME_EVIDENCE}).`,
     fixable: true,
-    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse'],
+    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

@@ -11,7 +11,7 @@ export const errorAfterHeadersMasked: CodeRule = {
       'After the first write the status (200) is already sent: the error text is appended to a partial body and the response looks successful. Rethrowing lets the runtime send error trailers instead.',
     evidence: `Runtime behaviour e/e7: a thrown error after output is reported through Lambda-Runtime-Function-Error-* trailers (${RUNTIME_EVIDENCE}).`,
     fixable: false,
-    triggers: ['streamifyResponse', 'HttpResponseStream'],
+    triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

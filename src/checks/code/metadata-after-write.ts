@@ -11,7 +11,7 @@ export const metadataAfterWrite: CodeRule = {
       'from() calls setContentType(), which throws Runtime.InvalidStreamingOperation "Cannot set content-type, too late." once anything was written: the client gets a raw 200 body, then an error.',
     evidence: `Runtime behaviour a′/a‴ (${RUNTIME_EVIDENCE}); seed 001's buffered fallback in a catch after streaming began.`,
     fixable: false,
-    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse'],
+    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

@@ -10,7 +10,7 @@ export const metadataSetTwice: CodeRule = {
     consequence: 'The last call wins: the status, headers and cookies of the earlier call are silently dropped.',
     evidence: `Runtime behaviour a‴ (${RUNTIME_EVIDENCE}).`,
     fixable: false,
-    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse'],
+    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

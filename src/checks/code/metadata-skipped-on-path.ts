@@ -11,7 +11,7 @@ export const metadataSkippedOnPath: CodeRule = {
       'Without HttpResponseStream.from() on that path the runtime answers 200 application/octet-stream: the intended status (204, 304, a redirect) and headers are lost.',
     evidence: `Runtime behaviour d and default content type (${RUNTIME_EVIDENCE}); bug class "metadata skipped for empty body" (from() inside if (body), end() outside).`,
     fixable: true,
-    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse'],
+    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

@@ -14,7 +14,7 @@ export const missingMetadata: CodeRule = {
       'Without HttpResponseStream.from() the response is 200 application/octet-stream: browsers\' EventSource rejects it, and no status or headers can be set.',
     evidence: 'Runtime default content type application/octet-stream (aws-lambda-ric src/ResponseStream.js; docs/runtime-behaviour.md §3).',
     fixable: true,
-    triggers: ['streamifyResponse'],
+    triggers: ['streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

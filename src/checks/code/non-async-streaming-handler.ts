@@ -13,7 +13,7 @@ export const nonAsyncStreamingHandler: CodeRule = {
       'The runtime fails the invocation with "Streaming does not support non-async handlers." and ends the stream; any later asynchronous write is a write-after-end that crashes the runtime.',
     evidence: `Runtime behaviour e″ (${RUNTIME_EVIDENCE}).`,
     fixable: true,
-    triggers: ['streamifyResponse'],
+    triggers: ['streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

@@ -32,7 +32,7 @@ export const nonBufferChunk: CodeRule = {
     evidence:
       'aws-lambda-ric 3.3.0 dist/index.mjs ResponseStream write(): `typeof chunk !== "string" && !Buffer.isBuffer(chunk) && chunk?.constructor !== Uint8Array` -> JSON.stringify (4.0.2 the same with instanceof Uint8Array); end() goes to Node\'s OutgoingMessage.end (source; docs/runtime-behaviour.md).',
     fixable: false,
-    triggers: ['streamifyResponse', 'HttpResponseStream'],
+    triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

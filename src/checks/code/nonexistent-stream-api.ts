@@ -12,7 +12,7 @@ export const nonexistentStreamApi: CodeRule = {
       'The response stream is a plain object facade, not a stream.Writable (whatever @types/aws-lambda says): finished(), pipe(), _write() and friends throw a TypeError at run time.',
     evidence: `Runtime behaviour e‴ and j4: the facade has write, end, cork, uncork, destroy, setContentType and EventEmitter methods only (${RUNTIME_EVIDENCE}); seed 001 \`await responseStream.finished()\`.`,
     fixable: true,
-    triggers: ['streamifyResponse', 'HttpResponseStream'],
+    triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

@@ -11,6 +11,14 @@ import { enclosingFunctionText, snippet } from '../../code/rule-support.js';
  */
 const LOCAL_TRANSFORM = /=\s*(?:zlib\.)?create(?:Gzip|Gunzip|Deflate|DeflateRaw|Inflate|BrotliCompress|BrotliDecompress|Unzip)\s*\(|=\s*new\s+(?:stream\.)?(?:PassThrough|Transform)\s*\(/;
 
+/** `source.on("error", …)` / `source.once("error", …)` in the same function: the error is handled there. */
+function handlesSourceErrors(facts: ModuleFacts, source: Node | undefined, at: Node): boolean {
+  const n = unwrap(source);
+  if (!n) return false;
+  const text = facts.code.slice(n.start, n.end).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`${text}\\s*\\.\\s*(?:on|once|addListener)\\(\\s*['"]error['"]`).test(enclosingFunctionText(facts, at));
+}
+
 function isLocalTransform(facts: ModuleFacts, source: Node | undefined, at: Node): boolean {
   const n = unwrap(source);
   if (!n) return false;
@@ -40,6 +48,7 @@ export const pipeWithoutErrorPropagation: CodeRule = {
         if (pipe.kind !== 'pipe' || seen.has(pipe.call.start)) continue;
         seen.add(pipe.call.start);
         if (isLocalTransform(facts, pipe.sources[0], pipe.call)) continue;
+        if (handlesSourceErrors(facts, pipe.sources[0], pipe.call)) continue;
         reports.push({
           start: pipe.call.start,
           end: pipe.call.end,

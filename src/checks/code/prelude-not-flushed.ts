@@ -11,7 +11,7 @@ export const preludeNotFlushed: CodeRule = {
       'Only write() sends the JSON prelude. Ending without a write drops it: a redirect or 204 becomes 200 application/octet-stream, and cookies are lost.',
     evidence: `Runtime behaviour d/d″ (${RUNTIME_EVIDENCE}); middy #1189 (empty body answered 200 instead of 301); aws-lambda-nodejs-runtime-interface-client #97.`,
     fixable: true,
-    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse'],
+    triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

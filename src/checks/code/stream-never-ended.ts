@@ -11,7 +11,7 @@ export const streamNeverEnded: CodeRule = {
       'The runtime waits for the stream to end, so the invocation runs to the function timeout: the client gets no bytes (or a truncated body), the REPORT line says Duration = timeout, and concurrency stays held until throttling.',
     evidence: `Runtime behaviour c/c′ (${RUNTIME_EVIDENCE}); nitro 3.0.1-alpha.1 aws-lambda-streaming.mjs (body-less responses hang), fixed in 3.0.1-alpha.2; srvx #204, hono #2401.`,
     fixable: true,
-    triggers: ['streamifyResponse'],
+    triggers: ['streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

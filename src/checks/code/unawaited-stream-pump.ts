@@ -11,7 +11,7 @@ export const unawaitedStreamPump: CodeRule = {
       'The handler resolves while the pump still runs; a failure in it becomes an unhandled rejection, which exits the runtime process (3.x posts Runtime.UnhandledPromiseRejection and exits 128).',
     evidence: 'aws-lambda-ric 3.3.0 src/index.mjs unhandledRejection handler (posts /error, exits 128); 4.0.2 has none (Node default exit 1). See docs/runtime-behaviour.md.',
     fixable: true,
-    triggers: ['streamifyResponse', 'HttpResponseStream'],
+    triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

@@ -11,7 +11,7 @@ export const wrappedStreamifiedHandler: CodeRule = {
       'The runtime picks streaming mode from a symbol on the exported function only. The wrapper hides it, so the handler runs in buffered mode and every invocation fails with a TypeError.',
     evidence: `Runtime behaviour g″ (${RUNTIME_EVIDENCE}): streamifyResponse only tags the function with Symbol.for("aws.lambda.runtime.handler.streaming").`,
     fixable: true,
-    triggers: ['streamifyResponse'],
+    triggers: ['streamifyResponse', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

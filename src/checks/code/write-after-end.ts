@@ -11,7 +11,7 @@ export const writeAfterEnd: CodeRule = {
       'The runtime\'s request emits ERR_STREAM_WRITE_AFTER_END, its internal promise rejects unhandled and the runtime process exits (3.x: exit 128, 4.x: exit 1). On a cold socket the client gets no response at all; the next invocation is a cold start. A bare second end() is harmless and is not reported.',
     evidence: `Runtime behaviour b′/g (${RUNTIME_EVIDENCE}).`,
     fixable: false,
-    triggers: ['streamifyResponse', 'HttpResponseStream'],
+    triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];

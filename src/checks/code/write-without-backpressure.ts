@@ -10,7 +10,7 @@ export const writeWithoutBackpressure: CodeRule = {
     consequence: 'Large or fast bodies are buffered in memory instead of streamed at the client\'s pace: memory grows, and big responses can run out of memory.',
     evidence: 'Node.js writable backpressure contract; hono #5333 (streamHandle ignores write() return).',
     fixable: false,
-    triggers: ['streamifyResponse', 'HttpResponseStream'],
+    triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {
     const reports: RuleReport[] = [];
