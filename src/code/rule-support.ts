@@ -156,7 +156,15 @@ export function headersCopy(facts: ModuleFacts, fromCall: Node): HeadersCopy | n
   const meta = metadataObject(facts, fromCall);
   if (!meta) return null;
   const property = meta.properties.find((p: Node) => propertyKey(p) === 'headers');
-  const value = property ? unwrap(property.value) : null;
+  return property ? headersCopyOf(facts, property.value, fromCall) : null;
+}
+
+/**
+ * How a `headers` value was built, looked up from the place it is used (`at`): the scopes enclosing
+ * `at`, before it.
+ */
+export function headersCopyOf(facts: ModuleFacts, headersValue: Node, at: Node): HeadersCopy | null {
+  const value = unwrap(headersValue);
   if (!value) return null;
   const describe = (node: Node, kind: HeadersCopy['kind']): HeadersCopy => {
     const text = facts.code.slice(node.start, node.end);
@@ -165,20 +173,20 @@ export function headersCopy(facts: ModuleFacts, fromCall: Node): HeadersCopy | n
   if (value.type === 'CallExpression' && memberPath(value.callee)?.at(-1) === 'fromEntries') return describe(value, 'fromEntries');
   if (value.type !== 'Identifier') return null;
   // The variable may be declared in an enclosing function (a closure opens the prelude): search the
-  // scopes that enclose the call (not sibling functions), before it, and keep the closest construction.
+  // scopes that enclose the use (not sibling functions), before it, and keep the closest construction.
   let found: HeadersCopy | null = null;
   walk(facts.program, (node) => {
-    if (node.start > fromCall.start) return false;
-    if (isFunction(node) && !(node.start <= fromCall.start && fromCall.end <= node.end)) return false;
+    if (node.start > at.start) return false;
+    if (isFunction(node) && !(node.start <= at.start && at.end <= node.end)) return false;
     if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === value.name) {
       const init = unwrap(node.init);
       if (init?.type === 'CallExpression' && memberPath(init.callee)?.at(-1) === 'fromEntries') found = describe(init, 'fromEntries');
     }
-    // h[k] = v inside a for...of/for...in loop or a forEach callback
+    // h[k] = v inside a for...of/for...in loop or a forEach callback,
     // over something that is headers (`res.headers`, `Object.entries(res.getHeaders())`), not a name list
     if (node.type === 'ForOfStatement' || node.type === 'ForInStatement' || (node.type === 'CallExpression' && propertyName(unwrap(node.callee) ?? node) === 'forEach')) {
       const iterated = node.type === 'CallExpression' ? unwrap(node.callee)?.object : node.right;
-      if (iterated && /headers/i.test(facts.code.slice(iterated.start, iterated.end)) && assignsComputedKey(node, value.name)) {
+      if (iterated && /headers|Headers\(/.test(facts.code.slice(iterated.start, iterated.end)) && assignsComputedKey(node, value.name)) {
         found = describe(node, 'loop');
       }
     }
@@ -186,11 +194,43 @@ export function headersCopy(facts: ModuleFacts, fromCall: Node): HeadersCopy | n
   });
   // `delete headers["set-cookie"]` after the copy: the cookie is handled (moved or dropped).
   if (found) {
-    const scope = enclosingFunctionNode(facts, fromCall);
-    const deletes = new RegExp(`delete\\s+${value.name}\\s*\\[\\s*['"]set-cookie['"]\\s*\\]`, 'i');
+    const scope = enclosingFunctionNode(facts, at);
+    // `delete headers["set-cookie"]` or through the metadata: `delete metadata.headers["set-cookie"]`
+    const deletes = new RegExp(`delete\\s+(?:[\\w$]+\\.)*(?:${value.name}|headers)\\s*\\[\\s*['"]set-cookie['"]\\s*\\]`, 'i');
     if (deletes.test(facts.code.slice(scope.start, scope.end))) (found as HeadersCopy).handlesCookie = true;
   }
   return found;
+}
+
+/**
+ * `{ statusCode, ...awsResponseHeaders(response) }`: the object literals a same-module helper spread
+ * into the metadata returns (srvx 1.0.0, nitro 3.0.0 build headers and cookies that way).
+ */
+export function spreadResults(facts: ModuleFacts, fromCall: Node): Array<{ spread: Node; object: Node; at: Node }> {
+  const meta = metadataObject(facts, fromCall);
+  const out: Array<{ spread: Node; object: Node; at: Node }> = [];
+  for (const property of meta?.properties ?? []) {
+    const call = property.type === 'SpreadElement' ? unwrap(property.argument) : null;
+    const callee = call?.type === 'CallExpression' ? unwrap(call.callee) : null;
+    const fn = callee?.type === 'Identifier' ? facts.lookupFunction(callee.name, call!) : null;
+    if (!fn) continue;
+    // `return { headers, cookies }`, also through `cond ? {...} : {...}`
+    const collect = (value: Node | null | undefined, at: Node) => {
+      const v = unwrap(value);
+      if (v?.type === 'ObjectExpression') out.push({ spread: property, object: v, at });
+      else if (v?.type === 'ConditionalExpression') {
+        collect(v.consequent, at);
+        collect(v.alternate, at);
+      }
+    };
+    walk(fn.body, (node) => {
+      if (node !== fn.body && isFunction(node)) return false;
+      if (node.type === 'ReturnStatement') collect(node.argument, node);
+      return true;
+    });
+    if (fn.body.type !== 'BlockStatement') collect(fn.body, fn.body);
+  }
+  return out;
 }
 
 function assignsComputedKey(root: Node, objectName: string): boolean {
@@ -221,4 +261,26 @@ export function enclosingFunctionNode(facts: ModuleFacts, node: Node): Node {
     return true;
   });
   return best;
+}
+
+/** Identifiers the metadata is built from: the metadata variable and every name in its expression. */
+export function metadataRoots(facts: ModuleFacts, call: Node): Set<string> {
+  const names = new Set<string>();
+  const arg = unwrap(call.arguments[1]);
+  if (!arg) return names;
+  const collect = (root: Node) =>
+    walk(root, (node, parent) => {
+      const isKey = parent?.type === 'Property' && parent.key === node && !parent.computed;
+      const isProp = parent?.type === 'MemberExpression' && parent.property === node && !parent.computed;
+      if (node.type === 'Identifier' && !isKey && !isProp) names.add(node.name);
+      return true;
+    });
+  collect(arg);
+  if (arg.type === 'Identifier') {
+    walk(facts.program, (node) => {
+      if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === arg.name && node.init) collect(node.init);
+      return true;
+    });
+  }
+  return names;
 }

@@ -58,6 +58,11 @@ export interface StreamState {
    * `if (failed) throw err` after a catch does not invent a path where the error vanished.
    */
   flags: Readonly<Record<string, boolean>>;
+  /**
+   * A finally block running while an exception propagates: the error still reaches the runtime
+   * afterwards, so what the prelude looked like on this path is not the response's real problem.
+   */
+  unwinding: boolean;
 }
 
 export type Observation =
@@ -174,6 +179,7 @@ function initialState(meta: Meta, output: Tri): StreamState {
     endAt: null,
     branch: null,
     flags: {},
+    unwinding: false,
   };
 }
 
@@ -182,7 +188,7 @@ function keyOf(s: StreamState): string {
     .sort()
     .map((name) => `${name}=${s.flags[name] ? 1 : 0}`)
     .join(',');
-  return `${s.meta}|${s.output}|${s.ended}|${s.escaped ? 1 : 0}|${s.emptyLoop ? 1 : 0}|${flags}`;
+  return `${s.meta}|${s.output}|${s.ended}|${s.escaped ? 1 : 0}|${s.emptyLoop ? 1 : 0}|${s.unwinding ? 1 : 0}|${flags}`;
 }
 
 function dedupe(states: StreamState[]): StreamState[] {
@@ -425,7 +431,7 @@ export class StreamFlowAnalyzer {
     let result = tryFlow;
     const outerMark = this.sink(frame).length;
     if (node.handler) {
-      const catchEntry = dedupe(catchSink).map((st) => ({ ...st, branch: { node: node.handler, taken: true } }));
+      const catchEntry = dedupe(catchSink).map((st) => ({ ...st, unwinding: false, branch: { node: node.handler, taken: true } }));
       if (node.handler.param) {
         for (const name of patternNames(node.handler.param)) frame.aliases.delete(name);
       }
@@ -443,7 +449,7 @@ export class StreamFlowAnalyzer {
       input.length === 0 ? [] : this.execStmt(node.finalizer, dedupe(input), frame).normal;
     const outerSink = this.sink(frame);
     // Exceptions thrown inside the catch block (or passing a catch-less try) also run the finally block.
-    const passing = outerSink.splice(outerMark);
+    const passing = outerSink.splice(outerMark).map((st) => ({ ...st, unwinding: true }));
     outerSink.push(...runFinally(passing));
     return {
       normal: runFinally(result.normal),
@@ -876,10 +882,12 @@ export class StreamFlowAnalyzer {
             return s;
           }
           if (s.meta === 'pending') {
-            if (hasData) this.observe({ kind: 'end-data-before-write', at: call, from: s.metaAt });
+            if (s.unwinding) {
+              // an exception is on its way to the runtime: not this path's problem to report
+            } else if (hasData) this.observe({ kind: 'end-data-before-write', at: call, from: s.metaAt });
             else this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'end', emptyLoop: s.emptyLoop, provenEmptySource: emptyData });
           }
-          if (s.meta === 'none' && !s.escaped) {
+          if (s.meta === 'none' && !s.escaped && !s.unwinding) {
             this.observe({ kind: 'end-without-metadata', at: call, wroteRaw: s.output === 'yes' || hasData, via: s.branch });
           }
           return { ...s, ended: 'yes', endAt: call, output: hasData ? 'yes' : s.output };

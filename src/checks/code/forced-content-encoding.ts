@@ -1,9 +1,9 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
 import { stringValue } from '../../code/ast.js';
 import type { Node } from '../../code/ast.js';
-import { isFunction, walk } from '../../code/ast.js';
+import { memberPath, propertyName, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { enclosingFunctionText, metadataShape, snippet } from '../../code/rule-support.js';
+import { enclosingFunctionNode, enclosingFunctionText, metadataRoots, metadataShape, snippet } from '../../code/rule-support.js';
 
 /**
  * The function reads the request's accept-encoding. Comments and a `vary: accept-encoding` response
@@ -17,22 +17,22 @@ function negotiates(facts: ModuleFacts, call: Node): boolean {
   return /accept-?encoding|accepts?(Brotli|Gzip|Encoding|Encodings)/i.test(text);
 }
 
-/** Chosen on a branch (e.g. `if (acceptsBrotli(event))` with an imported helper): assume negotiated. */
-function underCondition(facts: ModuleFacts, target: Node): boolean {
-  let conditional = false;
-  let inFunction = false;
+/**
+ * Chosen on a branch whose condition looks like negotiation (`if (acceptsBrotli(event))`, a helper the
+ * rule cannot see into). Other conditions (`if (!isBase64Encoded)`) do not negotiate anything.
+ */
+function underNegotiation(facts: ModuleFacts, target: Node): boolean {
+  let negotiated = false;
   walk(facts.program, (node) => {
-    if (node.start > target.start || node.end < target.end) return false;
-    if (isFunction(node)) {
-      inFunction = true;
-      conditional = false; // only conditions inside the innermost function count
-    } else if (inFunction && (node.type === 'IfStatement' || node.type === 'ConditionalExpression' || node.type === 'SwitchCase')) {
-      const test = node.test;
-      if (!test || !(test.start <= target.start && target.end <= test.end)) conditional = true;
+    if (negotiated || node.start > target.start || node.end < target.end) return false;
+    if (node.type === 'IfStatement' || node.type === 'ConditionalExpression' || node.type === 'SwitchStatement') {
+      const test = node.type === 'SwitchStatement' ? node.discriminant : node.test;
+      const inTest = test.start <= target.start && target.end <= test.end;
+      if (!inTest && /accept|negotiat/i.test(facts.code.slice(test.start, test.end))) negotiated = true;
     }
     return true;
   });
-  return conditional;
+  return negotiated;
 }
 
 export const forcedContentEncoding: CodeRule = {
@@ -49,16 +49,34 @@ export const forcedContentEncoding: CodeRule = {
   check(facts) {
     const reports: RuleReport[] = [];
     for (const call of facts.fromCalls) {
+      if (negotiates(facts, call)) continue;
+      const places: Node[] = [];
       const property = metadataShape(facts, call)?.headerKeys.get('content-encoding');
-      if (!property || stringValue(property.value) === null) continue;
-      if (negotiates(facts, call) || underCondition(facts, property)) continue;
-      reports.push({
-        start: property.start,
-        end: property.end,
-        message: `\`${snippet(facts, property)}\` is sent whatever the request's accept-encoding says: clients that cannot decode it get a broken body.`,
-        fix: 'Compress only when the request accepts the encoding, and set the header accordingly.',
-        key: snippet(facts, property, 40),
+      if (property && stringValue(property.value) !== null) places.push(property);
+      // headers["content-encoding"] = "gzip" on an object that feeds the metadata (astro-sst)
+      const roots = metadataRoots(facts, call);
+      walk(enclosingFunctionNode(facts, call), (node) => {
+        if (
+          node.type === 'AssignmentExpression' &&
+          node.left.type === 'MemberExpression' &&
+          propertyName(node.left)?.toLowerCase() === 'content-encoding' &&
+          stringValue(node.right) !== null &&
+          roots.has(memberPath(node.left.object)?.[0] ?? '')
+        ) {
+          places.push(node);
+        }
+        return true;
       });
+      for (const place of places) {
+        if (underNegotiation(facts, place)) continue;
+        reports.push({
+          start: place.start,
+          end: place.end,
+          message: `\`${snippet(facts, place)}\` is sent whatever the request's accept-encoding says: clients that cannot decode it get a broken body.`,
+          fix: 'Compress only when the request accepts the encoding, and set the header accordingly.',
+          key: snippet(facts, place, 40),
+        });
+      }
     }
     return reports;
   },

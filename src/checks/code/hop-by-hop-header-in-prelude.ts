@@ -2,7 +2,7 @@ import type { CodeRule, RuleReport } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
 import { calleeName, memberPath, propertyName, stringValue, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { RUNTIME_EVIDENCE, enclosingFunctionNode, metadataShape, snippet } from '../../code/rule-support.js';
+import { RUNTIME_EVIDENCE, enclosingFunctionNode, metadataRoots, metadataShape, snippet } from '../../code/rule-support.js';
 
 /** Framing headers: the Function URL frames the streamed body itself. */
 const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'connection', 'keep-alive', 'upgrade']);
@@ -66,28 +66,6 @@ export const hopByHopHeaderInPrelude: CodeRule = {
 
 function rootName(node: Node | null | undefined): string {
   return memberPath(node ?? null)?.[0] ?? '';
-}
-
-/** Identifiers the metadata is built from: the metadata variable and every name in its expression. */
-function metadataRoots(facts: ModuleFacts, call: Node): Set<string> {
-  const names = new Set<string>();
-  const arg = unwrap(call.arguments[1]);
-  if (!arg) return names;
-  const collect = (root: Node) =>
-    walk(root, (node, parent) => {
-      const isKey = parent?.type === 'Property' && parent.key === node && !parent.computed;
-      const isProp = parent?.type === 'MemberExpression' && parent.property === node && !parent.computed;
-      if (node.type === 'Identifier' && !isKey && !isProp) names.add(node.name);
-      return true;
-    });
-  collect(arg);
-  if (arg.type === 'Identifier') {
-    walk(facts.program, (node) => {
-      if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === arg.name && node.init) collect(node.init);
-      return true;
-    });
-  }
-  return names;
 }
 
 /** Inside an `if`/`?:`/`&&` whose condition looks at a body (`if (response.body)`, `hasBody && ...`). */

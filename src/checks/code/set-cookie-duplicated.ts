@@ -1,5 +1,7 @@
 import type { CodeRule, RuleReport } from '../../model/rule.js';
-import { enclosingFunctionText, headersCopy, metadataShape, snippet } from '../../code/rule-support.js';
+import type { Node } from '../../code/ast.js';
+import { propertyKey } from '../../code/ast.js';
+import { headersCopy, headersCopyOf, metadataShape, snippet, spreadResults } from '../../code/rule-support.js';
 
 export const setCookieDuplicated: CodeRule = {
   meta: {
@@ -14,15 +16,9 @@ export const setCookieDuplicated: CodeRule = {
   },
   check(facts) {
     const reports: RuleReport[] = [];
-    for (const call of facts.fromCalls) {
-      const shape = metadataShape(facts, call);
-      if (!shape || !shape.keys.has('cookies')) continue;
-      const literal = shape.headerKeys.get('set-cookie');
-      // A copy of every response header (fromEntries or a loop) that leaves set-cookie in.
-      const copy = headersCopy(facts, call);
-      const copiesCookie = copy && !copy.handlesCookie && !/['"]set-cookie['"]/i.test(enclosingFunctionText(facts, call));
-      if (!literal && !copiesCookie) continue;
-      const at = literal ?? copy!.node;
+    const reported = new Set<Node>();
+    const report = (at: Node) =>
+      !reported.has(at) && reported.add(at) &&
       reports.push({
         start: at.start,
         end: at.end,
@@ -30,6 +26,23 @@ export const setCookieDuplicated: CodeRule = {
         fix: 'Send cookies only in the `cookies` array; delete set-cookie from the headers object.',
         key: snippet(facts, at, 40),
       });
+    for (const call of facts.fromCalls) {
+      // `...awsResponseHeaders(response)` returning `{ headers, cookies }` with headers copied whole.
+      for (const { object, at } of spreadResults(facts, call)) {
+        const keys = new Map<string | null, Node>(object.properties.map((p: Node) => [propertyKey(p), p] as const));
+        const headers = keys.get('headers');
+        if (!keys.has('cookies') || !headers) continue;
+        const copy = headersCopyOf(facts, headers.value, at);
+        if (copy && !copy.handlesCookie) report(copy.node);
+      }
+      const shape = metadataShape(facts, call);
+      if (!shape || !shape.keys.has('cookies')) continue;
+      const literal = shape.headerKeys.get('set-cookie');
+      // A copy of every response header (fromEntries or a loop) that leaves set-cookie in.
+      const copy = headersCopy(facts, call);
+      const copiesCookie = copy && !copy.handlesCookie;
+      if (!literal && !copiesCookie) continue;
+      report(literal ?? copy!.node);
     }
     return reports;
   },
