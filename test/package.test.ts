@@ -23,3 +23,35 @@ describe('the published package', () => {
     expect(manifest.engines.node).toBe('>=20.19');
   });
 });
+
+describe('npm pack + npx', () => {
+  // --ignore-scripts: dist/ was built by `npm test`; rebuilding here would race the other test files.
+  it('the packed tarball installs and runs as `npx stream-doctor`', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, mkdirSync } = await import('node:fs');
+    const os = await import('node:os');
+    const work = mkdtempSync(path.join(os.tmpdir(), 'sd-pack-'));
+    const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: repo, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const app = path.join(work, 'app');
+    mkdirSync(path.join(app, 'src'), { recursive: true });
+    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    writeFileSync(
+      path.join(app, 'src/handler.mjs'),
+      'export const handler = awslambda.streamifyResponse(async (e, s) => {\n  if (e.body) { s.write(e.body); s.end(); }\n});\n',
+    );
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', path.join(work, packed)], { cwd: app, stdio: 'ignore' });
+    const version = execFileSync('npx', ['--no-install', 'stream-doctor', '--version'], { cwd: app, encoding: 'utf8' }).trim();
+    expect(version).toBe(manifest.version);
+    let out = '';
+    try {
+      execFileSync('npx', ['--no-install', 'stream-doctor', 'scan', '--format', 'json'], { cwd: app, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    } catch (error) {
+      const failed = error as { status: number; stdout: string };
+      expect(failed.status).toBe(1);
+      out = failed.stdout;
+    }
+    expect(JSON.parse(out).findings.map((f: { ruleId: string; file: string; line: number }) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual([
+      'src/handler.mjs:2 stream-never-ended',
+    ]);
+  }, 180_000);
+});
