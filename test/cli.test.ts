@@ -110,6 +110,11 @@ describe('configuration, suppressions and baseline', () => {
     const noReason = HANGING.replace('  if (res.body)', '  // stream-doctor-disable-next-line stream-never-ended\n  if (res.body)');
     const dir2 = project({ 'a.mjs': noReason });
     expect(run(['scan', dir2]).code).toBe(1);
+    // A directive that suppresses nothing is noted (listed with --verbose).
+    const unused = CORRECT.replace('  w.end();', '  // stream-doctor-disable-next-line write-after-end -- double end is fine\n  w.end();');
+    const dir3 = project({ 'c.mjs': unused });
+    const report3 = JSON.parse(run(['scan', dir3, '--format', 'json']).stdout);
+    expect(report3.skipped).toEqual([{ file: 'c.mjs', reason: 'line 4: unused stream-doctor-disable directive for write-after-end' }]);
   });
 
   it('a baseline hides known findings and fails only on new ones', () => {

@@ -111,10 +111,15 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   progress.stop();
 
   findings = applyConfig(findings, config);
-  const inline = applySuppressions(findings, (file) => texts.get(file));
+  // Files that carry directives are checked too, so a directive that suppresses nothing is noted.
+  const withDirectives = [...texts].filter(([, text]) => text.includes('stream-doctor-disable')).map(([file]) => file);
+  const inline = applySuppressions(findings, (file) => texts.get(file), { files: withDirectives });
   let kept = inline.kept;
   const suppressed = [...inline.suppressed];
   for (const problem of inline.problems) skipped.push({ file: problem.file, reason: `line ${problem.line}: ${problem.message}` });
+  for (const unused of inline.unusedDirectives) {
+    skipped.push({ file: unused.file, reason: `line ${unused.line}: unused stream-doctor-disable directive for ${unused.rule}` });
+  }
 
   const baselinePath = options.baseline ?? config.baseline;
   if (options.updateBaseline) {
