@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { allRuleMetas, ruleMetaById } from '../checks/registry.js';
+import { allRuleMetas, ruleMetaById } from '../checks/index.js';
 import { UsageError } from './errors.js';
 
 /** `stream-doctor rules`: one line per rule, or JSON. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding, Severity } from '../model/finding.js';
-import { ruleMetaById } from '../checks/registry.js';
+import { ruleMetaById } from '../checks/index.js';
 
 export interface StreamDoctorConfig {
   /** Per-rule severity override, or 'off' to drop the rule's findings. */

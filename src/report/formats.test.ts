@@ -7,7 +7,7 @@ import addFormatsModule from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding, Report, Severity } from '../model/finding.js';
 import type { RuleMeta } from '../model/rule.js';
-import { allRuleMetas } from '../checks/registry.js';
+import { allRuleMetas } from '../checks/index.js';
 import { FORMAT_NAMES, formatReport, isFormatName } from './index.js';
 import { toJsonReport } from './json.js';
 import { formatText } from './text.js';

@@ -9,6 +9,10 @@ import type { Finding, Report, Severity } from '../model/finding.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
+/**
+ * The public JSON contract (docs/json-output.md), spelled out rather than derived from the internal
+ * `Finding`: changing the model must not silently change what CI scripts parse.
+ */
 export interface JsonFinding {
   ruleId: string;
   severity: Severity;

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { Finding, Report, Severity } from '../model/finding.js';
 import type { RuleMeta } from '../model/rule.js';
-import { allRuleMetas } from '../checks/registry.js';
+import { allRuleMetas } from '../checks/index.js';
 import { displayPath, sortFindings, sortSkipped } from './json.js';
 
 /**
