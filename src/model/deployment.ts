@@ -55,8 +55,11 @@ export interface UrlCors {
 export interface FunctionUrl {
   /** Where the URL is declared (the resource, the `url:` key, the addFunctionUrl call). */
   at: SourceLocation;
-  /** Missing means BUFFERED (the API default). */
-  invokeMode: Field<InvokeMode>;
+  /**
+   * As written in the source (serverless accepted a lowercase `response_stream` that deployed BUFFERED);
+   * only `RESPONSE_STREAM` streams. Missing means BUFFERED (the API default).
+   */
+  invokeMode: Field<InvokeMode | string>;
   /** Missing means the source's default (AWS/CFN/CDK: AWS_IAM is required to be explicit in CFN; SST: none). */
   authType: Field<AuthType>;
   cors: Field<UrlCors>;
@@ -70,7 +73,7 @@ export interface FrontDoor {
   kind: Exclude<FrontDoorKind, 'function-url'>;
   at: SourceLocation;
   /** REST API integrations only: `responseTransferMode` (STREAM streams; BUFFERED or missing does not). */
-  transferMode?: Field<'BUFFERED' | 'STREAM'>;
+  transferMode?: Field<'BUFFERED' | 'STREAM' | string>;
   /** REST API integration URI ends in /response-streaming-invocations. */
   streamingInvocationUri?: boolean;
 }
