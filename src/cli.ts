@@ -37,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMAT_NAMES]).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'none']))
     .option('--no-deps', 'do not scan node_modules or check installed versions')
+    .option('--no-deployment', 'do not read infrastructure code (SAM, CDK, serverless, Terraform, SST, Dockerfile)')
     .option('--include <glob...>', 'only scan files matching these globs (relative to the path)')
     .option('--exclude <glob...>', 'skip files matching these globs')
     .option('-c, --config <file>', 'configuration file (default: stream-doctor.config.json or package.json "stream-doctor")')
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
           updateBaseline: !!opts.updateBaseline,
           verbose: !!opts.verbose,
           maxFileBytes: opts.maxFileSize,
+          deployment: opts.deployment !== false,
           color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
         },
         {

@@ -204,8 +204,18 @@ describe('the bundled examples', () => {
       'express-chat-streaming/lambda.js:10 event-loop-keeps-invocation-alive',
       'express-chat-streaming/lambda.js:30 metadata-after-write',
       'express-chat-streaming/lambda.js:33 nonexistent-stream-api',
+      // seed 001's template: default 3 s timeout, public URL, and URL CORS on top of Express's cors()
+      'express-chat-streaming/template.yaml:6 streaming-timeout-too-short',
+      'express-chat-streaming/template.yaml:18 public-function-url',
+      'express-chat-streaming/template.yaml:20 duplicate-cors',
+      // seed 002: the Dockerfile's adapter has no AWS_LWA_INVOKE_MODE while Terraform's URL streams
+      'fastapi-lwa-terraform/Dockerfile:2 web-adapter-mode-mismatch',
       'nitro-bodyless-hang/lambda.mjs:8 event-loop-keeps-invocation-alive',
       'nitro-bodyless-hang/lambda.mjs:18 stream-never-ended',
     ]);
+    // seed 003: the exec wrapper in front of a streaming function is an info note
+    expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toContain('exec-wrapper-proxies-runtime-api');
+    // environment values from the template never reach the output
+    expect(JSON.stringify(report)).not.toMatch(/secret@db|hf_not_a_real_key/);
   });
 });

@@ -3,7 +3,7 @@
  * Orchestration only: walking lives in code/walk, analysis in code/analyze, rules in checks/,
  * output in report/.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, Report, Severity, SkipNote } from '../model/finding.js';
 import { SEVERITY_RANK } from '../model/finding.js';
@@ -19,6 +19,7 @@ import { formatReport, type FormatName } from '../report/index.js';
 import { createProgress } from '../report/progress.js';
 import { UsageError } from './errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { checkDeployments } from '../iac/index.js';
 
 const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda'];
 
@@ -37,6 +38,8 @@ export interface ScanOptions {
   color: boolean;
   /** Files larger than this are skipped with a note (parsing costs ~150 MB of memory per MB of bundle). */
   maxFileBytes?: number;
+  /** Read the project's infrastructure code and run the deployment rules (default true). */
+  deployment?: boolean;
 }
 
 export interface ScanIo {
@@ -108,12 +111,20 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     packagesInventoried = packages.length;
     findings.push(...checkKnownBadVersions(packages, findings));
   }
+  if (options.deployment !== false && !isFile) {
+    progress.update('Checking deployment configuration…');
+    const deployment = await checkDeployments(root);
+    findings.push(...deployment.findings);
+    skipped.push(...deployment.skipped);
+  }
   progress.stop();
 
   findings = applyConfig(findings, config);
   // Files that carry directives are checked too, so a directive that suppresses nothing is noted.
   const withDirectives = [...texts].filter(([, text]) => text.includes('stream-doctor-disable')).map(([file]) => file);
-  const inline = applySuppressions(findings, (file) => texts.get(file), { files: withDirectives });
+  // Infrastructure files are not in `texts` (they are not code candidates): read them for their # directives.
+  const textOf = (file: string) => texts.get(file) ?? readTextSafely(path.join(root, file));
+  const inline = applySuppressions(findings, textOf, { files: withDirectives });
   let kept = inline.kept;
   const suppressed = [...inline.suppressed];
   for (const problem of inline.problems) skipped.push({ file: problem.file, reason: `line ${problem.line}: ${problem.message}` });
@@ -156,9 +167,17 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
       color: options.color,
       verbose: options.verbose,
       cwd: io.cwd,
-      sourceText: (file) => texts.get(file),
+      sourceText: textOf,
       stepSummaryPath: io.env.GITHUB_STEP_SUMMARY,
     }),
   );
   return { report, exitCode: failing.length > 0 ? 1 : 0 };
+}
+
+function readTextSafely(file: string): string | undefined {
+  try {
+    return statSync(file).size <= 4 * 1024 * 1024 ? readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,9 @@
 import type { Severity } from './finding.js';
 import type { ModuleFacts } from '../code/facts.js';
+import type { Deployment, SourceLocation } from './deployment.js';
+import type { HandlerFacts } from '../code/handler-facts.js';
 
-export type RuleCategory = 'lifecycle' | 'metadata' | 'package';
+export type RuleCategory = 'lifecycle' | 'metadata' | 'package' | 'deployment';
 
 export interface RuleMeta {
   /** Stable id; also the file name of the rule, its docs page and its fixtures. */
@@ -40,4 +42,25 @@ export interface RuleReport {
 export interface CodeRule {
   meta: RuleMeta;
   check(facts: ModuleFacts): RuleReport[];
+}
+
+/** A deployment finding: located in the infrastructure file; names the handler file involved. */
+export interface DeploymentReport {
+  severity?: Severity;
+  message: string;
+  at: SourceLocation;
+  fix?: string;
+  /** A short logical key for the fingerprint (the deployment name and the field). */
+  key: string;
+}
+
+/** Everything a deployment rule may look at: the deployment and, when it resolved, its handler's facts. */
+export interface DeploymentContext {
+  deployment: Deployment;
+  handler: HandlerFacts | null;
+}
+
+export interface DeploymentRule {
+  meta: RuleMeta;
+  check(context: DeploymentContext): DeploymentReport[];
 }

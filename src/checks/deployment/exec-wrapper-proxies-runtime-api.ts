@@ -1,0 +1,37 @@
+import type { DeploymentRule } from '../../model/rule.js';
+import { isResolved } from '../../model/deployment.js';
+import { capitalized, describe, streams, urlInvokeMode } from '../../iac/deployment-support.js';
+
+export const execWrapperProxiesRuntimeApi: DeploymentRule = {
+  meta: {
+    id: 'exec-wrapper-proxies-runtime-api',
+    category: 'deployment',
+    severity: 'info',
+    title: 'An exec wrapper sits between Lambda and the runtime of a streaming function',
+    consequence:
+      'AWS_LAMBDA_EXEC_WRAPPER starts the runtime through a script, often to proxy the Runtime API. A proxy that buffers /response bodies, or drops the Lambda-Runtime-Function-Response-Mode header, chunked encoding or error trailers, silently turns streaming off. On provided.* runtimes the wrapper is ignored.',
+    evidence:
+      'Lambda docs runtimes-modify (wrapper scripts, not on provided*); AWS Runtime API proxy extension sample; seed 003 (aws.md §6).',
+    fixable: false,
+    triggers: [],
+  },
+  check(context) {
+    const d = context.deployment;
+    const wrapper = d.streamingEnvironment.AWS_LAMBDA_EXEC_WRAPPER;
+    if (!wrapper || 'unresolved' in wrapper) return [];
+    const runtime = isResolved(d.runtime) ? d.runtime.value : '';
+    if (runtime.startsWith('provided')) {
+      return [{ at: wrapper.at, severity: 'warning', message: `${capitalized(describe(d))} sets AWS_LAMBDA_EXEC_WRAPPER=${wrapper.value} on ${runtime}, where wrapper scripts are not supported: it is ignored.`, fix: 'Remove it, or start the proxy from the custom runtime\'s bootstrap.', key: `${d.name}:wrapper-provided` }];
+    }
+    const streaming = streams(context) ?? (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' ? { how: 'RESPONSE_STREAM URL' } : null);
+    if (!streaming || wrapper.value === '/opt/bootstrap') return []; // /opt/bootstrap is the Lambda Web Adapter's own wrapper
+    return [
+      {
+        at: wrapper.at,
+        message: `${capitalized(describe(d))} streams (${streaming.how}) through the exec wrapper ${wrapper.value}: if it proxies the Runtime API it must forward the streaming response mode header, chunked bodies and error trailers, or streaming silently stops.`,
+        fix: 'Check the wrapper with `stream-doctor verify --bootstrap` (planned) or its documentation for response streaming support.',
+        key: `${d.name}:wrapper`,
+      },
+    ];
+  },
+};

@@ -1,0 +1,37 @@
+import type { DeploymentRule } from '../../model/rule.js';
+import { capitalized, describe, streams, timeoutSeconds, urlInvokeMode } from '../../iac/deployment-support.js';
+
+/** Below this, a streamed AI/SSE response is routinely cut off (seed 001 recommends 60-120 s for chat). */
+const WARN_BELOW_SECONDS = 15;
+const NOTE_BELOW_SECONDS = 30;
+
+export const streamingTimeoutTooShort: DeploymentRule = {
+  meta: {
+    id: 'streaming-timeout-too-short',
+    category: 'deployment',
+    severity: 'warning',
+    title: 'A streaming function has a timeout too short for streamed work',
+    consequence:
+      'A stream that outlives the function timeout is cut off mid-body: the client gets a truncated answer (RAPID resets with Sandbox.Timeout). Defaults are short: 3 s (Lambda, CFN, CDK), 6 s (serverless), 20 s (SST).',
+    evidence:
+      'Lambda timeout semantics; runtime behaviour c (timeout ends the invocation, directinvoke.go Sandbox.Timeout); seed 001 guidance of 60-120 s for streamed chat; defaults in aws.md §3 and tooling.md §0.5.',
+    fixable: true,
+    triggers: [],
+  },
+  check(context) {
+    const d = context.deployment;
+    const streaming = streams(context) ?? (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' ? { how: 'its Function URL is RESPONSE_STREAM' } : null);
+    const timeout = timeoutSeconds(d);
+    if (!streaming || !timeout || timeout.seconds >= NOTE_BELOW_SECONDS) return [];
+    const source = timeout.isDefault ? `the default ${timeout.seconds} s (no timeout is set)` : `${timeout.seconds} s`;
+    return [
+      {
+        at: timeout.at,
+        severity: timeout.seconds < WARN_BELOW_SECONDS ? 'warning' : 'info',
+        message: `${capitalized(describe(d))} streams (${streaming.how}) with a timeout of ${source}: longer streams (LLM answers, SSE) are cut off mid-body when it expires.`,
+        fix: 'Raise the timeout to cover the longest stream (60-120 s is common for chat), and bound the work inside the handler.',
+        key: `${d.name}:timeout`,
+      },
+    ];
+  },
+};

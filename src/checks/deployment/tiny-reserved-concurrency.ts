@@ -1,0 +1,39 @@
+import type { DeploymentRule } from '../../model/rule.js';
+import { isResolved } from '../../model/deployment.js';
+import { capitalized, describe, streams, urlInvokeMode } from '../../iac/deployment-support.js';
+
+const SMALL = 5;
+
+export const tinyReservedConcurrency: DeploymentRule = {
+  meta: {
+    id: 'tiny-reserved-concurrency',
+    category: 'deployment',
+    severity: 'warning',
+    title: 'Reserved concurrency is 0 or very small for a streaming function',
+    consequence:
+      'Each open stream holds one concurrent execution until it ends (or until the timeout when it hangs). With a handful of slots the URL answers 429 as soon as a few streams are open; 0 throttles every request.',
+    evidence:
+      'Function URL throttling returns HTTP 429 beyond reserved concurrency (aws.md §1.3, §3.4); new accounts have a concurrency limit of 10; seed 000 (hangs + limit 10 -> throttling).',
+    fixable: false,
+    triggers: [],
+  },
+  check(context) {
+    const d = context.deployment;
+    const reserved = d.reservedConcurrency;
+    // -1 (Terraform) means "no reservation".
+    if (!isResolved(reserved) || reserved.value < 0) return [];
+    const streaming = streams(context) ?? (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' ? { how: 'RESPONSE_STREAM URL' } : null);
+    if (reserved.value === 0) {
+      return [{ at: reserved.at, severity: 'error', message: `${capitalized(describe(d))} has reserved concurrency 0: every invocation is throttled (429).`, fix: 'Remove the reservation or give it the concurrency the traffic needs.', key: `${d.name}:reserved-0` }];
+    }
+    if (!streaming || reserved.value > SMALL) return [];
+    return [
+      {
+        at: reserved.at,
+        message: `${capitalized(describe(d))} streams (${streaming.how}) with reserved concurrency ${reserved.value}: every open stream holds a slot, so the URL starts answering 429 after ${reserved.value} concurrent streams (sooner if any stream hangs to the timeout).`,
+        fix: 'Size reserved concurrency for concurrent streams (each lasts as long as its response), or remove the reservation.',
+        key: `${d.name}:reserved-small`,
+      },
+    ];
+  },
+};

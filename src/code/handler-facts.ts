@@ -1,0 +1,180 @@
+/**
+ * What a deployed handler is, answered from its code: the join between a Deployment (which names a
+ * handler) and the code rules' view of that module. Deployment rules consume these facts.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Node } from './ast.js';
+import { calleeName, isFunction, memberPath, unwrap, walk } from './ast.js';
+import { buildModuleFacts, parseModule } from './facts.js';
+import { isStreamifyCall } from './stream-flow.js';
+
+export interface HandlerFacts {
+  /** The module the handler resolved to, relative to the scan root. */
+  file: string;
+  exportName: string;
+  /** The exported handler streams: streamifyResponse, or an adapter known to (hono streamHandle, middy streamifyResponse). */
+  streaming: { how: string; line: number } | null;
+  /** The exported handler is a buffered adapter (serverless-http, serverless-express, hono handle, Mangum...). */
+  bufferedAdapter: { name: string; line: number } | null;
+  /** A callback-style handler: (event, context, callback), not async, not streamified. */
+  callbackStyle: { line: number } | null;
+  /** The app emits CORS headers itself (cors() middleware, manual Access-Control-Allow-Origin), and where. */
+  cors: { how: string; file: string; line: number } | null;
+  /** Module-scope pools, clients or timers (from the code facts). */
+  moduleHandles: string[];
+  /** The module disables callbackWaitsForEmptyEventLoop. */
+  disablesEventLoopWait: boolean;
+}
+
+const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx'];
+
+/**
+ * Resolves `dir/file.export` (Lambda's handler string) under `codeDir` to a source file. Build output
+ * (dist/, .aws-sam/build) is tried as written; a TypeScript source next to it is accepted too.
+ */
+export function resolveHandlerModule(root: string, codeDir: string, handler: string): { abs: string; exportName: string } | null {
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0) return null;
+  const modulePath = handler.slice(0, dot);
+  const exportName = handler.slice(dot + 1);
+  const base = path.resolve(root, codeDir, modulePath);
+  if (!base.startsWith(path.resolve(root))) return null;
+  for (const ext of EXTENSIONS) {
+    const candidate = base + ext;
+    if (existsSync(candidate) && statSync(candidate).isFile()) return { abs: candidate, exportName };
+  }
+  return null;
+}
+
+/** Handler facts for a resolved JS/TS module; null when it cannot be read or parsed. */
+export function handlerFactsFor(root: string, abs: string, exportName: string): HandlerFacts | null {
+  let text: string;
+  let program: Node;
+  try {
+    text = readFileSync(abs, 'utf8');
+    program = parseModule(abs, text);
+  } catch {
+    return null;
+  }
+  const rel = path.relative(root, abs).split(path.sep).join('/');
+  const facts = buildModuleFacts(rel, text, program);
+  const line = (node: Node) => facts.lines.position(node.start).line;
+  const exported = exportedValue(program, exportName);
+
+  let streaming: HandlerFacts['streaming'] = null;
+  let bufferedAdapter: HandlerFacts['bufferedAdapter'] = null;
+  let callbackStyle: HandlerFacts['callbackStyle'] = null;
+  const value = exported ? resolveLocal(program, exported) : null;
+  if (value) {
+    const adapter = classifyExport(value);
+    if (adapter?.kind === 'streaming') streaming = { how: adapter.name, line: line(value) };
+    if (adapter?.kind === 'buffered') bufferedAdapter = { name: adapter.name, line: line(value) };
+    if (!adapter && isFunction(value) && !value.async && value.params.length >= 3) callbackStyle = { line: line(value) };
+  }
+  return {
+    file: rel,
+    exportName,
+    streaming,
+    bufferedAdapter,
+    callbackStyle,
+    cors: findCors(root, abs, rel, text, 0),
+    moduleHandles: facts.moduleHandles.map((h) => h.what),
+    disablesEventLoopWait: facts.disablesEventLoopWait,
+  };
+}
+
+/** `export const handler = X`, `export { x as handler }`, `exports.handler = X`, `module.exports.handler = X`. */
+function exportedValue(program: Node, name: string): Node | null {
+  let found: Node | null = null;
+  for (const statement of program.body as Node[]) {
+    if (statement.type === 'ExportNamedDeclaration') {
+      const decl = statement.declaration;
+      if (decl?.type === 'FunctionDeclaration' && decl.id?.name === name) found = decl;
+      if (decl?.type === 'VariableDeclaration') {
+        for (const d of decl.declarations) if (d.id.type === 'Identifier' && d.id.name === name) found = d.init;
+      }
+      for (const spec of statement.specifiers ?? []) {
+        const exportedName = spec.exported?.name ?? spec.exported?.value;
+        if (exportedName === name) found = { type: 'Identifier', name: spec.local?.name ?? spec.local?.value, start: spec.start, end: spec.end };
+      }
+    }
+    if (name === 'default' && statement.type === 'ExportDefaultDeclaration') found = statement.declaration;
+    if (statement.type === 'ExpressionStatement') {
+      const expr = unwrap(statement.expression);
+      if (expr?.type === 'AssignmentExpression') {
+        const target = memberPath(expr.left);
+        if (target && target[target.length - 1] === name && (target[0] === 'exports' || (target[0] === 'module' && target[1] === 'exports'))) found = expr.right;
+      }
+    }
+  }
+  return found;
+}
+
+/** Follows `const handler = ...` for an identifier export. */
+function resolveLocal(program: Node, value: Node): Node {
+  const v = unwrap(value);
+  if (v?.type !== 'Identifier') return v ?? value;
+  let init: Node | null = null;
+  walk(program, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === v.name && node.init) init = node.init;
+    if (node.type === 'FunctionDeclaration' && node.id?.name === v.name) init = node;
+    return !init;
+  });
+  return unwrap(init) ?? v;
+}
+
+const BUFFERED_ADAPTERS: Record<string, string> = {
+  serverless: 'serverless-http',
+  serverlessHttp: 'serverless-http',
+  serverlessExpress: '@codegenie/serverless-express',
+  configure: '@codegenie/serverless-express',
+  handle: 'hono/aws-lambda handle()',
+  Mangum: 'Mangum',
+};
+
+function classifyExport(value: Node): { kind: 'streaming' | 'buffered'; name: string } | null {
+  const v = unwrap(value);
+  if (!v || v.type !== 'CallExpression') return null;
+  if (isStreamifyCall(v)) return { kind: 'streaming', name: 'awslambda.streamifyResponse' };
+  const name = calleeName(v);
+  if (name === 'streamHandle') return { kind: 'streaming', name: 'hono/aws-lambda streamHandle()' };
+  // middy(handler, { streamifyResponse: true })
+  if (name === 'middy' && v.arguments.some((a: Node) => hasTrueProperty(a, 'streamifyResponse'))) {
+    return { kind: 'streaming', name: 'middy streamifyResponse' };
+  }
+  if (name && BUFFERED_ADAPTERS[name]) return { kind: 'buffered', name: BUFFERED_ADAPTERS[name] };
+  return null;
+}
+
+function hasTrueProperty(node: Node, key: string): boolean {
+  const n = unwrap(node);
+  if (n?.type !== 'ObjectExpression') return false;
+  return n.properties.some((p: Node) => p.type === 'Property' && (p.key?.name === key || p.key?.value === key) && unwrap(p.value)?.value === true);
+}
+
+const CORS_PACKAGES = /(['"])(cors|hono\/cors|@fastify\/cors|@koa\/cors|@middy\/http-cors)\1/;
+
+/** CORS emitted by the app: a CORS middleware package, or a manual Access-Control-Allow-Origin header. Follows relative imports two levels. */
+function findCors(root: string, abs: string, rel: string, text: string, depth: number): HandlerFacts['cors'] {
+  const lineOf = (index: number) => text.slice(0, index).split('\n').length;
+  const pkg = CORS_PACKAGES.exec(text);
+  if (pkg && /\bimport\b|\brequire\(/.test(text.slice(Math.max(0, pkg.index - 200), pkg.index))) {
+    return { how: `the ${pkg[2]} middleware`, file: rel, line: lineOf(pkg.index) };
+  }
+  const manual = /['"]access-control-allow-origin['"]/i.exec(text);
+  if (manual) return { how: 'an Access-Control-Allow-Origin header set in code', file: rel, line: lineOf(manual.index) };
+  if (depth >= 2) return null;
+  for (const match of text.matchAll(/(?:from\s+|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    const base = path.resolve(path.dirname(abs), match[1]);
+    for (const candidate of [base, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => base.replace(/\.(m|c)?js$/, '') + e)]) {
+      if (!candidate.startsWith(path.resolve(root)) || !existsSync(candidate) || !statSync(candidate).isFile()) continue;
+      const next = readFileSync(candidate, 'utf8');
+      const found = findCors(root, candidate, path.relative(root, candidate).split(path.sep).join('/'), next, depth + 1);
+      if (found) return found;
+      break;
+    }
+  }
+  return null;
+}
+

@@ -1,0 +1,206 @@
+/**
+ * Deployment checks: find the infrastructure code in the project, read it into Deployments, join each
+ * to its handler's facts, and run the deployment rules. Readers are pure (file, text) -> Deployments;
+ * this module does the I/O.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Finding, SkipNote } from '../model/finding.js';
+import type { Deployment, ReaderResult } from '../model/deployment.js';
+import { isResolved } from '../model/deployment.js';
+import { deploymentRules } from '../checks/deployment/index.js';
+import { fingerprintOf } from '../config/fingerprint.js';
+import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
+import { readCdkOut, readCloudFormation } from './cloudformation.js';
+import { readServerless } from './serverless.js';
+import { readTerraform } from './terraform.js';
+import { readDockerfile } from './dockerfile.js';
+import { readCdk } from './cdk.js';
+import { readSst } from './sst.js';
+
+/** Directories never searched for infrastructure code. */
+const SKIP_DIRS = new Set(['node_modules', '.git', '.aws-sam', '.serverless', '.terraform', '.sst', '.next', '.output', '.open-next', 'coverage']);
+/** Infrastructure files bigger than this are not read (a generated template of that size would be noted). */
+const MAX_IAC_BYTES = 4 * 1024 * 1024;
+const MAX_FILES = 20_000;
+
+interface IacFiles {
+  cloudformation: string[];
+  cdkOut: string[];
+  serverless: string[];
+  terraformDirs: Map<string, string[]>;
+  dockerfiles: string[];
+  cdk: string[];
+  sst: string[];
+}
+
+export async function checkDeployments(root: string): Promise<{ findings: Finding[]; skipped: SkipNote[]; deployments: number }> {
+  const skipped: SkipNote[] = [];
+  const files = discover(root, skipped);
+  const read = (rel: string): string | null => {
+    try {
+      const abs = path.join(root, rel);
+      if (statSync(abs).size > MAX_IAC_BYTES) {
+        skipped.push({ file: rel, reason: 'infrastructure file too large to read' });
+        return null;
+      }
+      return readFileSync(abs, 'utf8');
+    } catch (error) {
+      skipped.push({ file: rel, reason: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      return null;
+    }
+  };
+  const results: ReaderResult[] = [];
+  const run = (rel: string, reader: (file: string, text: string) => ReaderResult, gate?: RegExp) => {
+    const text = read(rel);
+    if (text === null || (gate && !gate.test(text))) return;
+    try {
+      results.push(reader(rel, text));
+    } catch (error) {
+      skipped.push({ file: rel, reason: `cannot read infrastructure: ${(error as Error).message.split('\n')[0]}` });
+    }
+  };
+  for (const rel of files.cloudformation) run(rel, readCloudFormation, /AWS::(Serverless|Lambda)::/);
+  for (const rel of files.serverless) run(rel, readServerless);
+  for (const rel of files.dockerfiles) run(rel, readDockerfile);
+  for (const rel of files.sst) run(rel, readSst);
+  const cdkResults: ReaderResult[] = [];
+  for (const rel of files.cdk) {
+    const text = read(rel);
+    if (text === null || !/aws-cdk-lib|@aws-cdk\//.test(text)) continue;
+    try {
+      cdkResults.push(readCdk(rel, text));
+    } catch (error) {
+      skipped.push({ file: rel, reason: `cannot read infrastructure: ${(error as Error).message.split('\n')[0]}` });
+    }
+  }
+  results.push(...cdkResults);
+  // Synthesized templates describe the same functions as the CDK source: read them only without it.
+  if (!cdkResults.some((r) => r.deployments.length > 0)) {
+    for (const rel of files.cdkOut) run(rel, readCdkOut, /AWS::Lambda::Function/);
+  }
+  for (const [, tfFiles] of files.terraformDirs) {
+    const inputs = tfFiles.map((file) => ({ file, text: read(file) })).filter((f): f is { file: string; text: string } => f.text !== null);
+    if (inputs.length === 0) continue;
+    try {
+      results.push(await readTerraform(inputs));
+    } catch (error) {
+      skipped.push({ file: tfFiles[0], reason: `cannot read Terraform: ${(error as Error).message.split('\n')[0]}` });
+    }
+  }
+
+  for (const result of results) skipped.push(...result.notes);
+  const all = results.flatMap((r) => r.deployments);
+  const images = all.filter((d) => d.source === 'dockerfile');
+  const functions = all.filter((d) => d.source !== 'dockerfile').map((d) => withImage(d, images));
+
+  const findings: Finding[] = [];
+  let deployments = 0;
+  {
+    for (const deployment of functions) {
+      deployments++;
+      const handler = handlerOf(root, deployment);
+      for (const rule of deploymentRules) {
+        for (const report of rule.check({ deployment, handler })) {
+          findings.push({
+            ruleId: rule.meta.id,
+            severity: report.severity ?? rule.meta.severity,
+            message: report.message,
+            file: report.at.file,
+            line: report.at.line,
+            column: report.at.column,
+            fixable: rule.meta.fixable,
+            ...(report.fix ? { fix: report.fix } : {}),
+            evidence: rule.meta.evidence,
+            fingerprint: fingerprintOf(rule.meta.id, report.at.file, report.key),
+            origin: 'project',
+          });
+        }
+      }
+    }
+  }
+  return { findings, skipped, deployments };
+}
+
+/**
+ * A Dockerfile describes an image, not a function: its facts (the web adapter, its ENV) belong to the
+ * function deployed from it. Join by the build context: the function's code location, or the directory
+ * of the file that declares the function. Dockerfiles no function points at are not checked alone (their
+ * timeout, URL and concurrency live elsewhere).
+ */
+function withImage(d: Deployment, images: Deployment[]): Deployment {
+  if (d.packageType !== 'image' || images.length === 0) return d;
+  const dirs = new Set([d.codeLocation?.value, path.dirname(d.at.file)].filter((x): x is string => !!x).map((x) => path.normalize(x)));
+  const image = images.find((i) => dirs.has(path.normalize(path.dirname(i.at.file))));
+  if (!image) return d;
+  return {
+    ...d,
+    webAdapter: d.webAdapter ?? image.webAdapter,
+    streamingEnvironment: { ...image.streamingEnvironment, ...d.streamingEnvironment },
+    environmentKeys: [...d.environmentKeys, ...image.environmentKeys],
+    handler: d.handler ?? image.handler,
+  };
+}
+
+/** The handler module a deployment names, when it is JavaScript/TypeScript in this project. */
+function handlerOf(root: string, d: Deployment): HandlerFacts | null {
+  if (!isResolved(d.handler)) return null;
+  if (isResolved(d.runtime) && !d.runtime.value.startsWith('nodejs')) return null;
+  const handler = d.handler.value;
+  const iacDir = path.dirname(d.at.file);
+  const code = d.codeLocation?.value;
+  // NodejsFunction `entry` names the file itself; the handler is the export name.
+  if (code && /\.(m|c)?[jt]sx?$/.test(code)) {
+    for (const base of [root, path.join(root, iacDir)]) {
+      const abs = path.resolve(base, code);
+      if (existsSync(abs)) return handlerFactsFor(root, abs, handler.includes('.') ? handler.slice(handler.lastIndexOf('.') + 1) : handler);
+    }
+    return null;
+  }
+  for (const dir of code ? [code, path.join(iacDir, code)] : [iacDir, '.']) {
+    const resolved = resolveHandlerModule(root, dir, handler);
+    if (resolved) return handlerFactsFor(root, resolved.abs, resolved.exportName);
+  }
+  return null;
+}
+
+function discover(root: string, skipped: SkipNote[]): IacFiles {
+  const files: IacFiles = { cloudformation: [], cdkOut: [], serverless: [], terraformDirs: new Map(), dockerfiles: [], cdk: [], sst: [] };
+  let count = 0;
+  const visit = (dir: string, rel: string, depth: number) => {
+    if (depth > 12 || count > MAX_FILES) return;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      if (rel) skipped.push({ file: rel, reason: `cannot list: ${(error as NodeJS.ErrnoException).code ?? 'error'}` });
+      return;
+    }
+    for (const entry of entries) {
+      count++;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (SKIP_DIRS.has(entry.name)) continue;
+        visit(path.join(dir, entry.name), childRel, depth + 1);
+        continue;
+      }
+      if (!entry.isFile()) continue; // symlinks are not followed for infrastructure code
+      const name = entry.name;
+      const inCdkOut = childRel.split('/').includes('cdk.out');
+      if (inCdkOut) {
+        if (name.endsWith('.template.json')) files.cdkOut.push(childRel);
+        continue;
+      }
+      if (/^serverless\.ya?ml$/.test(name)) files.serverless.push(childRel);
+      else if (/\.(ya?ml|template|json)$/.test(name) && !/^(package(-lock)?|tsconfig.*|composer|\.eslintrc.*)\.json$/.test(name)) files.cloudformation.push(childRel);
+      else if (name.endsWith('.tf')) {
+        const d = rel || '.';
+        files.terraformDirs.set(d, [...(files.terraformDirs.get(d) ?? []), childRel]);
+      } else if (name === 'Dockerfile' || name.endsWith('.Dockerfile') || name.startsWith('Dockerfile.')) files.dockerfiles.push(childRel);
+      else if (/^sst\.config\.(ts|js|mjs)$/.test(name)) files.sst.push(childRel);
+      else if (/\.(ts|js|mjs)$/.test(name) && !/\.d\.ts$/.test(name) && !childRel.split('/').some((p) => p === 'dist' || p === 'build')) files.cdk.push(childRel);
+    }
+  };
+  visit(root, '', 0);
+  return files;
+}

@@ -1,0 +1,690 @@
+/**
+ * Deployment rules as pure functions: each rule's `check({ deployment, handler })` is called with a
+ * hand-built Deployment and HandlerFacts, and its findings are asserted exactly (line, severity, key
+ * phrase). No reader, no file system: the readers have their own tests.
+ *
+ * Line numbers in the builder are distinct per field, so an assertion on `at.line` proves which field
+ * the finding points at (see LINE below).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Deployment, FrontDoor, FunctionUrl, Located, SourceLocation, Unresolved, UrlCors } from '../src/model/deployment.js';
+import type { DeploymentReport, DeploymentRule } from '../src/model/rule.js';
+import type { HandlerFacts } from '../src/code/handler-facts.js';
+import { deploymentRules } from '../src/checks/deployment/index.js';
+import { streamingHandlerBehindBufferedUrl } from '../src/checks/deployment/streaming-handler-behind-buffered-url.js';
+import { bufferedHandlerBehindStreamingUrl } from '../src/checks/deployment/buffered-handler-behind-streaming-url.js';
+import { webAdapterModeMismatch } from '../src/checks/deployment/web-adapter-mode-mismatch.js';
+import { frontDoorCannotStream } from '../src/checks/deployment/front-door-cannot-stream.js';
+import { duplicateCors } from '../src/checks/deployment/duplicate-cors.js';
+import { streamingTimeoutTooShort } from '../src/checks/deployment/streaming-timeout-too-short.js';
+import { tinyReservedConcurrency } from '../src/checks/deployment/tiny-reserved-concurrency.js';
+import { publicFunctionUrl } from '../src/checks/deployment/public-function-url.js';
+import { callbackHandlerOnNodejs24 } from '../src/checks/deployment/callback-handler-on-nodejs24.js';
+import { execWrapperProxiesRuntimeApi } from '../src/checks/deployment/exec-wrapper-proxies-runtime-api.js';
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+
+const FILE = 'template.yaml';
+
+/** Where each field of the built deployment sits in the imaginary template. */
+const LINE = {
+  deployment: 4,
+  handler: 7,
+  runtime: 8,
+  timeout: 9,
+  reserved: 10,
+  lwaMode: 13,
+  execWrapper: 14,
+  webAdapter: 16,
+  url: 18,
+  authType: 19,
+  invokeMode: 20,
+  cors: 21,
+  httpApi: 30,
+  alb: 31,
+  restApi: 32,
+  transferMode: 33,
+  cloudfront: 34,
+} as const;
+
+function loc(line: number, logicalPath?: string): SourceLocation {
+  return { file: FILE, line, column: 5, ...(logicalPath ? { path: logicalPath } : {}) };
+}
+
+function at<T>(value: T, line: number): Located<T> {
+  return { value, at: loc(line) };
+}
+
+function unresolved(text: string, line: number): Unresolved {
+  return { unresolved: true, text, at: loc(line) };
+}
+
+/** A zip function on nodejs20.x with no URL, no front door, nothing set beyond handler and runtime. */
+function deployment(overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    name: 'Api',
+    source: 'sam',
+    at: loc(LINE.deployment, 'Resources.Api'),
+    packageType: 'zip',
+    runtime: at('nodejs20.x', LINE.runtime),
+    handler: at('index.handler', LINE.handler),
+    timeout: undefined,
+    memory: undefined,
+    environmentKeys: [],
+    streamingEnvironment: {},
+    layers: [],
+    reservedConcurrency: undefined,
+    frontDoors: [],
+    defaultTimeoutSeconds: 3,
+    ...overrides,
+  };
+}
+
+/** A Function URL with AWS_IAM auth, no invoke mode (BUFFERED) and no CORS. */
+function url(overrides: Partial<FunctionUrl> = {}): FunctionUrl {
+  return {
+    at: loc(LINE.url, 'Resources.Api.Properties.FunctionUrlConfig'),
+    invokeMode: undefined,
+    authType: at('AWS_IAM', LINE.authType),
+    cors: undefined,
+    ...overrides,
+  };
+}
+
+const streamUrl = (overrides: Partial<FunctionUrl> = {}) => url({ invokeMode: at('RESPONSE_STREAM', LINE.invokeMode), ...overrides });
+const bufferedUrl = (overrides: Partial<FunctionUrl> = {}) => url({ invokeMode: at('BUFFERED', LINE.invokeMode), ...overrides });
+
+/** Facts of a plain async handler: nothing streaming, nothing buffered-adapter, no callback, no CORS. */
+function handler(overrides: Partial<HandlerFacts> = {}): HandlerFacts {
+  return {
+    file: 'src/index.mjs',
+    exportName: 'handler',
+    streaming: null,
+    bufferedAdapter: null,
+    callbackStyle: null,
+    cors: null,
+    moduleHandles: [],
+    disablesEventLoopWait: false,
+    ...overrides,
+  };
+}
+
+const streamingHandler = () => handler({ streaming: { how: 'awslambda.streamifyResponse', line: 3 } });
+const serverlessHttpHandler = () => handler({ file: 'src/lambda.js', bufferedAdapter: { name: 'serverless-http', line: 12 } });
+
+/** The Lambda Web Adapter layer, optionally with AWS_LWA_INVOKE_MODE. */
+function withAdapter(mode?: string | Unresolved): Partial<Deployment> {
+  return {
+    webAdapter: at('arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:26', LINE.webAdapter),
+    layers: [at('arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:26', LINE.webAdapter)],
+    streamingEnvironment: {
+      AWS_LAMBDA_EXEC_WRAPPER: at('/opt/bootstrap', LINE.execWrapper),
+      ...(mode === undefined ? {} : { AWS_LWA_INVOKE_MODE: typeof mode === 'string' ? at(mode, LINE.lwaMode) : mode }),
+    },
+  };
+}
+
+function door(kind: FrontDoor['kind'], line: number, extra: Partial<FrontDoor> = {}): FrontDoor {
+  return { kind, at: loc(line), ...extra };
+}
+
+function cors(value: Partial<UrlCors> = {}): Located<UrlCors> {
+  return at({ enabled: true, allowOrigins: ['https://app.example.com'], ...value }, LINE.cors);
+}
+
+function run(rule: DeploymentRule, d: Deployment, h: HandlerFacts | null = null): DeploymentReport[] {
+  return rule.check({ deployment: d, handler: h });
+}
+
+/** One finding expected: returns it after checking its line and (effective) severity. */
+function one(rule: DeploymentRule, d: Deployment, h: HandlerFacts | null, line: number, severity = rule.meta.severity): DeploymentReport {
+  const reports = run(rule, d, h);
+  expect(reports, JSON.stringify(reports, null, 2)).toHaveLength(1);
+  const [report] = reports;
+  expect(report.at.file).toBe(FILE);
+  expect(report.at.line).toBe(line);
+  expect(report.severity ?? rule.meta.severity).toBe(severity);
+  expect(report.key).toMatch(/^Api:/);
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('deployment rule registry', () => {
+  const ids = [
+    'streaming-handler-behind-buffered-url',
+    'buffered-handler-behind-streaming-url',
+    'web-adapter-mode-mismatch',
+    'front-door-cannot-stream',
+    'duplicate-cors',
+    'streaming-timeout-too-short',
+    'tiny-reserved-concurrency',
+    'public-function-url',
+    'callback-handler-on-nodejs24',
+    'exec-wrapper-proxies-runtime-api',
+  ];
+
+  it('has the ten deployment rules, in order, all in the deployment category', () => {
+    expect(deploymentRules.map((r) => r.meta.id)).toEqual(ids);
+    for (const rule of deploymentRules) {
+      expect(rule.meta.category).toBe('deployment');
+      expect(rule.meta.triggers).toEqual([]);
+    }
+  });
+
+  it('each rule file is named after its id', () => {
+    for (const id of ids) expect(existsSync(path.resolve(import.meta.dirname, `../src/checks/deployment/${id}.ts`)), id).toBe(true);
+  });
+
+  const docs = path.resolve(import.meta.dirname, '../docs/rules');
+  for (const rule of deploymentRules) {
+    it(`${rule.meta.id} has a docs page with the house sections`, () => {
+      const page = path.join(docs, `${rule.meta.id}.md`);
+      expect(existsSync(page), `missing docs/rules/${rule.meta.id}.md`).toBe(true);
+      const text = readFileSync(page, 'utf8');
+      expect(text.startsWith(`# ${rule.meta.id}\n`)).toBe(true);
+      expect(text).toContain(`**Severity:** ${rule.meta.severity}`);
+      expect(text).toContain(`\`meta.fixable: ${rule.meta.fixable}\``);
+      for (const section of ['## What happens', '## Evidence', '## How each format expresses it', '## How to fix', '## Examples', '## Not reported']) {
+        expect(text, `${rule.meta.id}: ${section}`).toContain(section);
+      }
+      // Deployment examples are not executed by the code-rule docs test: they must not claim to be.
+      expect(text).not.toMatch(/```\w+ (invalid|valid)\b/);
+      expect(text).toMatch(/```(yaml|hcl|ts)\n/);
+    });
+  }
+
+  it('a correctly configured streaming function is quiet on every rule', () => {
+    const d = deployment({
+      timeout: at(120, LINE.timeout),
+      url: streamUrl(),
+      reservedConcurrency: at(50, LINE.reserved),
+      frontDoors: [door('cloudfront', LINE.cloudfront)],
+    });
+    for (const rule of deploymentRules) expect(run(rule, d, streamingHandler()), rule.meta.id).toEqual([]);
+  });
+
+  it('a function without a URL, a front door or resolved handler facts is quiet on every rule', () => {
+    for (const rule of deploymentRules) expect(run(rule, deployment(), null), rule.meta.id).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('streaming-handler-behind-buffered-url', () => {
+  const rule = streamingHandlerBehindBufferedUrl;
+
+  it('reports a streamified handler behind a URL with no invoke mode, at the URL', () => {
+    const r = one(rule, deployment({ url: url() }), streamingHandler(), LINE.url, 'error');
+    expect(r.message).toContain('has no invoke mode, so it is BUFFERED');
+    expect(r.message).toContain('src/index.mjs uses awslambda.streamifyResponse');
+    expect(r.message).toContain('Invoke API callers get the prelude JSON and NUL bytes');
+    expect(r.fix).toContain('RESPONSE_STREAM');
+    expect(r.key).toBe('Api:url-buffered');
+  });
+
+  it('reports an explicit BUFFERED at the InvokeMode line', () => {
+    const r = one(rule, deployment({ url: bufferedUrl() }), streamingHandler(), LINE.invokeMode);
+    expect(r.message).toContain('is `BUFFERED`');
+  });
+
+  it('reports a lowercase response_stream: only the exact enum value streams', () => {
+    const d = deployment({ source: 'serverless', url: url({ invokeMode: at('response_stream' as 'RESPONSE_STREAM', LINE.invokeMode) }) });
+    const r = one(rule, d, streamingHandler(), LINE.invokeMode);
+    expect(r.message).toContain('only the exact value RESPONSE_STREAM streams');
+    expect(r.message).toContain('#13756');
+  });
+
+  it('leaves the web adapter in response_stream mode to web-adapter-mode-mismatch (one finding per cause)', () => {
+    const d = deployment({ runtime: at('python3.12', LINE.runtime), url: url(), ...withAdapter('response_stream') });
+    expect(run(rule, d, null)).toEqual([]);
+  });
+
+  it('reports hono streamHandle and middy streamifyResponse like streamifyResponse', () => {
+    for (const how of ['hono/aws-lambda streamHandle()', 'middy streamifyResponse']) {
+      const r = one(rule, deployment({ url: url() }), handler({ streaming: { how, line: 9 } }), LINE.url);
+      expect(r.message).toContain(how);
+    }
+  });
+
+  it('is quiet for RESPONSE_STREAM + a streaming handler', () => {
+    expect(run(rule, deployment({ url: streamUrl() }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet when the invoke mode cannot be resolved (!Ref without default)', () => {
+    const d = deployment({ url: url({ invokeMode: unresolved('!Ref InvokeMode', LINE.invokeMode) }) });
+    expect(run(rule, d, streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet without handler facts and without the web adapter', () => {
+    expect(run(rule, deployment({ url: url() }), null)).toEqual([]);
+  });
+
+  it('is quiet for a buffered handler behind a BUFFERED URL, and for a streaming handler with no URL', () => {
+    expect(run(rule, deployment({ url: bufferedUrl() }), serverlessHttpHandler())).toEqual([]);
+    expect(run(rule, deployment(), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for the web adapter left buffered (its default) behind a BUFFERED URL', () => {
+    expect(run(rule, deployment({ url: url(), ...withAdapter() }), null)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('buffered-handler-behind-streaming-url', () => {
+  const rule = bufferedHandlerBehindStreamingUrl;
+
+  it('reports serverless-http behind RESPONSE_STREAM, at the InvokeMode line', () => {
+    const r = one(rule, deployment({ url: streamUrl() }), serverlessHttpHandler(), LINE.invokeMode, 'error');
+    expect(r.message).toContain('src/lambda.js:12');
+    expect(r.message).toContain('buffered adapter serverless-http');
+    expect(r.message).toContain('raw {statusCode, headers, body} envelope');
+    expect(r.key).toBe('Api:url-stream-buffered-handler');
+  });
+
+  it('reports @codegenie/serverless-express and hono handle() too', () => {
+    for (const name of ['@codegenie/serverless-express', 'hono/aws-lambda handle()']) {
+      const r = one(rule, deployment({ url: streamUrl() }), handler({ bufferedAdapter: { name, line: 4 } }), LINE.invokeMode);
+      expect(r.message).toContain(name);
+    }
+  });
+
+  it('is quiet behind a BUFFERED URL or a URL without invoke mode', () => {
+    expect(run(rule, deployment({ url: bufferedUrl() }), serverlessHttpHandler())).toEqual([]);
+    expect(run(rule, deployment({ url: url() }), serverlessHttpHandler())).toEqual([]);
+  });
+
+  it('is quiet for a streaming handler behind RESPONSE_STREAM', () => {
+    expect(run(rule, deployment({ url: streamUrl() }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet without handler facts, and for an unrecognised (plain) handler shape', () => {
+    expect(run(rule, deployment({ url: streamUrl() }), null)).toEqual([]);
+    expect(run(rule, deployment({ url: streamUrl() }), handler())).toEqual([]);
+  });
+
+  it('leaves the web adapter to web-adapter-mode-mismatch', () => {
+    expect(run(rule, deployment({ url: streamUrl(), ...withAdapter() }), serverlessHttpHandler())).toEqual([]);
+  });
+
+  it('is quiet when the invoke mode is unresolved', () => {
+    const d = deployment({ url: url({ invokeMode: unresolved('var.invoke_mode', LINE.invokeMode) }) });
+    expect(run(rule, d, serverlessHttpHandler())).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('web-adapter-mode-mismatch', () => {
+  const rule = webAdapterModeMismatch;
+
+  it('reports the adapter without AWS_LWA_INVOKE_MODE behind RESPONSE_STREAM, at the adapter', () => {
+    const r = one(rule, deployment({ url: streamUrl(), ...withAdapter() }), null, LINE.webAdapter, 'error');
+    expect(r.message).toContain('AWS_LWA_INVOKE_MODE is not set, so the adapter buffers');
+    expect(r.message).toContain('arrive all at once');
+    expect(r.fix).toContain('AWS_LWA_INVOKE_MODE=response_stream');
+    expect(r.key).toBe('Api:lwa-buffered');
+  });
+
+  it('reports a misspelt mode as buffered, at the variable', () => {
+    for (const written of ['stream', 'RESPONSE-STREAM', 'buffered']) {
+      const r = one(rule, deployment({ url: streamUrl(), ...withAdapter(written) }), null, LINE.lwaMode);
+      expect(r.message).toContain(`AWS_LWA_INVOKE_MODE is \`${written}\` (buffered)`);
+    }
+  });
+
+  it('reports response_stream behind a URL without invoke mode (BUFFERED)', () => {
+    const r = one(rule, deployment({ url: url(), ...withAdapter('response_stream') }), null, LINE.lwaMode);
+    expect(r.message).toContain('its Function URL is BUFFERED');
+    expect(r.key).toBe('Api:lwa-stream-url-buffered');
+  });
+
+  it('is quiet when the modes match (case-insensitive)', () => {
+    expect(run(rule, deployment({ url: streamUrl(), ...withAdapter('response_stream') }), null)).toEqual([]);
+    expect(run(rule, deployment({ url: streamUrl(), ...withAdapter('RESPONSE_STREAM') }), null)).toEqual([]);
+    expect(run(rule, deployment({ url: url(), ...withAdapter() }), null)).toEqual([]);
+    expect(run(rule, deployment({ url: bufferedUrl(), ...withAdapter('buffered') }), null)).toEqual([]);
+  });
+
+  it('is quiet when either side is unresolved', () => {
+    expect(run(rule, deployment({ url: streamUrl(), ...withAdapter(unresolved('${ssm:/lwa/mode}', LINE.lwaMode)) }), null)).toEqual([]);
+    expect(run(rule, deployment({ url: url({ invokeMode: unresolved('!Ref Mode', LINE.invokeMode) }), ...withAdapter('response_stream') }), null)).toEqual([]);
+  });
+
+  it('is quiet without a URL, and without the adapter (AWS_LWA_INVOKE_MODE alone does nothing)', () => {
+    expect(run(rule, deployment(withAdapter('response_stream')), null)).toEqual([]);
+    expect(run(rule, deployment({ url: streamUrl(), streamingEnvironment: { AWS_LWA_INVOKE_MODE: at('buffered', LINE.lwaMode) } }), null)).toEqual([]);
+  });
+
+  // Rule bug (reported): one cause, two findings. The adapter in response_stream mode behind a BUFFERED URL
+  // is reported here AND by streaming-handler-behind-buffered-url (which counts the adapter as streaming
+  // through streams()). One of the two should stand down.
+  it('reports response_stream behind a BUFFERED URL once across all rules', () => {
+    const d = deployment({ url: url(), ...withAdapter('response_stream') });
+    const all = deploymentRules.flatMap((r) => run(r, d, null).map((f) => ({ rule: r.meta.id, line: f.at.line })));
+    expect(all.filter((f) => f.rule === 'web-adapter-mode-mismatch' || f.rule === 'streaming-handler-behind-buffered-url')).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('front-door-cannot-stream', () => {
+  const rule = frontDoorCannotStream;
+
+  it('reports an HTTP API in front of a streaming handler, at the front door', () => {
+    const r = one(rule, deployment({ frontDoors: [door('http-api', LINE.httpApi)] }), streamingHandler(), LINE.httpApi, 'warning');
+    expect(r.message).toContain('an API Gateway HTTP API, which never streams');
+    expect(r.key).toBe(`Api:http-api:${LINE.httpApi}`);
+  });
+
+  it('reports an ALB', () => {
+    const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)] }), streamingHandler(), LINE.alb);
+    expect(r.message).toContain('an Application Load Balancer, which never streams');
+  });
+
+  it('reports a REST API without responseTransferMode, or with BUFFERED', () => {
+    const missing = one(rule, deployment({ frontDoors: [door('rest-api', LINE.restApi)] }), streamingHandler(), LINE.restApi);
+    expect(missing.message).toContain('a REST API integration without responseTransferMode STREAM');
+    expect(missing.fix).toContain('responseTransferMode: STREAM');
+    const buffered = door('rest-api', LINE.restApi, { transferMode: at('BUFFERED', LINE.transferMode) });
+    one(rule, deployment({ frontDoors: [buffered] }), streamingHandler(), LINE.restApi);
+  });
+
+  it('reports each buffering front door once', () => {
+    const d = deployment({ frontDoors: [door('http-api', LINE.httpApi), door('alb', LINE.alb), door('cloudfront', LINE.cloudfront)] });
+    expect(run(rule, d, streamingHandler()).map((r) => r.at.line)).toEqual([LINE.httpApi, LINE.alb]);
+  });
+
+  it('reports the web adapter in response_stream mode behind an ALB', () => {
+    const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)], ...withAdapter('response_stream') }), null, LINE.alb);
+    expect(r.message).toContain('Lambda Web Adapter');
+  });
+
+  it('is quiet for a REST API with STREAM, and when the transfer mode is unresolved', () => {
+    const stream = door('rest-api', LINE.restApi, { transferMode: at('STREAM', LINE.transferMode), streamingInvocationUri: true });
+    expect(run(rule, deployment({ frontDoors: [stream] }), streamingHandler())).toEqual([]);
+    const param = door('rest-api', LINE.restApi, { transferMode: unresolved('!Ref TransferMode', LINE.transferMode) });
+    expect(run(rule, deployment({ frontDoors: [param] }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for CloudFront and unknown front doors', () => {
+    expect(run(rule, deployment({ frontDoors: [door('cloudfront', LINE.cloudfront), door('unknown', 40)] }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for buffered handlers and without handler facts', () => {
+    const d = deployment({ frontDoors: [door('http-api', LINE.httpApi)] });
+    expect(run(rule, d, serverlessHttpHandler())).toEqual([]);
+    expect(run(rule, d, null)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('duplicate-cors', () => {
+  const rule = duplicateCors;
+  const appCors = () => handler({ file: 'src/lambda.js', cors: { how: 'the cors middleware', file: 'src/app.js', line: 3 } });
+
+  it('reports URL CORS plus the cors() middleware, at the Cors line', () => {
+    const r = one(rule, deployment({ url: streamUrl({ cors: cors() }) }), appCors(), LINE.cors, 'error');
+    expect(r.message).toContain('the cors middleware, src/app.js:3');
+    expect(r.message).toContain('Access-Control-Allow-Origin twice');
+    expect(r.key).toBe('Api:duplicate-cors');
+  });
+
+  it('reports SST/serverless `cors: true` and a manual header, whatever the invoke mode', () => {
+    const manual = handler({ cors: { how: 'an Access-Control-Allow-Origin header set in code', file: 'src/index.mjs', line: 8 } });
+    const d = deployment({ source: 'sst', url: url({ cors: at({ enabled: true }, LINE.cors) }) });
+    const r = one(rule, d, manual, LINE.cors);
+    expect(r.message).toContain('an Access-Control-Allow-Origin header set in code, src/index.mjs:8');
+  });
+
+  it('is quiet with CORS on the URL but not in the app', () => {
+    expect(run(rule, deployment({ url: streamUrl({ cors: cors() }) }), handler())).toEqual([]);
+  });
+
+  it('is quiet with CORS in the app but not on the URL (or no URL)', () => {
+    expect(run(rule, deployment({ url: streamUrl() }), appCors())).toEqual([]);
+    expect(run(rule, deployment(), appCors())).toEqual([]);
+  });
+
+  it('is quiet when the URL turns CORS off, when it is unresolved, and without handler facts', () => {
+    expect(run(rule, deployment({ url: url({ cors: at({ enabled: false }, LINE.cors) }) }), appCors())).toEqual([]);
+    expect(run(rule, deployment({ url: url({ cors: unresolved('!If [Prod, ..., ...]', LINE.cors) }) }), appCors())).toEqual([]);
+    expect(run(rule, deployment({ url: url({ cors: cors() }) }), null)).toEqual([]);
+  });
+
+  // Rule bug (reported): UrlCors.enabled is documented as "true when the source enables CORS without
+  // details (SST `cors: true`, serverless `cors: true`)", but the rule requires it. A reader that follows
+  // that comment and leaves it false for a detailed `Cors: { AllowOrigins: [...] }` (SAM, CFN, CDK,
+  // Terraform) gets no finding, although aws.md §1.2 says any configured Cors duplicates the app's.
+  it('reports a detailed Cors (AllowOrigins) even when `enabled` is false', () => {
+    one(rule, deployment({ url: url({ cors: at({ enabled: false, allowOrigins: ['https://app.example.com'] }, LINE.cors) }) }), appCors(), LINE.cors);
+  });
+
+  // Rule bug (reported): SST's `url` defaults to `cors: true` (tooling.md §0.5, "duplicate CORS by
+  // default"). A missing cors on an SST URL means CORS is on; the rule only reads resolved values.
+  it('reports an SST URL with the default cors (missing) and hono/cors in the app', () => {
+    const d = deployment({ source: 'sst', defaultTimeoutSeconds: 20, url: url({ authType: undefined, cors: undefined }) });
+    one(rule, d, handler({ cors: { how: 'the hono/cors middleware', file: 'src/index.ts', line: 2 } }), LINE.url);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('streaming-timeout-too-short', () => {
+  const rule = streamingTimeoutTooShort;
+
+  it('reports the Lambda/CFN default of 3 s, at the function, as a warning', () => {
+    const r = one(rule, deployment({ url: streamUrl() }), streamingHandler(), LINE.deployment, 'warning');
+    expect(r.message).toContain('the default 3 s (no timeout is set)');
+    expect(r.message).toContain('cut off mid-body');
+    expect(r.key).toBe('Api:timeout');
+  });
+
+  it('reports the serverless default of 6 s as a warning and the SST default of 20 s as info', () => {
+    const sls = one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6 }), streamingHandler(), LINE.deployment, 'warning');
+    expect(sls.message).toContain('the default 6 s');
+    const sst = one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20 }), streamingHandler(), LINE.deployment, 'info');
+    expect(sst.message).toContain('the default 20 s');
+  });
+
+  it('reports an explicit short timeout at its line: < 15 s warning, 15-29 s info', () => {
+    const ten = one(rule, deployment({ timeout: at(10, LINE.timeout) }), streamingHandler(), LINE.timeout, 'warning');
+    expect(ten.message).toContain('a timeout of 10 s');
+    one(rule, deployment({ timeout: at(14, LINE.timeout) }), streamingHandler(), LINE.timeout, 'warning');
+    one(rule, deployment({ timeout: at(15, LINE.timeout) }), streamingHandler(), LINE.timeout, 'info');
+    one(rule, deployment({ timeout: at(29, LINE.timeout) }), streamingHandler(), LINE.timeout, 'info');
+  });
+
+  it('counts a RESPONSE_STREAM URL as streaming when the handler cannot be resolved', () => {
+    const r = one(rule, deployment({ url: streamUrl(), timeout: at(10, LINE.timeout) }), null, LINE.timeout);
+    expect(r.message).toContain('its Function URL is RESPONSE_STREAM');
+  });
+
+  it('is quiet at 30 s and above', () => {
+    expect(run(rule, deployment({ timeout: at(30, LINE.timeout) }), streamingHandler())).toEqual([]);
+    expect(run(rule, deployment({ timeout: at(120, LINE.timeout) }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet when the timeout is unresolved', () => {
+    expect(run(rule, deployment({ timeout: unresolved('var.timeout', LINE.timeout) }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for functions that do not stream (even with the 3 s default)', () => {
+    expect(run(rule, deployment({ url: url() }), serverlessHttpHandler())).toEqual([]);
+    expect(run(rule, deployment({ url: url() }), null)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('tiny-reserved-concurrency', () => {
+  const rule = tinyReservedConcurrency;
+
+  it('reports reserved concurrency 0 as an error, streaming or not', () => {
+    const r = one(rule, deployment({ reservedConcurrency: at(0, LINE.reserved) }), null, LINE.reserved, 'error');
+    expect(r.message).toContain('reserved concurrency 0: every invocation is throttled (429)');
+    expect(r.key).toBe('Api:reserved-0');
+    one(rule, deployment({ reservedConcurrency: at(0, LINE.reserved) }), streamingHandler(), LINE.reserved, 'error');
+  });
+
+  it('reports 1-5 slots for a streaming function as a warning', () => {
+    const r = one(rule, deployment({ reservedConcurrency: at(2, LINE.reserved) }), streamingHandler(), LINE.reserved, 'warning');
+    expect(r.message).toContain('answering 429 after 2 concurrent streams');
+    expect(r.key).toBe('Api:reserved-small');
+    one(rule, deployment({ reservedConcurrency: at(5, LINE.reserved) }), streamingHandler(), LINE.reserved, 'warning');
+  });
+
+  it('counts a RESPONSE_STREAM URL as streaming', () => {
+    const r = one(rule, deployment({ url: streamUrl(), reservedConcurrency: at(1, LINE.reserved) }), null, LINE.reserved);
+    expect(r.message).toContain('RESPONSE_STREAM URL');
+  });
+
+  it('is quiet above 5 (6, 50)', () => {
+    expect(run(rule, deployment({ reservedConcurrency: at(6, LINE.reserved) }), streamingHandler())).toEqual([]);
+    expect(run(rule, deployment({ reservedConcurrency: at(50, LINE.reserved) }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for a small reservation on a function that does not stream', () => {
+    expect(run(rule, deployment({ reservedConcurrency: at(2, LINE.reserved) }), serverlessHttpHandler())).toEqual([]);
+  });
+
+  it('is quiet when unreserved or unresolved', () => {
+    expect(run(rule, deployment(), streamingHandler())).toEqual([]);
+    expect(run(rule, deployment({ reservedConcurrency: unresolved('!Ref Reserved', LINE.reserved) }), streamingHandler())).toEqual([]);
+  });
+
+  // Rule bug (reported): Terraform's `reserved_concurrent_executions = -1` is the provider's way of writing
+  // "unreserved". The rule treats any value <= 5 other than 0 as a tiny reservation, so -1 on a streaming
+  // function gets "reserved concurrency -1 ... 429 after -1 concurrent streams". Either the rule ignores
+  // negative values or the Terraform reader maps -1 to undefined; the rule is the safer place.
+  it('is quiet for Terraform\'s -1 (unreserved)', () => {
+    const d = deployment({ source: 'terraform', reservedConcurrency: at(-1, LINE.reserved) });
+    expect(run(rule, d, streamingHandler())).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('public-function-url', () => {
+  const rule = publicFunctionUrl;
+
+  it('reports AuthType NONE at the AuthType line', () => {
+    const r = one(rule, deployment({ url: streamUrl({ authType: at('NONE', LINE.authType) }) }), null, LINE.authType, 'warning');
+    expect(r.message).toContain('is public (AuthType NONE)');
+    expect(r.fix).toContain('AWS_IAM');
+    expect(r.key).toBe('Api:public-url');
+  });
+
+  it('reports NONE on a buffered function too (it is about the URL, not streaming)', () => {
+    one(rule, deployment({ url: url({ authType: at('NONE', LINE.authType) }) }), serverlessHttpHandler(), LINE.authType);
+  });
+
+  it('is quiet for AWS_IAM, for an unresolved AuthType and without a URL', () => {
+    expect(run(rule, deployment({ url: url() }), null)).toEqual([]);
+    expect(run(rule, deployment({ url: url({ authType: unresolved('!Ref AuthType', LINE.authType) }) }), null)).toEqual([]);
+    expect(run(rule, deployment(), null)).toEqual([]);
+  });
+
+  it('is quiet for a CDK URL without authType (the CDK default is AWS_IAM)', () => {
+    expect(run(rule, deployment({ source: 'cdk', url: url({ authType: undefined }) }), null)).toEqual([]);
+  });
+
+  // Rule bug (reported): a missing authType means the source's default (model/deployment.ts). SST's
+  // `url` defaults to authorization "none" (tooling.md §0.5) and serverless `url: true` is public unless
+  // `authorizer: aws_iam`. The rule only reads a resolved NONE, so the default public URL is missed
+  // unless the readers materialize the default as a Located value.
+  it('reports an SST URL with the default authorization (missing)', () => {
+    one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20, url: url({ authType: undefined }) }), null, LINE.url);
+  });
+
+  it('reports a serverless `url: true` (no authorizer)', () => {
+    one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6, url: url({ authType: undefined }) }), null, LINE.url);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('callback-handler-on-nodejs24', () => {
+  const rule = callbackHandlerOnNodejs24;
+  const callback = () => handler({ callbackStyle: { line: 5 } });
+
+  it('reports a callback handler on nodejs24.x, at the runtime', () => {
+    const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), callback(), LINE.runtime, 'error');
+    expect(r.message).toContain('runs on nodejs24.x');
+    expect(r.message).toContain('src/index.mjs:5');
+    expect(r.message).toContain('reject callback handlers at init');
+    expect(r.key).toBe('Api:callback-24');
+  });
+
+  it('reports later runtimes (nodejs26.x)', () => {
+    one(rule, deployment({ runtime: at('nodejs26.x', LINE.runtime) }), callback(), LINE.runtime);
+  });
+
+  it('is quiet for an async handler on nodejs24.x', () => {
+    expect(run(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), handler())).toEqual([]);
+    expect(run(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for a callback handler on nodejs22.x and earlier', () => {
+    for (const runtime of ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']) {
+      expect(run(rule, deployment({ runtime: at(runtime, LINE.runtime) }), callback()), runtime).toEqual([]);
+    }
+  });
+
+  it('is quiet when the runtime is unresolved or missing (image), and without handler facts', () => {
+    expect(run(rule, deployment({ runtime: unresolved('!Ref NodeRuntime', LINE.runtime) }), callback())).toEqual([]);
+    expect(run(rule, deployment({ packageType: 'image', runtime: undefined }), callback())).toEqual([]);
+    expect(run(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), null)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('exec-wrapper-proxies-runtime-api', () => {
+  const rule = execWrapperProxiesRuntimeApi;
+  const wrapper = (value: string | Unresolved) => ({ AWS_LAMBDA_EXEC_WRAPPER: typeof value === 'string' ? at(value, LINE.execWrapper) : value });
+
+  it('notes an unknown wrapper on a streaming function (info), at the variable', () => {
+    const d = deployment({ runtime: at('nodejs22.x', LINE.runtime), streamingEnvironment: wrapper('/opt/smug-wrapper') });
+    const r = one(rule, d, streamingHandler(), LINE.execWrapper, 'info');
+    expect(r.message).toContain('through the exec wrapper /opt/smug-wrapper');
+    expect(r.message).toContain('error trailers');
+    expect(r.key).toBe('Api:wrapper');
+  });
+
+  it('counts a RESPONSE_STREAM URL as streaming when the handler cannot be resolved', () => {
+    const r = one(rule, deployment({ url: streamUrl(), streamingEnvironment: wrapper('/opt/otel-handler') }), null, LINE.execWrapper, 'info');
+    expect(r.message).toContain('RESPONSE_STREAM URL');
+  });
+
+  it('warns that a wrapper on provided.al2023 is ignored, streaming or not', () => {
+    const d = deployment({ runtime: at('provided.al2023', LINE.runtime), streamingEnvironment: wrapper('/opt/smug-wrapper') });
+    const r = one(rule, d, null, LINE.execWrapper, 'warning');
+    expect(r.message).toContain('on provided.al2023, where wrapper scripts are not supported: it is ignored');
+    expect(r.key).toBe('Api:wrapper-provided');
+  });
+
+  it('warns for the web adapter\'s /opt/bootstrap on provided.al2023 too (the adapter never starts)', () => {
+    const d = deployment({ runtime: at('provided.al2023', LINE.runtime), ...withAdapter('response_stream') });
+    one(rule, d, null, LINE.execWrapper, 'warning');
+  });
+
+  it('is quiet for the web adapter\'s /opt/bootstrap on a managed runtime', () => {
+    expect(run(rule, deployment({ url: streamUrl(), ...withAdapter('response_stream') }), null)).toEqual([]);
+    expect(run(rule, deployment({ streamingEnvironment: wrapper('/opt/bootstrap') }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for a wrapper on a function that does not stream', () => {
+    expect(run(rule, deployment({ url: url(), streamingEnvironment: wrapper('/opt/otel-handler') }), serverlessHttpHandler())).toEqual([]);
+  });
+
+  it('is quiet when the wrapper value is unresolved, and without a wrapper', () => {
+    expect(run(rule, deployment({ streamingEnvironment: wrapper(unresolved('${env:WRAPPER}', LINE.execWrapper)) }), streamingHandler())).toEqual([]);
+    expect(run(rule, deployment({ url: streamUrl() }), streamingHandler())).toEqual([]);
+  });
+});
