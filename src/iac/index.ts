@@ -67,9 +67,13 @@ export async function checkDeployments(root: string): Promise<{ findings: Findin
   const cdkResults: ReaderResult[] = [];
   for (const rel of files.cdk) {
     const text = read(rel);
-    if (text === null || !/aws-cdk-lib|@aws-cdk\//.test(text)) continue;
+    if (text === null) continue;
+    const isSst = /\bsst\.aws\./.test(text); // SST apps often declare functions in infra/*.ts
+    const isCdk = !isSst && /aws-cdk-lib|@aws-cdk\//.test(text);
+    if (!isSst && !isCdk) continue;
     try {
-      cdkResults.push(readCdk(rel, text));
+      if (isSst) results.push(readSst(rel, text));
+      else cdkResults.push(readCdk(rel, text, { appRoot: cdkAppRoot(root, rel) }));
     } catch (error) {
       skipped.push({ file: rel, reason: `cannot read infrastructure: ${(error as Error).message.split('\n')[0]}` });
     }
@@ -162,6 +166,16 @@ function handlerOf(root: string, d: Deployment): HandlerFacts | null {
     if (resolved) return handlerFactsFor(root, resolved.abs, resolved.exportName);
   }
   return null;
+}
+
+/** The CDK app root: the nearest folder above the file that holds cdk.json (relative paths resolve there). */
+function cdkAppRoot(root: string, rel: string): string | undefined {
+  let dir = path.dirname(rel);
+  for (;;) {
+    if (existsSync(path.join(root, dir, 'cdk.json'))) return dir;
+    if (dir === '.' || dir === '') return undefined;
+    dir = path.dirname(dir);
+  }
 }
 
 function discover(root: string, skipped: SkipNote[]): IacFiles {
