@@ -153,6 +153,20 @@ describe('helpers imported from other modules', () => {
   });
 });
 
+describe('code findings that depend on the runtime version', () => {
+  const handler = `import pg from "pg";\nconst pool = new pg.Pool();\nexport const handler = awslambda.streamifyResponse(async (event, stream) => {\n  const w = awslambda.HttpResponseStream.from(stream, { statusCode: 200 });\n  w.write(String(await pool.query("select 1")));\n  w.end();\n});\n`;
+  const template = (runtime: string) =>
+    `Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: handler.handler\n      Runtime: ${runtime}\n      Timeout: 60\n`;
+  it('keeps event-loop-keeps-invocation-alive on nodejs20.x and drops it when the handler only runs on nodejs24.x', () => {
+    const ids = (runtime: string) =>
+      JSON.parse(run(['scan', project({ 'src/handler.mjs': handler, 'template.yaml': template(runtime) }), '--format', 'json', '--fail-on', 'none']).stdout).findings.map(
+        (f: { ruleId: string }) => f.ruleId,
+      );
+    expect(ids('nodejs20.x')).toContain('event-loop-keeps-invocation-alive');
+    expect(ids('nodejs24.x')).not.toContain('event-loop-keeps-invocation-alive');
+  });
+});
+
 describe('bad input never stops the scan', () => {
   it('skips unparsable, binary and looping input with notes and still reports the rest', () => {
     const dir = project({

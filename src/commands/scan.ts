@@ -114,6 +114,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   if (options.deployment !== false && !isFile) {
     progress.update('Checking deployment configuration…');
     const deployment = await checkDeployments(root);
+    findings = withoutRuntimeSpecific(findings, deployment.runtimesByHandler);
     findings.push(...deployment.findings);
     skipped.push(...deployment.skipped);
   }
@@ -180,4 +181,18 @@ function readTextSafely(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x): when the infrastructure deploys a
+ * handler module only on nodejs24.x or later (the 4.x runtime), their findings in that module are not bugs.
+ */
+const RUNTIME_3X_ONLY = new Set(['event-loop-keeps-invocation-alive', 'end-callback-dropped']);
+
+function withoutRuntimeSpecific(findings: Finding[], runtimes: Map<string, string[]>): Finding[] {
+  return findings.filter((f) => {
+    if (!RUNTIME_3X_ONLY.has(f.ruleId)) return true;
+    const deployedOn = runtimes.get(f.file);
+    return !deployedOn || deployedOn.some((r) => !/^nodejs(2[4-9]|[3-9]\d)\.x$/.test(r));
+  });
 }

@@ -34,7 +34,15 @@ interface IacFiles {
   sst: string[];
 }
 
-export async function checkDeployments(root: string): Promise<{ findings: Finding[]; skipped: SkipNote[]; deployments: number }> {
+export interface DeploymentCheck {
+  findings: Finding[];
+  skipped: SkipNote[];
+  deployments: number;
+  /** Handler module (relative path) -> the runtimes it is deployed on (resolved values only). */
+  runtimesByHandler: Map<string, string[]>;
+}
+
+export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   const skipped: SkipNote[] = [];
   const files = discover(root, skipped);
   const read = (rel: string): string | null => {
@@ -99,11 +107,15 @@ export async function checkDeployments(root: string): Promise<{ findings: Findin
   const functions = all.filter((d) => d.source !== 'dockerfile').map((d) => withImage(d, images));
 
   const findings: Finding[] = [];
+  const runtimesByHandler = new Map<string, string[]>();
   let deployments = 0;
   {
     for (const deployment of functions) {
       deployments++;
       const handler = handlerOf(root, deployment);
+      if (handler && isResolved(deployment.runtime)) {
+        runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
+      }
       for (const rule of deploymentRules) {
         for (const report of rule.check({ deployment, handler })) {
           findings.push({
@@ -123,7 +135,7 @@ export async function checkDeployments(root: string): Promise<{ findings: Findin
       }
     }
   }
-  return { findings, skipped, deployments };
+  return { findings, skipped, deployments, runtimesByHandler };
 }
 
 /**
