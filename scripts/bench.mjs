@@ -36,6 +36,40 @@ if (installed.status !== 0) fail(`setup.sh failed with exit code ${installed.sta
 const dir = installed.stdout.trim().split('\n').pop();
 if (!dir || !fs.existsSync(path.join(dir, 'node_modules'))) fail(`setup.sh did not produce a node_modules tree (got "${dir}")`);
 
+// 1b. An infrastructure-heavy project next to the dependencies (generated, never committed): a SAM
+// template with many functions and Function URLs, a CDK app with its synthesized cdk.out, and a handler.
+// It measures what the deployment checks add to a full scan (target: at most +10 %).
+const IAC_FUNCTIONS = 100;
+function writeIacProject(base) {
+  const iac = path.join(base, 'iac-heavy');
+  fs.mkdirSync(path.join(iac, 'src'), { recursive: true });
+  fs.mkdirSync(path.join(iac, 'cdk', 'lib'), { recursive: true });
+  fs.mkdirSync(path.join(iac, 'cdk', 'cdk.out'), { recursive: true });
+  fs.writeFileSync(
+    path.join(iac, 'src', 'handler.mjs'),
+    'export const handler = awslambda.streamifyResponse(async (event, stream) => {\n  const w = awslambda.HttpResponseStream.from(stream, { statusCode: 200 });\n  w.write("");\n  w.end();\n});\n',
+  );
+  let sam = 'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: nodejs20.x\n    Timeout: 60\nResources:\n';
+  for (let i = 0; i < IAC_FUNCTIONS; i++) {
+    sam += `  Fn${i}:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: handler.handler\n      MemorySize: 512\n      Environment:\n        Variables:\n          TABLE: table-${i}\n      FunctionUrlConfig:\n        AuthType: AWS_IAM\n        InvokeMode: ${i % 2 ? 'RESPONSE_STREAM' : 'BUFFERED'}\n`;
+  }
+  fs.writeFileSync(path.join(iac, 'template.yaml'), sam);
+  fs.writeFileSync(path.join(iac, 'cdk', 'cdk.json'), '{ "app": "npx ts-node lib/app.ts" }\n');
+  let cdk = "import * as cdk from 'aws-cdk-lib';\nimport * as lambda from 'aws-cdk-lib/aws-lambda';\nexport class Stack extends cdk.Stack {\n  constructor(scope: cdk.App, id: string) {\n    super(scope, id);\n";
+  for (let i = 0; i < 50; i++) {
+    cdk += `    const f${i} = new lambda.Function(this, 'F${i}', { runtime: lambda.Runtime.NODEJS_20_X, handler: 'handler.handler', code: lambda.Code.fromAsset('../src'), timeout: cdk.Duration.seconds(60) });\n    f${i}.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM, invokeMode: lambda.InvokeMode.RESPONSE_STREAM });\n`;
+  }
+  fs.writeFileSync(path.join(iac, 'cdk', 'lib', 'stack.ts'), `${cdk}  }\n}\n`);
+  const resources = {};
+  for (let i = 0; i < 50; i++) {
+    resources[`F${i}`] = { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs20.x', Handler: 'handler.handler', Timeout: 60 } };
+    resources[`F${i}Url`] = { Type: 'AWS::Lambda::Url', Properties: { AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM', TargetFunctionArn: { 'Fn::GetAtt': [`F${i}`, 'Arn'] } } };
+  }
+  fs.writeFileSync(path.join(iac, 'cdk', 'cdk.out', 'Stack.template.json'), JSON.stringify({ Resources: resources }, null, 1));
+}
+// Measured in a second phase, so the main target stays about the benchmark tree as defined.
+fs.rmSync(path.join(dir, 'iac-heavy'), { recursive: true, force: true });
+
 // 2. ripgrep, the reference.
 function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -62,6 +96,8 @@ const subjects = [
 ];
 const cli = path.join(repo, 'bin/stream-doctor.js');
 const cliSubject = { key: 'cli', label: 'stream-doctor scan DIR --format json', cmd: process.execPath, args: [cli, 'scan', dir, '--format', 'json'], okCodes: [0, 1] };
+const cliIacSubject = { key: 'cli-iac', label: '  same + IaC-heavy project (deployment checks)', cmd: process.execPath, args: [cli, 'scan', dir, '--format', 'json'], okCodes: [0, 1] };
+const cliNoIacSubject = { key: 'cli-no-iac', label: '  same + IaC-heavy project, --no-deployment', cmd: process.execPath, args: [cli, 'scan', dir, '--format', 'json', '--no-deployment'], okCodes: [0, 1] };
 let cliNote = '';
 if (!fs.existsSync(cli) || !fs.existsSync(path.join(repo, 'dist/cli.js'))) {
   cliNote = 'full CLI not measured: bin/stream-doctor.js or dist/cli.js is missing';
@@ -126,16 +162,29 @@ function runOnce(s) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = new Map(subjects.map((s) => [s.key, { ms: [], mb: [], out: '' }]));
-try {
-  for (const s of subjects) await runOnce(s); // warm-up: page cache, node's compile cache
+const results = new Map();
+async function measure(phase) {
+  for (const s of phase) results.set(s.key, { ms: [], mb: [], out: '' });
+  for (const s of phase) await runOnce(s); // warm-up: page cache, node's compile cache
   for (let i = 0; i < RUNS; i++) {
-    for (const s of subjects) {
+    for (const s of phase) {
       const r = await runOnce(s);
       const acc = results.get(s.key);
       acc.ms.push(r.ms);
       acc.mb.push(r.mb);
       acc.out = r.out;
+    }
+  }
+}
+try {
+  await measure(subjects);
+  if (subjects.includes(cliSubject)) {
+    writeIacProject(dir);
+    try {
+      await measure([cliIacSubject, cliNoIacSubject]);
+      subjects.push(cliIacSubject, cliNoIacSubject);
+    } finally {
+      fs.rmSync(path.join(dir, 'iac-heavy'), { recursive: true, force: true });
     }
   }
 } catch (e) {
@@ -172,5 +221,13 @@ console.log(
   `\ntargets (${judged.s.key === 'cli' ? 'full CLI' : 'walk + pre-filter'}): time ≤ ${TARGET_RATIO}x ripgrep: ${judged.ratio.toFixed(2)}x ${timeOk ? 'met' : 'MISSED'}; ` +
     `peak RSS ≤ ${TARGET_RSS_MB} MB: ${judged.mb.toFixed(0)} MB ${rssOk ? 'met' : 'MISSED'}`,
 );
+const withIac = rows.find((r) => r.s.key === 'cli-iac');
+const withoutIac = rows.find((r) => r.s.key === 'cli-no-iac');
+if (withIac && withoutIac) {
+  const cost = (withIac.ms / withoutIac.ms - 1) * 100;
+  console.log(
+    `deployment checks (${IAC_FUNCTIONS}-function SAM template, 50-function CDK app + cdk.out): +${(withIac.ms - withoutIac.ms).toFixed(0)} ms, ${cost >= 0 ? '+' : ''}${cost.toFixed(1)} % of the full scan (target ≤ 10 %): ${cost <= 10 ? 'met' : 'MISSED'}`,
+  );
+}
 if (os.loadavg()[0] > os.availableParallelism()) console.log('note: the machine was busy (load above the CPU count); figures are noisy.');
 process.exitCode = timeOk && rssOk ? 0 : 1;

@@ -11,12 +11,43 @@ import { isResolved } from '../model/deployment.js';
 import { deploymentRules } from '../checks/deployment/index.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
-import { readCdkOut, readCloudFormation } from './cloudformation.js';
-import { readServerless } from './serverless.js';
-import { readTerraform } from './terraform.js';
-import { readDockerfile } from './dockerfile.js';
-import { readCdk } from './cdk.js';
-import { readSst } from './sst.js';
+import type { readCdkOut, readCloudFormation } from './cloudformation.js';
+import type { readServerless } from './serverless.js';
+import type { readTerraform } from './terraform.js';
+import type { readDockerfile } from './dockerfile.js';
+import type { readCdk } from './cdk.js';
+import type { readSst } from './sst.js';
+
+interface Readers {
+  readCloudFormation: typeof readCloudFormation;
+  readCdkOut: typeof readCdkOut;
+  readServerless: typeof readServerless;
+  readTerraform: typeof readTerraform;
+  readDockerfile: typeof readDockerfile;
+  readCdk: typeof readCdk;
+  readSst: typeof readSst;
+}
+
+/** The readers and their parsers (yaml, HCL WASM, dockerfile-ast) load only when a project has IaC files. */
+async function loadReaders(): Promise<Readers> {
+  const [cfn, sls, tf, docker, cdk, sst] = await Promise.all([
+    import('./cloudformation.js'),
+    import('./serverless.js'),
+    import('./terraform.js'),
+    import('./dockerfile.js'),
+    import('./cdk.js'),
+    import('./sst.js'),
+  ]);
+  return {
+    readCloudFormation: cfn.readCloudFormation,
+    readCdkOut: cfn.readCdkOut,
+    readServerless: sls.readServerless,
+    readTerraform: tf.readTerraform,
+    readDockerfile: docker.readDockerfile,
+    readCdk: cdk.readCdk,
+    readSst: sst.readSst,
+  };
+}
 
 /** Directories never searched for infrastructure code. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.aws-sam', '.serverless', '.terraform', '.sst', '.next', '.output', '.open-next', 'coverage']);
@@ -45,6 +76,14 @@ export interface DeploymentCheck {
 export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   const skipped: SkipNote[] = [];
   const files = discover(root, skipped);
+  const empty = { findings: [], skipped, deployments: 0, runtimesByHandler: new Map<string, string[]>() };
+  if (
+    files.cloudformation.length + files.cdkOut.length + files.serverless.length + files.dockerfiles.length + files.cdk.length + files.sst.length === 0 &&
+    files.terraformDirs.size === 0
+  ) {
+    return empty;
+  }
+  const { readCloudFormation, readCdkOut, readServerless, readTerraform, readDockerfile, readCdk, readSst } = await loadReaders();
   const read = (rel: string): string | null => {
     try {
       const abs = path.join(root, rel);
@@ -109,10 +148,12 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   const findings: Finding[] = [];
   const runtimesByHandler = new Map<string, string[]>();
   let deployments = 0;
+  // Many functions share one handler module (a SAM template with hundreds of functions): read it once.
+  const handlerCache = new Map<string, HandlerFacts | null>();
   {
     for (const deployment of functions) {
       deployments++;
-      const handler = handlerOf(root, deployment);
+      const handler = handlerOf(root, deployment, handlerCache);
       if (handler && isResolved(deployment.runtime)) {
         runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
       }
@@ -159,7 +200,13 @@ function withImage(d: Deployment, images: Deployment[]): Deployment {
 }
 
 /** The handler module a deployment names, when it is JavaScript/TypeScript in this project. */
-function handlerOf(root: string, d: Deployment): HandlerFacts | null {
+function handlerOf(root: string, d: Deployment, cache: Map<string, HandlerFacts | null>): HandlerFacts | null {
+  const key = `${d.at.file}\0${d.codeLocation?.value ?? ''}\0${isResolved(d.handler) ? d.handler.value : ''}\0${isResolved(d.runtime) ? d.runtime.value : ''}`;
+  if (!cache.has(key)) cache.set(key, resolveHandlerFacts(root, d));
+  return cache.get(key) ?? null;
+}
+
+function resolveHandlerFacts(root: string, d: Deployment): HandlerFacts | null {
   if (!isResolved(d.handler)) return null;
   if (isResolved(d.runtime) && !d.runtime.value.startsWith('nodejs')) return null;
   const handler = d.handler.value;
