@@ -167,6 +167,16 @@ describe('code findings that depend on the runtime version', () => {
   });
 });
 
+describe('Lambda Managed Instances', () => {
+  it('reports module-scope state shared by concurrent invocations, at CapacityProviderConfig', () => {
+    const report = JSON.parse(run(['scan', path.join(repo, 'test/fixtures/deploy-mi'), '--format', 'json', '--fail-on', 'none']).stdout);
+    expect(report.findings.map((f: { ruleId: string; file: string; line: number }) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual([
+      'template.yaml:10 managed-instances-shared-state',
+    ]);
+    expect(report.findings[0].message).toContain('`currentUser` (src/index.mjs:1), `seen` (src/index.mjs:2)');
+  });
+});
+
 describe('bad input never stops the scan', () => {
   it('skips unparsable, binary and looping input with notes and still reports the rest', () => {
     const dir = project({

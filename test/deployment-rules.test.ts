@@ -108,6 +108,7 @@ function handler(overrides: Partial<HandlerFacts> = {}): HandlerFacts {
     cors: null,
     moduleHandles: [],
     disablesEventLoopWait: false,
+    moduleState: [],
     ...overrides,
   };
 }
@@ -165,9 +166,10 @@ describe('deployment rule registry', () => {
     'public-function-url',
     'callback-handler-on-nodejs24',
     'exec-wrapper-proxies-runtime-api',
+    'managed-instances-shared-state',
   ];
 
-  it('has the ten deployment rules, in order, all in the deployment category', () => {
+  it('has the eleven deployment rules, in order, all in the deployment category', () => {
     expect(deploymentRules.map((r) => r.meta.id)).toEqual(ids);
     for (const rule of deploymentRules) {
       expect(rule.meta.category).toBe('deployment');
@@ -686,5 +688,19 @@ describe('exec-wrapper-proxies-runtime-api', () => {
   it('is quiet when the wrapper value is unresolved, and without a wrapper', () => {
     expect(run(rule, deployment({ streamingEnvironment: wrapper(unresolved('${env:WRAPPER}', LINE.execWrapper)) }), streamingHandler())).toEqual([]);
     expect(run(rule, deployment({ url: streamUrl() }), streamingHandler())).toEqual([]);
+  });
+});
+
+describe('managed-instances-shared-state', () => {
+  it('reports module-scope state changed by the handler on Managed Instances, and is quiet otherwise', async () => {
+    const { managedInstancesSharedState: rule } = await import('../src/checks/deployment/managed-instances-shared-state.js');
+    const managed = { file: 'template.yaml', line: 14, column: 7 };
+    const state = handler({ moduleState: [{ name: 'cache', line: 3 }] });
+    const [finding] = rule.check({ deployment: deployment({ managedInstances: managed }), handler: state });
+    expect(finding.at).toEqual(managed);
+    expect(finding.message).toContain('`cache` (src/index.mjs:3)');
+    expect(rule.check({ deployment: deployment({}), handler: state })).toEqual([]);
+    expect(rule.check({ deployment: deployment({ managedInstances: managed }), handler: handler({}) })).toEqual([]);
+    expect(rule.check({ deployment: deployment({ managedInstances: managed }), handler: null })).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Node } from './ast.js';
-import { calleeName, isFunction, memberPath, unwrap, walk } from './ast.js';
+import type { FunctionNode, Node } from './ast.js';
+import { calleeName, declaredNames, isFunction, memberPath, unwrap, walk } from './ast.js';
 import { buildModuleFacts, parseModule } from './facts.js';
 import { isStreamifyCall } from './stream-flow.js';
 
@@ -25,6 +25,8 @@ export interface HandlerFacts {
   moduleHandles: string[];
   /** The module disables callbackWaitsForEmptyEventLoop. */
   disablesEventLoopWait: boolean;
+  /** Module-scope variables or collections that functions change: shared between concurrent invocations. */
+  moduleState: Array<{ name: string; line: number }>;
 }
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx'];
@@ -81,7 +83,54 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
     cors: findCors(root, abs, rel, text, 0),
     moduleHandles: facts.moduleHandles.map((h) => h.what),
     disablesEventLoopWait: facts.disablesEventLoopWait,
+    moduleState: moduleState(program, line),
   };
+}
+
+const MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'set', 'add', 'delete', 'clear']);
+
+/**
+ * Module-scope `let`/`var` that a function reassigns, and module-scope objects, arrays, Maps and Sets that a
+ * function mutates (`cache[key] = …`, `items.push(…)`, `seen.add(…)`).
+ */
+function moduleState(program: Node, line: (node: Node) => number): Array<{ name: string; line: number }> {
+  const declared = new Map<string, Node>();
+  for (const statement of program.body as Node[]) {
+    const decl = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (decl?.type !== 'VariableDeclaration') continue;
+    for (const d of decl.declarations) {
+      if (d.id.type !== 'Identifier') continue;
+      const init = unwrap(d.init);
+      const collection =
+        init?.type === 'ObjectExpression' ||
+        init?.type === 'ArrayExpression' ||
+        (init?.type === 'NewExpression' && ['Map', 'Set', 'WeakMap'].includes(memberPath(init.callee)?.at(-1) ?? ''));
+      if (decl.kind !== 'const' || collection) declared.set(d.id.name, d);
+    }
+  }
+  const changed = new Map<string, Node>();
+  const inFunction = (fn: Node) => {
+    const own = declaredNames(fn as FunctionNode); // a local `let cache` shadows the module's
+    walk(fn.body, (node) => {
+      const target =
+        node.type === 'AssignmentExpression' || node.type === 'UpdateExpression'
+          ? unwrap(node.type === 'AssignmentExpression' ? node.left : node.argument)
+          : node.type === 'CallExpression' && MUTATORS.has(memberPath(node.callee)?.at(-1) ?? '')
+            ? unwrap(unwrap(node.callee)?.object)
+            : null;
+      const name = target?.type === 'Identifier' ? target.name : target?.type === 'MemberExpression' ? memberPath(target)?.[0] : undefined;
+      if (name && declared.has(name) && !own.has(name) && !changed.has(name)) changed.set(name, declared.get(name)!);
+      return true;
+    });
+  };
+  walk(program, (node) => {
+    if (isFunction(node)) {
+      inFunction(node);
+      return false;
+    }
+    return true;
+  });
+  return [...changed].map(([name, node]) => ({ name, line: line(node) }));
 }
 
 /** `export const handler = X`, `export { x as handler }`, `exports.handler = X`, `module.exports.handler = X`. */

@@ -602,6 +602,8 @@ function readFunction(src: YamlSource, res: Resource, source: Deployment['source
     reservedConcurrency: readField(src, p('ReservedConcurrentExecutions'), toNum),
     ...optional('architectures', architectures),
     ...optional('vpc', vpcProp && isMapProp(vpcProp) ? locateKey(src, vpcProp) : undefined),
+    // CapacityProviderConfig present: the function runs on Lambda Managed Instances (aws.md §3.1).
+    ...optional('managedInstances', p('CapacityProviderConfig') ? locateKey(src, p('CapacityProviderConfig')!) : undefined),
     ...optional('url', samFunctionUrl(src, props, globals)),
     frontDoors: samEvents(src, props),
     defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,

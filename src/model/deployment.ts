@@ -109,6 +109,11 @@ export interface Deployment {
   reservedConcurrency: Field<number>;
   architectures?: Located<string[]>;
   vpc?: SourceLocation;
+  /**
+   * The function runs on Lambda Managed Instances (CloudFormation `CapacityProviderConfig`): the 4.x
+   * runtime serves several invocations concurrently in one process.
+   */
+  managedInstances?: SourceLocation;
   url?: FunctionUrl;
   frontDoors: FrontDoor[];
   /** The platform default for a missing timeout in this source, for messages. */

@@ -4,6 +4,7 @@ import { callbackHandlerOnNodejs24 } from './callback-handler-on-nodejs24.js';
 import { duplicateCors } from './duplicate-cors.js';
 import { execWrapperProxiesRuntimeApi } from './exec-wrapper-proxies-runtime-api.js';
 import { frontDoorCannotStream } from './front-door-cannot-stream.js';
+import { managedInstancesSharedState } from './managed-instances-shared-state.js';
 import { publicFunctionUrl } from './public-function-url.js';
 import { streamingHandlerBehindBufferedUrl } from './streaming-handler-behind-buffered-url.js';
 import { streamingTimeoutTooShort } from './streaming-timeout-too-short.js';
@@ -22,4 +23,5 @@ export const deploymentRules: DeploymentRule[] = [
   publicFunctionUrl,
   callbackHandlerOnNodejs24,
   execWrapperProxiesRuntimeApi,
+  managedInstancesSharedState,
 ];
