@@ -234,6 +234,8 @@ describe('the bundled examples', () => {
       'express-chat-streaming/template.yaml:20 duplicate-cors',
       // seed 002: the Dockerfile's adapter has no AWS_LWA_INVOKE_MODE while Terraform's URL streams
       'fastapi-lwa-terraform/Dockerfile:2 web-adapter-mode-mismatch',
+      // seed 002's Mangum dashboard: the app streams SSE, Mangum buffers it
+      'fastapi-lwa-terraform/main.tf:25 app-stream-buffered-by-adapter',
       'nitro-bodyless-hang/lambda.mjs:8 event-loop-keeps-invocation-alive',
       'nitro-bodyless-hang/lambda.mjs:18 stream-never-ended',
     ]);

@@ -167,9 +167,10 @@ describe('deployment rule registry', () => {
     'callback-handler-on-nodejs24',
     'exec-wrapper-proxies-runtime-api',
     'managed-instances-shared-state',
+    'app-stream-buffered-by-adapter',
   ];
 
-  it('has the eleven deployment rules, in order, all in the deployment category', () => {
+  it('has the twelve deployment rules, in order, all in the deployment category', () => {
     expect(deploymentRules.map((r) => r.meta.id)).toEqual(ids);
     for (const rule of deploymentRules) {
       expect(rule.meta.category).toBe('deployment');
@@ -702,5 +703,23 @@ describe('managed-instances-shared-state', () => {
     expect(rule.check({ deployment: deployment({}), handler: state })).toEqual([]);
     expect(rule.check({ deployment: deployment({ managedInstances: managed }), handler: handler({}) })).toEqual([]);
     expect(rule.check({ deployment: deployment({ managedInstances: managed }), handler: null })).toEqual([]);
+  });
+});
+
+describe('app-stream-buffered-by-adapter', () => {
+  it('reports an app that streams behind Mangum on a BUFFERED URL, once per cause', async () => {
+    const { appStreamBufferedByAdapter: rule } = await import('../src/checks/deployment/app-stream-buffered-by-adapter.js');
+    const mangum = handler({
+      file: 'dashboard/handler.py',
+      bufferedAdapter: { name: 'Mangum', line: 30 },
+      appStreams: { how: 'fastapi StreamingResponse', file: 'dashboard/handler.py', line: 21 },
+    });
+    const [finding] = rule.check({ deployment: deployment({ url: url() }), handler: mangum });
+    expect(finding.message).toContain('fastapi StreamingResponse, dashboard/handler.py:21');
+    expect(finding.message).toContain('Mangum (dashboard/handler.py:30)');
+    // RESPONSE_STREAM: buffered-handler-behind-streaming-url reports it instead
+    expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: mangum })).toEqual([]);
+    // no streaming in the app, or the web adapter in front: quiet
+    expect(rule.check({ deployment: deployment({ url: url() }), handler: handler({ bufferedAdapter: { name: 'Mangum', line: 30 } }) })).toEqual([]);
   });
 });

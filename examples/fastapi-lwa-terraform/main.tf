@@ -18,3 +18,17 @@ resource "aws_lambda_function_url" "chat" {
   authorization_type = "AWS_IAM"
   invoke_mode        = "RESPONSE_STREAM"
 }
+
+resource "aws_lambda_function" "dashboard" {
+  function_name = "dashboard"
+  runtime       = "python3.12"
+  handler       = "dashboard.handler"
+  filename      = "dashboard.zip"
+  role          = "arn:aws:iam::123456789012:role/dashboard"
+  timeout       = 120
+}
+
+resource "aws_lambda_function_url" "dashboard" {
+  function_name      = aws_lambda_function.dashboard.function_name
+  authorization_type = "AWS_IAM"
+}

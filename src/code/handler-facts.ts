@@ -27,6 +27,11 @@ export interface HandlerFacts {
   disablesEventLoopWait: boolean;
   /** Module-scope variables or collections that functions change: shared between concurrent invocations. */
   moduleState: Array<{ name: string; line: number }>;
+  /**
+   * The app itself streams responses (Python: StreamingResponse, EventSourceResponse, stream_with_context…),
+   * even when the handler in front of it buffers them (Mangum). Unset for JS handlers.
+   */
+  appStreams?: { how: string; file: string; line: number } | null;
 }
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx'];

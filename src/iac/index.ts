@@ -11,6 +11,7 @@ import { isResolved } from '../model/deployment.js';
 import { deploymentRules } from '../checks/deployment/index.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
+import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
 import type { readCdkOut, readCloudFormation } from './cloudformation.js';
 import type { readServerless } from './serverless.js';
 import type { readTerraform } from './terraform.js';
@@ -149,11 +150,11 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   const runtimesByHandler = new Map<string, string[]>();
   let deployments = 0;
   // Many functions share one handler module (a SAM template with hundreds of functions): read it once.
-  const handlerCache = new Map<string, HandlerFacts | null>();
+  const handlerCache = new Map<string, Promise<HandlerFacts | null>>();
   {
     for (const deployment of functions) {
       deployments++;
-      const handler = handlerOf(root, deployment, handlerCache);
+      const handler = await handlerOf(root, deployment, handlerCache);
       if (handler && isResolved(deployment.runtime)) {
         runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
       }
@@ -176,6 +177,8 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
       }
     }
   }
+  const pythonProblem = pythonParserProblem();
+  if (pythonProblem) skipped.push({ file: '.', reason: pythonProblem });
   return { findings, skipped, deployments, runtimesByHandler };
 }
 
@@ -196,22 +199,40 @@ function withImage(d: Deployment, images: Deployment[]): Deployment {
     streamingEnvironment: { ...image.streamingEnvironment, ...d.streamingEnvironment },
     environmentKeys: [...d.environmentKeys, ...image.environmentKeys],
     handler: d.handler ?? image.handler,
+    runtime: d.runtime ?? image.runtime,
+    // an image CMD names a module next to its Dockerfile
+    ...(d.codeLocation ? {} : { codeLocation: { value: path.dirname(image.at.file), at: image.at } }),
   };
 }
 
 /** The handler module a deployment names, when it is JavaScript/TypeScript in this project. */
-function handlerOf(root: string, d: Deployment, cache: Map<string, HandlerFacts | null>): HandlerFacts | null {
+function handlerOf(root: string, d: Deployment, cache: Map<string, Promise<HandlerFacts | null>>): Promise<HandlerFacts | null> {
   const key = `${d.at.file}\0${d.codeLocation?.value ?? ''}\0${isResolved(d.handler) ? d.handler.value : ''}\0${isResolved(d.runtime) ? d.runtime.value : ''}`;
   if (!cache.has(key)) cache.set(key, resolveHandlerFacts(root, d));
-  return cache.get(key) ?? null;
+  return cache.get(key)!;
 }
 
-function resolveHandlerFacts(root: string, d: Deployment): HandlerFacts | null {
+async function resolveHandlerFacts(root: string, d: Deployment): Promise<HandlerFacts | null> {
   if (!isResolved(d.handler)) return null;
-  if (isResolved(d.runtime) && !d.runtime.value.startsWith('nodejs')) return null;
+  const runtime = isResolved(d.runtime) ? d.runtime.value : undefined;
+  if (runtime && !runtime.startsWith('nodejs') && !runtime.startsWith('python')) return null;
   const handler = d.handler.value;
   const iacDir = path.dirname(d.at.file);
   const code = d.codeLocation?.value;
+  if (!runtime?.startsWith('python')) {
+    const js = jsHandlerFacts(root, handler, iacDir, code);
+    if (js || runtime) return js;
+  }
+  // python* runtimes, and images without a runtime whose CMD is not a JS handler (LWA: `uvicorn main:app`)
+  // A zip file (`filename = "dashboard.zip"`) is no directory: fall back to the IaC file's directory.
+  for (const dir of code ? [code, path.join(iacDir, code), iacDir] : [iacDir, '.']) {
+    const resolved = resolvePythonHandler(root, dir, handler);
+    if (resolved) return pythonHandlerFacts(root, resolved.abs, resolved.exportName);
+  }
+  return null;
+}
+
+function jsHandlerFacts(root: string, handler: string, iacDir: string, code: string | undefined): HandlerFacts | null {
   // NodejsFunction `entry` names the file itself; the handler is the export name.
   if (code && /\.(m|c)?[jt]sx?$/.test(code)) {
     for (const base of [root, path.join(root, iacDir)]) {
@@ -220,7 +241,7 @@ function resolveHandlerFacts(root: string, d: Deployment): HandlerFacts | null {
     }
     return null;
   }
-  for (const dir of code ? [code, path.join(iacDir, code)] : [iacDir, '.']) {
+  for (const dir of code ? [code, path.join(iacDir, code), iacDir] : [iacDir, '.']) {
     const resolved = resolveHandlerModule(root, dir, handler);
     if (resolved) return handlerFactsFor(root, resolved.abs, resolved.exportName);
   }

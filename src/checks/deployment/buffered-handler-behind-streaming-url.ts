@@ -21,7 +21,9 @@ export const bufferedHandlerBehindStreamingUrl: DeploymentRule = {
     return [
       {
         at: mode.at,
-        message: `The Function URL of ${describe(d)} is RESPONSE_STREAM, but its handler (${handler.file}:${handler.bufferedAdapter.line}) is the buffered adapter ${handler.bufferedAdapter.name}: clients get the raw {statusCode, headers, body} envelope instead of the response, and nothing streams.`,
+        message: `The Function URL of ${describe(d)} is RESPONSE_STREAM, but its handler (${handler.file}:${handler.bufferedAdapter.line}) is the buffered adapter ${handler.bufferedAdapter.name}${
+          handler.appStreams ? `, which collects what the app streams (${handler.appStreams.how}, ${handler.appStreams.file}:${handler.appStreams.line})` : ''
+        }: clients may get the raw {statusCode, headers, body} envelope instead of the response, and nothing streams.`,
         fix: 'Either switch the URL to BUFFERED, or stream: wrap the handler with awslambda.streamifyResponse (hono: streamHandle), or run the app behind the Lambda Web Adapter with AWS_LWA_INVOKE_MODE=response_stream.',
         key: `${d.name}:url-stream-buffered-handler`,
       },

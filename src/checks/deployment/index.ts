@@ -1,4 +1,5 @@
 import type { DeploymentRule } from '../../model/rule.js';
+import { appStreamBufferedByAdapter } from './app-stream-buffered-by-adapter.js';
 import { bufferedHandlerBehindStreamingUrl } from './buffered-handler-behind-streaming-url.js';
 import { callbackHandlerOnNodejs24 } from './callback-handler-on-nodejs24.js';
 import { duplicateCors } from './duplicate-cors.js';
@@ -24,4 +25,5 @@ export const deploymentRules: DeploymentRule[] = [
   callbackHandlerOnNodejs24,
   execWrapperProxiesRuntimeApi,
   managedInstancesSharedState,
+  appStreamBufferedByAdapter,
 ];
