@@ -723,3 +723,12 @@ describe('app-stream-buffered-by-adapter', () => {
     expect(rule.check({ deployment: deployment({ url: url() }), handler: handler({ bufferedAdapter: { name: 'Mangum', line: 30 } }) })).toEqual([]);
   });
 });
+
+describe('streaming-timeout-too-short and a known buffered handler', () => {
+  it('does not call a known buffered handler behind a RESPONSE_STREAM URL "streaming" (buffered-handler-behind-streaming-url reports that)', async () => {
+    const { streamingTimeoutTooShort: rule } = await import('../src/checks/deployment/streaming-timeout-too-short.js');
+    const buffered = handler({ bufferedAdapter: { name: 'serverless-http', line: 4 } });
+    expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: buffered })).toEqual([]);
+    expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: null })).toHaveLength(1);
+  });
+});

@@ -743,7 +743,12 @@ function samEvents(src: YamlSource, props: Prop | undefined): FrontDoor[] {
     else if (type === 'Api') {
       // SAM's Api event has `ResponseTransferMode` (sam-property-function-api); SAM builds the integration
       // URI itself, so whether it is the response-streaming one is not visible here: left undefined.
-      const transferMode = readField(src, get(src, get(src, event, 'Properties'), 'ResponseTransferMode'), toStr);
+      let transferMode = readField(src, get(src, get(src, event, 'Properties'), 'ResponseTransferMode'), toStr);
+      // On an explicit AWS::Serverless::Api (RestApiId) the OpenAPI definition can set
+      // responseTransferMode itself, which this reader does not read: unknown, not BUFFERED.
+      if (!transferMode && get(src, get(src, event, 'Properties'), 'RestApiId')) {
+        transferMode = { unresolved: true, text: 'RestApiId (the API definition decides)', at };
+      }
       doors.push({ kind: 'rest-api', at, ...(transferMode ? { transferMode: transferMode as Field<'BUFFERED' | 'STREAM'> } : {}) });
     }
   }

@@ -217,7 +217,8 @@ async function resolveHandlerFacts(root: string, d: Deployment): Promise<Handler
   const runtime = isResolved(d.runtime) ? d.runtime.value : undefined;
   if (runtime && !runtime.startsWith('nodejs') && !runtime.startsWith('python')) return null;
   const handler = d.handler.value;
-  const iacDir = path.dirname(d.at.file);
+  // SST resolves handler paths from the app root (where sst.config.* is), not from infra/*.ts.
+  const iacDir = d.source === 'sst' ? (sstAppRoot(root, d.at.file) ?? path.dirname(d.at.file)) : path.dirname(d.at.file);
   const code = d.codeLocation?.value;
   if (!runtime?.startsWith('python')) {
     const js = jsHandlerFacts(root, handler, iacDir, code);
@@ -246,6 +247,16 @@ function jsHandlerFacts(root: string, handler: string, iacDir: string, code: str
     if (resolved) return handlerFactsFor(root, resolved.abs, resolved.exportName);
   }
   return null;
+}
+
+/** The SST app root: the nearest folder at or above the file that holds sst.config.ts/js/mjs. */
+function sstAppRoot(root: string, rel: string): string | undefined {
+  let dir = path.dirname(rel);
+  for (;;) {
+    if (['ts', 'js', 'mjs'].some((ext) => existsSync(path.join(root, dir, `sst.config.${ext}`)))) return dir;
+    if (dir === '.' || dir === '') return undefined;
+    dir = path.dirname(dir);
+  }
 }
 
 /** The CDK app root: the nearest folder above the file that holds cdk.json (relative paths resolve there). */

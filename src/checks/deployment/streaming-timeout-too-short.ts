@@ -20,7 +20,11 @@ export const streamingTimeoutTooShort: DeploymentRule = {
   },
   check(context) {
     const d = context.deployment;
-    const streaming = streams(context) ?? (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' ? { how: 'its Function URL is RESPONSE_STREAM' } : null);
+    // A RESPONSE_STREAM URL counts as streaming unless the handler is known to buffer
+    // (that mismatch is buffered-handler-behind-streaming-url's finding).
+    const streaming =
+      streams(context) ??
+      (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' && !context.handler?.bufferedAdapter ? { how: 'its Function URL is RESPONSE_STREAM' } : null);
     const timeout = timeoutSeconds(d);
     if (!streaming || !timeout || timeout.seconds >= NOTE_BELOW_SECONDS) return [];
     const source = timeout.isDefault ? `the default ${timeout.seconds} s (no timeout is set)` : `${timeout.seconds} s`;
