@@ -593,6 +593,7 @@ function readFunction(src: YamlSource, res: Resource, source: Deployment['source
     runtime: readField(src, p('Runtime'), toStr),
     handler,
     ...optional('codeLocation', codeLocation(src, res, props, globals, packageType)),
+    ...optional('dockerfile', packageType === 'image' ? samDockerfile(src, res) : undefined),
     timeout: readField(src, p('Timeout'), toNum),
     memory: readField(src, p('MemorySize'), toNum),
     environmentKeys,
@@ -672,6 +673,15 @@ function codeLocation(
     return { value: resolveRelative(src.file, value), at: locate(src, candidate) };
   }
   return undefined;
+}
+
+/** SAM image `Metadata.Dockerfile`, relative to `Metadata.DockerContext` (default: the template's folder). */
+function samDockerfile(src: YamlSource, res: Resource): Located<string> | undefined {
+  const prop = get(src, res.metadata, 'Dockerfile');
+  const name = plainString(src, prop);
+  if (!prop || !name) return undefined;
+  const context = plainString(src, get(src, res.metadata, 'DockerContext')) ?? '.';
+  return { value: resolveRelative(src.file, path.posix.join(context.replace(/\\/g, '/'), name)), at: locate(src, prop) };
 }
 
 /** `dir/of/template` + `./src/` -> `dir/of/template/src` ("/" separators, relative to the scan root). */

@@ -191,7 +191,11 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
 function withImage(d: Deployment, images: Deployment[]): Deployment {
   if (d.packageType !== 'image' || images.length === 0) return d;
   const dirs = new Set([d.codeLocation?.value, path.dirname(d.at.file)].filter((x): x is string => !!x).map((x) => path.normalize(x)));
-  const image = images.find((i) => dirs.has(path.normalize(path.dirname(i.at.file))));
+  // A Dockerfile named explicitly (SAM Metadata.Dockerfile) wins over one found in the build context.
+  const named = d.dockerfile ? path.normalize(d.dockerfile.value) : null;
+  const image =
+    (named ? images.find((i) => path.normalize(i.at.file) === named) : undefined) ??
+    images.find((i) => dirs.has(path.normalize(path.dirname(i.at.file))));
   if (!image) return d;
   return {
     ...d,

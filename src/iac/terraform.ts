@@ -628,7 +628,20 @@ function readFunctionResource(r: Reader, name: string, scope: Scope): Deployment
   if (vpc && !isEmptyList(r, vpc, 'subnet_ids')) d.vpc = vpc.src.loc(vpc.offset, vpc.path);
   const code = functionCode(r, scope);
   if (code) d.codeLocation = code;
+  const dockerfile = imageDockerfile(r, scope.json.image_uri, code);
+  if (dockerfile) d.dockerfile = dockerfile;
   return d;
+}
+
+/** `docker_image { build { context, dockerfile = "docker/lambda.Dockerfile" } }`: the Dockerfile, relative to the root. */
+function imageDockerfile(r: Reader, raw: unknown, context: Located<string> | undefined): Located<string> | undefined {
+  if (typeof raw !== 'string' || !context) return undefined;
+  const image = /\bdocker_image\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\./.exec(raw);
+  const build = image ? r.index.resources.get('docker_image')?.get(image[1]!) : undefined;
+  const block = build ? r.blocks(build, 'build')[0] : undefined;
+  const name = block ? r.literal(block, 'dockerfile', asString) : undefined;
+  if (!block || !name) return undefined;
+  return { value: path.posix.join(context.value, name), at: r.attrLoc(block, 'dockerfile') };
 }
 
 function readLambdaModule(r: Reader, name: string, scope: Scope): Deployment | null {

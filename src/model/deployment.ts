@@ -93,6 +93,8 @@ export interface Deployment {
   handler: Field<string>;
   /** The code directory or asset path relative to the scan root (SAM CodeUri, CDK `entry`/`code`, TF `filename`/`source_dir`). */
   codeLocation?: Located<string>;
+  /** For images: the Dockerfile the source names explicitly (SAM `Metadata.Dockerfile`, TF `build.dockerfile`), relative to the scan root. */
+  dockerfile?: Located<string>;
   /** Seconds. Missing means the source's default (3 s for Lambda/CFN/CDK, 6 s serverless, 20 s SST). */
   timeout: Field<number>;
   memory: Field<number>;
