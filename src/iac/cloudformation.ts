@@ -662,7 +662,17 @@ function codeLocation(
   const candidates: Array<Prop | undefined> = [];
   if (res.type === 'AWS::Serverless::Function') {
     if (packageType === 'image') candidates.push(get(src, res.metadata, 'DockerContext'));
-    else candidates.push(pick(src, props, globals, 'CodeUri'));
+    else {
+      // `sam build` with esbuild bundles Metadata.BuildProperties.EntryPoints[0] (relative to CodeUri):
+      // that source file is the handler module.
+      const entry = items(src, get(src, get(src, res.metadata, 'BuildProperties'), 'EntryPoints'))[0];
+      const entryPath = entry ? plainString(src, entry) : undefined;
+      const codeUri = plainString(src, pick(src, props, globals, 'CodeUri')) ?? '.';
+      if (entry && entryPath && !/^[a-z][a-z0-9+.-]*:\/\//i.test(codeUri)) {
+        return { value: resolveRelative(src.file, path.posix.join(codeUri.replace(/\\/g, '/'), entryPath)), at: locate(src, entry) };
+      }
+      candidates.push(pick(src, props, globals, 'CodeUri'));
+    }
   } else {
     candidates.push(get(src, props, 'Code'));
   }

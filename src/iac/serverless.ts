@@ -115,7 +115,9 @@ function readFunction(src: YamlSource, fn: Prop, provider: Prop | undefined): De
     runtime: isImage ? undefined : readField(src, either('runtime'), toStr),
     handler,
     // The service directory is what the framework packages; `handler` paths are relative to it.
-    ...(isImage ? {} : { codeLocation: { value: resolveRelative(src.file, '.'), at: locateKey(src, present(handlerProp) ? handlerProp : fn) } }),
+    ...(isImage
+      ? imageContext(src, image as Prop, provider)
+      : { codeLocation: { value: resolveRelative(src.file, '.'), at: locateKey(src, present(handlerProp) ? handlerProp : fn) } }),
     timeout: readField(src, either('timeout'), toNum),
     memory: readField(src, either('memorySize'), toNum),
     environmentKeys,
@@ -136,6 +138,18 @@ function readFunction(src: YamlSource, fn: Prop, provider: Prop | undefined): De
 
 function optionalUrl(url: FunctionUrl | undefined): { url?: FunctionUrl } {
   return url ? { url } : {};
+}
+
+/**
+ * `image: { name: appimage }` (or `image: appimage`) built from `provider.ecr.images.appimage.path`: that
+ * path is the Docker build context, where the function's Dockerfile is.
+ */
+function imageContext(src: YamlSource, image: Prop, provider: Prop | undefined): { codeLocation?: Located<string> } {
+  const name = plainString(src, image) ?? plainString(src, get(src, image, 'name'));
+  if (!name) return {};
+  const built = get(src, get(src, get(src, get(src, provider, 'ecr'), 'images'), name), 'path');
+  const context = plainString(src, built);
+  return built && context ? { codeLocation: { value: resolveRelative(src.file, context), at: locate(src, built) } } : {};
 }
 
 /** `image: { name, command: [...] }` -> the command as the handler; `image: <uri>` has none. */
