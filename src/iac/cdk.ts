@@ -45,7 +45,7 @@ import type {
 } from '../model/deployment.js';
 import { type Node, isFunction, memberPath, patternNames, propertyKey, propertyName, unwrap, walk } from '../code/ast.js';
 import { parseModule } from '../code/facts.js';
-import { locator } from './locate.js';
+import { locator, LWA_LAYER, STREAMING_ENV_KEYS } from './locate.js';
 
 export interface CdkReadOptions {
   /** The CDK app root (the directory holding cdk.json), relative to the scan root; inferred when missing. */
@@ -458,9 +458,9 @@ export class ReaderKit {
   }
 }
 
-export const STREAMING_ENV = new Set(['AWS_LWA_INVOKE_MODE', 'AWS_LAMBDA_EXEC_WRAPPER']);
+export const STREAMING_ENV = STREAMING_ENV_KEYS;
 /** The Lambda Web Adapter's published layers (aws.md §3.3): `...:layer:LambdaAdapterLayerX86:26`. */
-export const LWA_LAYER = /LambdaAdapterLayer/;
+export { LWA_LAYER };
 
 export function newDeployment(name: string, source: Deployment['source'], at: SourceLocation, defaultTimeoutSeconds: number): Deployment {
   return {

@@ -156,6 +156,7 @@ describe('readCloudFormation: SAM', () => {
     expect(fn.streamingEnvironment).toEqual({
       AWS_LAMBDA_EXEC_WRAPPER: { value: '/opt/bootstrap', at: at(24, 36, `${P}.Environment.Variables.AWS_LAMBDA_EXEC_WRAPPER`) },
       AWS_LWA_INVOKE_MODE: { value: 'response_stream', at: at(25, 32, `${P}.Environment.Variables.AWS_LWA_INVOKE_MODE`) },
+      PORT: { value: '8080', at: at(26, 17, `${P}.Environment.Variables.PORT`) },
     });
     expect(fn.environmentKeys.map((k) => k.value)).toEqual(['AWS_LAMBDA_EXEC_WRAPPER', 'AWS_LWA_INVOKE_MODE', 'PORT']);
     expect(fn.reservedConcurrency).toEqual({ value: 5, at: at(17, 37, `${P}.ReservedConcurrentExecutions`) });

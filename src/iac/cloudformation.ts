@@ -41,7 +41,7 @@ import type {
   Unresolved,
   UrlCors,
 } from '../model/deployment.js';
-import { locator } from './locate.js';
+import { LWA_LAYER, STREAMING_ENV_KEYS, locator } from './locate.js';
 
 // ---------------------------------------------------------------------------------------------------
 // YAML parsing with CloudFormation short tags (shared with serverless.ts: serverless.yml accepts them too)
@@ -465,8 +465,6 @@ export function mentions(src: YamlSource, prop: Prop | undefined, out = new Set<
 const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 /** The official Lambda Web Adapter layer name (aws.md §3.3/§5): `...:layer:LambdaAdapterLayerX86:26`. */
-const LWA_LAYER = /LambdaAdapterLayer/;
-const STREAMING_ENV = new Set(['AWS_LWA_INVOKE_MODE', 'AWS_LAMBDA_EXEC_WRAPPER']);
 /** Lambda (and CloudFormation/SAM/CDK) default timeout. */
 const DEFAULT_TIMEOUT_SECONDS = 3;
 
@@ -638,7 +636,7 @@ function readEnvironment(
       const name = keyName(variable);
       keys.delete(name); // a later (function-level) definition wins and moves to the end
       keys.set(name, { value: name, at: locateKey(src, variable) });
-      if (STREAMING_ENV.has(name)) {
+      if (STREAMING_ENV_KEYS.has(name)) {
         const value = readField(src, variable, toStr);
         if (value) streaming[name] = value;
         else delete streaming[name];

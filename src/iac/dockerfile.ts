@@ -19,7 +19,9 @@ import type { Deployment, Field, Located, ReaderResult, SourceLocation } from '.
  * Environment variables whose values the readers keep (they configure streaming and the web adapter;
  * none is a secret). Every other variable is recorded by key only. Shared with terraform.ts.
  */
-export const STREAMING_ENV_KEYS: ReadonlySet<string> = new Set(['AWS_LWA_INVOKE_MODE', 'AWS_LAMBDA_EXEC_WRAPPER', 'AWS_LWA_PORT', 'PORT']);
+import { STREAMING_ENV_KEYS } from './locate.js';
+
+export { STREAMING_ENV_KEYS };
 
 const require = createRequire(import.meta.url);
 let ast: typeof DockerfileAst | undefined;

@@ -10,3 +10,12 @@ export function locator(file: string, text: string): (offset: number, path?: str
     return { file, line, column, ...(path ? { path } : {}) };
   };
 }
+
+/**
+ * The only environment variables whose VALUES any reader keeps (they configure streaming and are not
+ * secrets). Every other variable is read as a key only: values never enter the model.
+ */
+export const STREAMING_ENV_KEYS: ReadonlySet<string> = new Set(['AWS_LWA_INVOKE_MODE', 'AWS_LAMBDA_EXEC_WRAPPER', 'AWS_LWA_PORT', 'PORT']);
+
+/** The Lambda Web Adapter's official layer names (LambdaAdapterLayerX86 / LambdaAdapterLayerArm64). */
+export const LWA_LAYER = /LambdaAdapterLayer/;

@@ -48,11 +48,10 @@ import {
   type Prop,
   type YamlSource,
 } from './cloudformation.js';
+import { LWA_LAYER, STREAMING_ENV_KEYS } from './locate.js';
 
 /** Serverless Framework default function timeout (`provider.timeout || 6`). */
 const DEFAULT_TIMEOUT_SECONDS = 6;
-const LWA_LAYER = /LambdaAdapterLayer/;
-const STREAMING_ENV = new Set(['AWS_LWA_INVOKE_MODE', 'AWS_LAMBDA_EXEC_WRAPPER']);
 
 export function readServerless(file: string, text: string): ReaderResult {
   const result: ReaderResult = { deployments: [], notes: [] };
@@ -179,7 +178,7 @@ function readEnvironment(
       const name = keyName(variable);
       keys.delete(name);
       keys.set(name, { value: name, at: locateKey(src, variable) });
-      if (STREAMING_ENV.has(name)) {
+      if (STREAMING_ENV_KEYS.has(name)) {
         const value = readField(src, variable, toStr);
         if (value) streaming[name] = value;
         else delete streaming[name];

@@ -29,8 +29,7 @@ import type {
   SourceLocation,
   UrlCors,
 } from '../model/deployment.js';
-import { locator } from './locate.js';
-import { STREAMING_ENV_KEYS } from './dockerfile.js';
+import { STREAMING_ENV_KEYS, locator } from './locate.js';
 
 export async function readTerraform(files: Array<{ file: string; text: string }>): Promise<ReaderResult> {
   const result: ReaderResult = { deployments: [], notes: [] };
