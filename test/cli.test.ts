@@ -241,7 +241,10 @@ describe('the bundled examples', () => {
     ]);
     // seed 003: the exec wrapper in front of a streaming function is an info note
     expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toContain('exec-wrapper-proxies-runtime-api');
-    // environment values from the template never reach the output
+    // environment values from the template never reach the output, not even in the text report's code frames
     expect(JSON.stringify(report)).not.toMatch(/secret@db|hf_not_a_real_key/);
+    const text = run(['scan', dir, '--no-deps', '--fail-on', 'none']).stdout;
+    expect(text).toContain('duplicate-cors');
+    expect(text).not.toMatch(/secret@db|hf_not_a_real_key|127\.0\.0\.1:9009/);
   });
 });

@@ -20,6 +20,7 @@ import { createProgress } from '../report/progress.js';
 import { UsageError } from './errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { checkDeployments } from '../iac/index.js';
+import { redactEnvironmentValues } from '../iac/redact.js';
 
 const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda'];
 
@@ -123,8 +124,14 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   findings = applyConfig(findings, config);
   // Files that carry directives are checked too, so a directive that suppresses nothing is noted.
   const withDirectives = [...texts].filter(([, text]) => text.includes('stream-doctor-disable')).map(([file]) => file);
-  // Infrastructure files are not in `texts` (they are not code candidates): read them for their # directives.
-  const textOf = (file: string) => texts.get(file) ?? readTextSafely(path.join(root, file));
+  // Infrastructure files are not in `texts` (they are not code candidates): read them for their # directives
+  // and code frames, with environment variable values masked (secrets never reach the output).
+  const textOf = (file: string) => {
+    const text = texts.get(file);
+    if (text !== undefined) return text;
+    const raw = readTextSafely(path.join(root, file));
+    return raw === undefined ? undefined : redactEnvironmentValues(raw);
+  };
   const inline = applySuppressions(findings, textOf, { files: withDirectives });
   let kept = inline.kept;
   const suppressed = [...inline.suppressed];
