@@ -101,8 +101,6 @@ export interface FlowResult {
   pipeCalls: PipeCall[];
   /** Functions whose bodies were interpreted as part of this root (the root and followed helpers). */
   visited: Set<FunctionNode>;
-  /** States at normal exits of the root, for callers. */
-  exitStates: StreamState[];
 }
 
 export interface ModuleScope {
@@ -275,7 +273,6 @@ export class StreamFlowAnalyzer {
       fromCalls: [...this.fromCalls],
       pipeCalls: [...this.pipeCalls.values()],
       visited: this.visited,
-      exitStates: exits.exits.map((e) => e.state),
     };
   }
 

@@ -191,10 +191,11 @@ function readTextSafely(file: string): string | undefined {
 }
 
 /**
- * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x): when the infrastructure deploys a
- * handler module only on nodejs24.x or later (the 4.x runtime), their findings in that module are not bugs.
+ * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x, `meta.onlyRuntime`): when the
+ * infrastructure deploys a handler module only on nodejs24.x or later (the 4.x runtime), their findings
+ * in that module are not bugs.
  */
-const RUNTIME_3X_ONLY = new Set(['event-loop-keeps-invocation-alive', 'end-callback-dropped']);
+const RUNTIME_3X_ONLY = new Set(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
 
 function withoutRuntimeSpecific(findings: Finding[], runtimes: Map<string, string[]>): Finding[] {
   return findings.filter((f) => {

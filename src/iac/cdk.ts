@@ -419,7 +419,7 @@ export class ReaderKit {
   environmentEntry(d: Deployment, key: string, keyNode: Node, value: Node, logicalPath: string, shadowed?: Node): void {
     const p = `${logicalPath}.${key}`;
     if (!d.environmentKeys.some((k) => k.value === key)) d.environmentKeys.push({ value: key, at: this.loc(keyNode, p) });
-    if (!STREAMING_ENV.has(key)) return;
+    if (!STREAMING_ENV_KEYS.has(key)) return;
     const v = shadowed ? null : this.scope.string(value);
     d.streamingEnvironment[key] = v === null ? this.unresolved(value, p) : { value: v, at: this.loc(value, p) };
   }
@@ -458,7 +458,6 @@ export class ReaderKit {
   }
 }
 
-export const STREAMING_ENV = STREAMING_ENV_KEYS;
 /** The Lambda Web Adapter's published layers (aws.md §3.3): `...:layer:LambdaAdapterLayerX86:26`. */
 export { LWA_LAYER };
 

@@ -1,5 +1,5 @@
 /** Shared reading of a Deployment's effective settings, with the platform defaults, for deployment rules. */
-import type { AuthType, Deployment, InvokeMode, Located, SourceLocation } from '../model/deployment.js';
+import type { AuthType, Deployment, InvokeMode, SourceLocation } from '../model/deployment.js';
 import { isResolved } from '../model/deployment.js';
 import type { DeploymentContext } from '../model/rule.js';
 
@@ -32,15 +32,23 @@ export function streams(context: DeploymentContext): { how: string } | null {
   return null;
 }
 
+/**
+ * Streams, or is expected to: the code or the web adapter streams, or its Function URL is RESPONSE_STREAM
+ * and the handler is not known to buffer (that mismatch is buffered-handler-behind-streaming-url's finding).
+ */
+export function streamsOrStreamingUrl(context: DeploymentContext): { how: string } | null {
+  const streaming = streams(context);
+  if (streaming) return streaming;
+  return urlInvokeMode(context.deployment)?.mode === 'RESPONSE_STREAM' && !context.handler?.bufferedAdapter
+    ? { how: 'its Function URL is RESPONSE_STREAM; callers of a RESPONSE_STREAM URL expect a stream' }
+    : null;
+}
+
 /** Effective timeout in seconds: the value, or the source's default when missing; null when unresolved. */
 export function timeoutSeconds(d: Deployment): { seconds: number; at: SourceLocation; isDefault: boolean } | null {
   if (d.timeout === undefined) return { seconds: d.defaultTimeoutSeconds, at: d.at, isDefault: true };
   if (!isResolved(d.timeout)) return null;
   return { seconds: d.timeout.value, at: d.timeout.at, isDefault: false };
-}
-
-export function located<T>(value: Located<T> | undefined): value is Located<T> {
-  return !!value;
 }
 
 export function describe(d: Deployment): string {

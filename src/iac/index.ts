@@ -148,38 +148,34 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
 
   const findings: Finding[] = [];
   const runtimesByHandler = new Map<string, string[]>();
-  let deployments = 0;
   // Many functions share one handler module (a SAM template with hundreds of functions): read it once.
   const handlerCache = new Map<string, Promise<HandlerFacts | null>>();
-  {
-    for (const deployment of functions) {
-      deployments++;
-      const handler = await handlerOf(root, deployment, handlerCache);
-      if (handler && isResolved(deployment.runtime)) {
-        runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
-      }
-      for (const rule of deploymentRules) {
-        for (const report of rule.check({ deployment, handler })) {
-          findings.push({
-            ruleId: rule.meta.id,
-            severity: report.severity ?? rule.meta.severity,
-            message: report.message,
-            file: report.at.file,
-            line: report.at.line,
-            column: report.at.column,
-            fixable: rule.meta.fixable,
-            ...(report.fix ? { fix: report.fix } : {}),
-            evidence: rule.meta.evidence,
-            fingerprint: fingerprintOf(rule.meta.id, report.at.file, report.key),
-            origin: 'project',
-          });
-        }
+  for (const deployment of functions) {
+    const handler = await handlerOf(root, deployment, handlerCache);
+    if (handler && isResolved(deployment.runtime)) {
+      runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
+    }
+    for (const rule of deploymentRules) {
+      for (const report of rule.check({ deployment, handler })) {
+        findings.push({
+          ruleId: rule.meta.id,
+          severity: report.severity ?? rule.meta.severity,
+          message: report.message,
+          file: report.at.file,
+          line: report.at.line,
+          column: report.at.column,
+          fixable: rule.meta.fixable,
+          ...(report.fix ? { fix: report.fix } : {}),
+          evidence: rule.meta.evidence,
+          fingerprint: fingerprintOf(rule.meta.id, report.at.file, report.key),
+          origin: 'project',
+        });
       }
     }
   }
   const pythonProblem = pythonParserProblem();
   if (pythonProblem) skipped.push({ file: '.', reason: pythonProblem });
-  return { findings, skipped, deployments, runtimesByHandler };
+  return { findings, skipped, deployments: functions.length, runtimesByHandler };
 }
 
 /**

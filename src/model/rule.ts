@@ -20,6 +20,11 @@ export interface RuleMeta {
   /** Whether `stream-doctor fix` can change the code mechanically. */
   fixable: boolean;
   /**
+   * The bug exists only in this runtime lineage (3.x: nodejs18.x/20.x/22.x). When the infrastructure code
+   * deploys a handler only on later runtimes, the rule's findings in that handler are dropped.
+   */
+  onlyRuntime?: '3.x';
+  /**
    * Byte tokens: a file that contains none of them cannot trigger the rule, so it is not parsed
    * for this rule. Empty means the rule does not run on source files (package rules).
    */

@@ -12,6 +12,7 @@ export const endCallbackDropped: CodeRule = {
       'The 3.x runtime overrides end() and passes on only its first argument: the callback is dropped, code awaiting it never runs, and with open handles the invocation hangs to the timeout. nodejs24.x is not affected.',
     evidence: `Runtime behaviour c″: 3.x src/ResponseStream.js req.end = function (cb) { origEnd(cb) } (${RUNTIME_EVIDENCE}).`,
     fixable: true,
+    onlyRuntime: '3.x',
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {

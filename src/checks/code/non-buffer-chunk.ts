@@ -39,8 +39,9 @@ export const nonBufferChunk: CodeRule = {
     for (const { fn, call } of streamCallsOf(facts, ['write', 'end'])) {
       const arg = unwrap(call.args[0]);
       if (!arg) continue;
-      const kind = chunkKind(facts, arg);
-      if (kind === null) continue;
+      const chunk = chunkKind(facts, arg);
+      if (chunk === null) continue;
+      const kind = chunk.text;
       const isEnd = call.method === 'end';
       // end(0) / end(false): Node skips a falsy chunk, nothing is sent: harmless.
       if (isEnd && arg.type === 'Literal' && !arg.value) continue;
@@ -49,7 +50,7 @@ export const nonBufferChunk: CodeRule = {
         end: call.call.end,
         message: isEnd
           ? `\`${snippet(facts, call.call)}\` passes ${kind} to end(): end() does not convert chunks, so Node throws ERR_INVALID_ARG_TYPE and the handler fails instead of finishing the response.`
-          : `\`${snippet(facts, call.call)}\` writes ${kind}: the runtime sends its JSON.stringify form as body bytes${kind.startsWith('an ArrayBuffer') || kind.includes('Array(') ? ' ("{}" or an index map), not the binary data' : ''}.`,
+          : `\`${snippet(facts, call.call)}\` writes ${kind}: the runtime sends its JSON.stringify form as body bytes${chunk.binary ? ' ("{}" or an index map), not the binary data' : ''}.`,
         fix: 'Write a string, Buffer or Uint8Array (Buffer.from(arrayBuffer), JSON.stringify(object)); use write("") for an empty body.',
         key: `${fn.name}:${snippet(facts, call.call, 40)}`,
       });
@@ -58,16 +59,19 @@ export const nonBufferChunk: CodeRule = {
   },
 };
 
-function chunkKind(facts: ModuleFacts, arg: Node): string | null {
-  if (arg.type === 'Literal' && (typeof arg.value === 'number' || typeof arg.value === 'boolean')) return `the ${typeof arg.value} ${String(arg.value)}`;
-  if (arg.type === 'ObjectExpression' || arg.type === 'ArrayExpression') return `the ${arg.type === 'ObjectExpression' ? 'object' : 'array'} ${snippet(facts, arg, 20)}`;
+/** What the chunk is, for the message; `binary` for ArrayBuffers and non-Uint8Array views. */
+function chunkKind(facts: ModuleFacts, arg: Node): { text: string; binary: boolean } | null {
+  const value = (text: string) => ({ text, binary: false });
+  const binary = (text: string) => ({ text, binary: true });
+  if (arg.type === 'Literal' && (typeof arg.value === 'number' || typeof arg.value === 'boolean')) return value(`the ${typeof arg.value} ${String(arg.value)}`);
+  if (arg.type === 'ObjectExpression' || arg.type === 'ArrayExpression') return value(`the ${arg.type === 'ObjectExpression' ? 'object' : 'array'} ${snippet(facts, arg, 20)}`);
   // await res.arrayBuffer()
   const awaited = arg.type === 'AwaitExpression' ? unwrap(arg.argument) : null;
-  if (awaited?.type === 'CallExpression' && propertyName(unwrap(awaited.callee) ?? awaited) === 'arrayBuffer') return 'an ArrayBuffer';
+  if (awaited?.type === 'CallExpression' && propertyName(unwrap(awaited.callee) ?? awaited) === 'arrayBuffer') return binary('an ArrayBuffer');
   // new Uint16Array(...), new DataView(...)
   if (arg.type === 'NewExpression') {
     const name = memberPath(arg.callee)?.at(-1);
-    if (name && NON_UINT8_BINARY.has(name)) return `a ${name} (${snippet(facts, arg, 24)})`;
+    if (name && NON_UINT8_BINARY.has(name)) return binary(`a ${name} (${snippet(facts, arg, 24)})`);
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import type { DeploymentRule } from '../../model/rule.js';
 import { isResolved } from '../../model/deployment.js';
-import { capitalized, describe, streams, urlInvokeMode } from '../../iac/deployment-support.js';
+import { capitalized, describe, streamsOrStreamingUrl } from '../../iac/deployment-support.js';
 
 export const execWrapperProxiesRuntimeApi: DeploymentRule = {
   meta: {
@@ -23,7 +23,7 @@ export const execWrapperProxiesRuntimeApi: DeploymentRule = {
     if (runtime.startsWith('provided')) {
       return [{ at: wrapper.at, severity: 'warning', message: `${capitalized(describe(d))} sets AWS_LAMBDA_EXEC_WRAPPER=${wrapper.value} on ${runtime}, where wrapper scripts are not supported: it is ignored.`, fix: 'Remove it, or start the proxy from the custom runtime\'s bootstrap.', key: `${d.name}:wrapper-provided` }];
     }
-    const streaming = streams(context) ?? (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' ? { how: 'RESPONSE_STREAM URL' } : null);
+    const streaming = streamsOrStreamingUrl(context);
     if (!streaming || wrapper.value === '/opt/bootstrap') return []; // /opt/bootstrap is the Lambda Web Adapter's own wrapper
     return [
       {

@@ -1,5 +1,5 @@
 import type { DeploymentRule } from '../../model/rule.js';
-import { capitalized, describe, streams, timeoutSeconds, urlInvokeMode } from '../../iac/deployment-support.js';
+import { capitalized, describe, streamsOrStreamingUrl, timeoutSeconds } from '../../iac/deployment-support.js';
 
 /** Below this, a streamed AI/SSE response is routinely cut off (seed 001 recommends 60-120 s for chat). */
 const WARN_BELOW_SECONDS = 15;
@@ -20,11 +20,7 @@ export const streamingTimeoutTooShort: DeploymentRule = {
   },
   check(context) {
     const d = context.deployment;
-    // A RESPONSE_STREAM URL counts as streaming unless the handler is known to buffer
-    // (that mismatch is buffered-handler-behind-streaming-url's finding).
-    const streaming =
-      streams(context) ??
-      (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' && !context.handler?.bufferedAdapter ? { how: 'its Function URL is RESPONSE_STREAM' } : null);
+    const streaming = streamsOrStreamingUrl(context);
     const timeout = timeoutSeconds(d);
     if (!streaming || !timeout || timeout.seconds >= NOTE_BELOW_SECONDS) return [];
     const source = timeout.isDefault ? `the default ${timeout.seconds} s (no timeout is set)` : `${timeout.seconds} s`;

@@ -1,6 +1,6 @@
 import type { DeploymentRule } from '../../model/rule.js';
 import { isResolved } from '../../model/deployment.js';
-import { capitalized, describe, streams, urlInvokeMode } from '../../iac/deployment-support.js';
+import { capitalized, describe, streamsOrStreamingUrl } from '../../iac/deployment-support.js';
 
 const SMALL = 5;
 
@@ -22,7 +22,7 @@ export const tinyReservedConcurrency: DeploymentRule = {
     const reserved = d.reservedConcurrency;
     // -1 (Terraform) means "no reservation".
     if (!isResolved(reserved) || reserved.value < 0) return [];
-    const streaming = streams(context) ?? (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM' ? { how: 'RESPONSE_STREAM URL' } : null);
+    const streaming = streamsOrStreamingUrl(context);
     if (reserved.value === 0) {
       return [{ at: reserved.at, severity: 'error', message: `${capitalized(describe(d))} has reserved concurrency 0: every invocation is throttled (429).`, fix: 'Remove the reservation or give it the concurrency the traffic needs.', key: `${d.name}:reserved-0` }];
     }
