@@ -45,7 +45,7 @@ import type {
 } from '../model/deployment.js';
 import { type Node, isFunction, memberPath, patternNames, propertyKey, propertyName, unwrap, walk } from '../code/ast.js';
 import { parseModule } from '../code/facts.js';
-import { locator, LWA_LAYER, STREAMING_ENV_KEYS } from './locate.js';
+import { locator, LWA_LAYER, newDeployment, STREAMING_ENV_KEYS } from './locate.js';
 
 export interface CdkReadOptions {
   /** The CDK app root (the directory holding cdk.json), relative to the scan root; inferred when missing. */
@@ -461,23 +461,6 @@ export class ReaderKit {
 /** The Lambda Web Adapter's published layers (aws.md §3.3): `...:layer:LambdaAdapterLayerX86:26`. */
 export { LWA_LAYER };
 
-export function newDeployment(name: string, source: Deployment['source'], at: SourceLocation, defaultTimeoutSeconds: number): Deployment {
-  return {
-    name,
-    source,
-    at,
-    runtime: undefined,
-    handler: undefined,
-    timeout: undefined,
-    memory: undefined,
-    environmentKeys: [],
-    streamingEnvironment: {},
-    layers: [],
-    reservedConcurrency: undefined,
-    frontDoors: [],
-    defaultTimeoutSeconds,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The CDK reader.

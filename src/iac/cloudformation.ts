@@ -569,7 +569,7 @@ function readFunction(src: YamlSource, res: Resource, source: Deployment['source
     handler = readField(src, p('Handler'), toStr);
   }
 
-  const { environmentKeys, streamingEnvironment } = readEnvironment(src, [get(src, globals, 'Environment'), get(src, props, 'Environment')]);
+  const { environmentKeys, streamingEnvironment } = readEnvironment(src, [get(src, get(src, globals, 'Environment'), 'Variables'), get(src, get(src, props, 'Environment'), 'Variables')]);
 
   // SAM: lists in Globals are additive (globals first), maps merge, scalars are overridden.
   const layers = [...layerList(src, get(src, globals, 'Layers')), ...layerList(src, get(src, props, 'Layers'))];
@@ -624,15 +624,18 @@ function imageCommand(src: YamlSource, command: Prop | undefined): Field<string>
   return { value: parts.map((part) => (part as Located<string>).value).join(' '), at: locate(src, command) };
 }
 
-/** Keys of `Environment.Variables` (never the values) plus the streaming-related values. */
-function readEnvironment(
+/**
+ * Keys of environment variable maps (never the values) plus the streaming-related values; later maps
+ * (function level) override earlier ones (Globals, provider). Shared with serverless.yml.
+ */
+export function readEnvironment(
   src: YamlSource,
   environments: Array<Prop | undefined>,
 ): Pick<Deployment, 'environmentKeys' | 'streamingEnvironment'> {
   const keys = new Map<string, Located<string>>();
   const streaming: Deployment['streamingEnvironment'] = {};
   for (const environment of environments) {
-    for (const variable of entries(src, get(src, environment, 'Variables'))) {
+    for (const variable of entries(src, environment)) {
       const name = keyName(variable);
       keys.delete(name); // a later (function-level) definition wins and moves to the end
       keys.set(name, { value: name, at: locateKey(src, variable) });

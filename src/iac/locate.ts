@@ -1,5 +1,5 @@
 /** Small helpers shared by the IaC readers. */
-import type { SourceLocation } from '../model/deployment.js';
+import type { Deployment, SourceLocation } from '../model/deployment.js';
 import { LineIndex } from '../code/ast.js';
 
 /** Offsets -> SourceLocation for one file. */
@@ -19,3 +19,22 @@ export const STREAMING_ENV_KEYS: ReadonlySet<string> = new Set(['AWS_LWA_INVOKE_
 
 /** The Lambda Web Adapter's official layer names (LambdaAdapterLayerX86 / LambdaAdapterLayerArm64). */
 export const LWA_LAYER = /LambdaAdapterLayer/;
+
+/** A Deployment with nothing read yet: every field unset (the platform defaults apply). */
+export function newDeployment(name: string, source: Deployment['source'], at: SourceLocation, defaultTimeoutSeconds: number): Deployment {
+  return {
+    name,
+    source,
+    at,
+    runtime: undefined,
+    handler: undefined,
+    timeout: undefined,
+    memory: undefined,
+    environmentKeys: [],
+    streamingEnvironment: {},
+    layers: [],
+    reservedConcurrency: undefined,
+    frontDoors: [],
+    defaultTimeoutSeconds,
+  };
+}

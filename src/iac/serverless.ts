@@ -36,6 +36,7 @@ import {
   plain,
   plainString,
   present,
+  readEnvironment,
   readField,
   renderString,
   resolveRelative,
@@ -48,7 +49,7 @@ import {
   type Prop,
   type YamlSource,
 } from './cloudformation.js';
-import { LWA_LAYER, STREAMING_ENV_KEYS } from './locate.js';
+import { LWA_LAYER } from './locate.js';
 
 /** Serverless Framework default function timeout (`provider.timeout || 6`). */
 const DEFAULT_TIMEOUT_SECONDS = 6;
@@ -165,27 +166,6 @@ function imageCommand(src: YamlSource, image: Prop): Field<string> {
 function layerText(src: YamlSource, layer: Prop): Located<string> {
   const value = plainString(src, layer) ?? renderString(src, layer) ?? sourceText(src, layer);
   return { value, at: locate(src, layer) };
-}
-
-function readEnvironment(
-  src: YamlSource,
-  environments: Array<Prop | undefined>,
-): Pick<Deployment, 'environmentKeys' | 'streamingEnvironment'> {
-  const keys = new Map<string, Located<string>>();
-  const streaming: Deployment['streamingEnvironment'] = {};
-  for (const environment of environments) {
-    for (const variable of entries(src, environment)) {
-      const name = keyName(variable);
-      keys.delete(name);
-      keys.set(name, { value: name, at: locateKey(src, variable) });
-      if (STREAMING_ENV_KEYS.has(name)) {
-        const value = readField(src, variable, toStr);
-        if (value) streaming[name] = value;
-        else delete streaming[name];
-      }
-    }
-  }
-  return { environmentKeys: [...keys.values()], streamingEnvironment: streaming };
 }
 
 /** A VPC config needs both security groups and subnets (each may come from the function or the provider). */

@@ -32,7 +32,8 @@ import path from 'node:path';
 import type { AuthType, Deployment, Field, FunctionUrl, InvokeMode, ReaderResult, UrlCors } from '../model/deployment.js';
 import { type Node, isFunction, memberPath, propertyName, unwrap, walk } from '../code/ast.js';
 import { parseModule } from '../code/facts.js';
-import { type PropEntry, type Props, ReaderKit, StaticScope, newDeployment } from './cdk.js';
+import { type PropEntry, type Props, ReaderKit, StaticScope } from './cdk.js';
+import { newDeployment } from './locate.js';
 
 /** `platform/src/components/aws/function.ts`: `timeout ?? "20 seconds"`. */
 export const SST_DEFAULT_TIMEOUT_SECONDS = 20;

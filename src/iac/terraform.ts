@@ -29,7 +29,7 @@ import type {
   SourceLocation,
   UrlCors,
 } from '../model/deployment.js';
-import { STREAMING_ENV_KEYS, locator } from './locate.js';
+import { STREAMING_ENV_KEYS, locator, newDeployment } from './locate.js';
 
 export async function readTerraform(files: Array<{ file: string; text: string }>): Promise<ReaderResult> {
   const result: ReaderResult = { deployments: [], notes: [] };
@@ -587,27 +587,10 @@ function skippedByCount(r: Reader, scope: Scope): boolean {
   return r.literal(scope, 'count', asNumber) === 0;
 }
 
-function newDeployment(name: string, at: SourceLocation): Deployment {
-  return {
-    name,
-    source: 'terraform',
-    at,
-    runtime: undefined,
-    handler: undefined,
-    timeout: undefined,
-    memory: undefined,
-    environmentKeys: [],
-    streamingEnvironment: {},
-    layers: [],
-    reservedConcurrency: undefined,
-    frontDoors: [],
-    defaultTimeoutSeconds: 3,
-  };
-}
 
 function readFunctionResource(r: Reader, name: string, scope: Scope): Deployment | null {
   if (skippedByCount(r, scope)) return null;
-  const d = newDeployment(name, scope.src.loc(scope.offset, scope.path));
+  const d = newDeployment(name, 'terraform', scope.src.loc(scope.offset, scope.path), 3);
   d.runtime = r.field(scope, 'runtime', asString);
   d.packageType = packageType(r, scope);
   if (d.packageType === 'image') {
@@ -649,7 +632,7 @@ function readLambdaModule(r: Reader, name: string, scope: Scope): Deployment | n
   // create_layer = true makes the module build a layer instead of a function.
   if (r.literal(scope, 'create', asBool) === false || r.literal(scope, 'create_function', asBool) === false || r.literal(scope, 'create_layer', asBool) === true) return null;
   if (skippedByCount(r, scope)) return null;
-  const d = newDeployment(name, scope.src.loc(scope.offset, scope.path));
+  const d = newDeployment(name, 'terraform', scope.src.loc(scope.offset, scope.path), 3);
   d.runtime = r.field(scope, 'runtime', asString);
   d.packageType = packageType(r, scope);
   d.handler = d.packageType === 'image' ? commandField(r, scope, 'image_config_command') : r.field(scope, 'handler', asString);
