@@ -1,6 +1,7 @@
 /** Command-line wiring only: parse arguments, call a command, map errors to exit codes. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { scanProject } from './commands/scan.js';
+import { AwsCommandError, diagnoseFunctions } from './commands/aws.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { UsageError } from './commands/errors.js';
 import { ConfigError } from './config/config.js';
@@ -79,6 +80,50 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('aws')
+    .description('diagnose live Lambda functions: configuration, deployed code and CloudWatch logs')
+    .option('--function <name...>', 'a function name, ARN or NAME:ALIAS (repeatable)')
+    .option('--all', 'every function in the region')
+    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option('--profile <profile>', 'named profile from the shared AWS config')
+    .option('--since <window>', 'log window: 30m, 24h, 7d', '24h')
+    .option('--no-code', 'do not download and scan the deployed code')
+    .option('--no-logs', 'do not read CloudWatch logs')
+    .option('--concurrency <n>', 'functions checked at once', (v) => Number(v), 8)
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMAT_NAMES]).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'none']).default('error'))
+    .option('--verbose', 'list skipped checks and each finding\'s evidence')
+    .option('--no-color', 'never colour the text output')
+    .action(async (opts) => {
+      const format = opts.format as FormatName;
+      const env = process.env;
+      const ci = !!env.CI && env.CI !== 'false';
+      const result = await diagnoseFunctions(
+        {
+          functions: opts.function ?? [],
+          all: !!opts.all,
+          region: opts.region,
+          profile: opts.profile,
+          since: opts.since,
+          code: opts.code !== false,
+          logs: opts.logs !== false,
+          format,
+          failOn: opts.failOn as Severity | 'none',
+          verbose: !!opts.verbose,
+          color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+          concurrency: opts.concurrency,
+        },
+        {
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+          progressEnabled: format === 'text' && !!process.stderr.isTTY && !ci,
+          env,
+        },
+      );
+      exitCode = result.exitCode;
+    });
+
+  program
     .command('rules')
     .description('list every rule')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -102,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; every usage problem exits 2 (commander printed the message).
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError || error instanceof AwsCommandError) {
       process.stderr.write(`stream-doctor: ${error.message}\n`);
       return 2;
     }

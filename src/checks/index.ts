@@ -2,10 +2,11 @@ import type { RuleMeta } from '../model/rule.js';
 import { codeRules } from './code/index.js';
 import { knownBadVersionMeta } from './packages/known-bad-version.js';
 import { deploymentRules } from './deployment/index.js';
+import { liveRules } from './live/index.js';
 
-/** Every rule's metadata, in a stable order: code rules, the known-bad versions check, deployment rules. */
+/** Every rule's metadata, in a stable order: code rules, the known-bad versions check, deployment rules, live rules. */
 export function allRuleMetas(): RuleMeta[] {
-  return [...codeRules.map((rule) => rule.meta), knownBadVersionMeta, ...deploymentRules.map((rule) => rule.meta)];
+  return [...codeRules.map((rule) => rule.meta), knownBadVersionMeta, ...deploymentRules.map((rule) => rule.meta), ...liveRules.map((rule) => rule.meta)];
 }
 
 export function ruleMetaById(id: string): RuleMeta | undefined {

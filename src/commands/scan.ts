@@ -7,11 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, Report, Severity, SkipNote } from '../model/finding.js';
 import { SEVERITY_RANK } from '../model/finding.js';
-import { codeRules } from '../checks/code/index.js';
-import { checkKnownBadVersions } from '../checks/packages/known-bad-version.js';
-import { analyzeSource } from '../code/analyze.js';
-import { collectCandidates } from '../code/walk.js';
-import { inventoryPackages } from '../code/inventory.js';
+import { scanCode, withoutRuntimeSpecific } from '../code/scan-code.js';
 import { applyConfig, loadConfig } from '../config/config.js';
 import { applySuppressions } from '../config/suppressions.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../config/baseline.js';
@@ -21,8 +17,6 @@ import { UsageError } from './errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { checkDeployments } from '../iac/index.js';
 import { redactEnvironmentValues } from '../iac/redact.js';
-
-const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda'];
 
 export interface ScanOptions {
   path: string;
@@ -67,55 +61,24 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const { config } = await loadConfig(root, options.config);
   const include = isFile ? [path.basename(target)] : (options.include ?? config.include);
   const exclude = options.exclude ?? config.exclude;
-  // Every code rule needs a streaming context (a streamified handler or response metadata), so the
-  // walker keeps only files with a streaming marker; each rule's own triggers then select within them.
-  // Generic triggers such as "drain" or ".pipe(" alone matched ~600 dependency files (docs/performance.md).
-  const tokens = STREAMING_MARKERS;
-
   const progress = createProgress({ enabled: io.progressEnabled });
   progress.update('Scanning…');
-  const walked = await collectCandidates({
+  const code = await scanCode({
     root,
-    includeDeps: options.deps,
+    deps: options.deps,
     include,
     exclude,
-    tokens,
     ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
-    onProgress: (walkedCount, candidates) => progress.update(`Scanning… ${walkedCount} files, ${candidates} to analyse`),
+    onWalk: (walkedCount, candidates) => progress.update(`Scanning… ${walkedCount} files, ${candidates} to analyse`),
+    onFile: (rel) => progress.update(`Analysing ${rel}`),
   });
-
-  const skipped: SkipNote[] = [...walked.skipped];
-  const texts = new Map<string, string>();
-  let findings: Finding[] = [];
-  let parsed = 0;
-  for (const candidate of walked.candidates) {
-    progress.update(`Analysing ${candidate.rel}`);
-    texts.set(candidate.rel, candidate.text);
-    const result = analyzeSource(
-      { rel: candidate.rel, text: candidate.text, origin: candidate.origin, package: candidate.package, abs: candidate.abs, root },
-      codeRules,
-    );
-    if (result.parsed) parsed++;
-    if (result.skipped) skipped.push(result.skipped);
-    findings.push(...result.findings);
-  }
-
-  let packagesInventoried = 0;
-  if (options.deps) {
-    // The walk already inventoried installed packages; a second walk only when it could not.
-    let packages = walked.packages;
-    if (!packages) {
-      const inventory = await inventoryPackages(root);
-      packages = inventory.packages;
-      skipped.push(...inventory.skipped);
-    }
-    packagesInventoried = packages.length;
-    findings.push(...checkKnownBadVersions(packages, findings));
-  }
+  const skipped: SkipNote[] = code.skipped;
+  const texts = code.texts;
+  let findings: Finding[] = code.findings;
   if (options.deployment !== false && !isFile) {
     progress.update('Checking deployment configuration…');
     const deployment = await checkDeployments(root);
-    findings = withoutRuntimeSpecific(findings, deployment.runtimesByHandler);
+    findings = withoutRuntimeSpecific(findings, (file) => deployment.runtimesByHandler.get(file));
     findings.push(...deployment.findings);
     skipped.push(...deployment.skipped);
   }
@@ -126,11 +89,16 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const withDirectives = [...texts].filter(([, text]) => text.includes('stream-doctor-disable')).map(([file]) => file);
   // Infrastructure files are not in `texts` (they are not code candidates): read them for their # directives
   // and code frames, with environment variable values masked (secrets never reach the output).
+  // Read and redacted once per file: every finding in a template asks for it again (directives, code frames).
+  const infraTexts = new Map<string, string | undefined>();
   const textOf = (file: string) => {
     const text = texts.get(file);
     if (text !== undefined) return text;
+    if (infraTexts.has(file)) return infraTexts.get(file);
     const raw = readTextSafely(path.join(root, file));
-    return raw === undefined ? undefined : redactEnvironmentValues(raw);
+    const redacted = raw === undefined ? undefined : redactEnvironmentValues(raw);
+    infraTexts.set(file, redacted);
+    return redacted;
   };
   const inline = applySuppressions(findings, textOf, { files: withDirectives });
   let kept = inline.kept;
@@ -159,10 +127,10 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     suppressed,
     skipped,
     stats: {
-      filesWalked: walked.filesWalked,
-      filesPrefiltered: walked.candidates.length,
-      filesParsed: parsed,
-      packagesInventoried,
+      filesWalked: code.filesWalked,
+      filesPrefiltered: code.filesPrefiltered,
+      filesParsed: code.filesParsed,
+      packagesInventoried: code.packagesInventoried,
       filesSkipped: skipped.length,
       durationMs: Date.now() - started,
     },
@@ -188,19 +156,4 @@ function readTextSafely(file: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x, `meta.onlyRuntime`): when the
- * infrastructure deploys a handler module only on nodejs24.x or later (the 4.x runtime), their findings
- * in that module are not bugs.
- */
-const RUNTIME_3X_ONLY = new Set(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
-
-function withoutRuntimeSpecific(findings: Finding[], runtimes: Map<string, string[]>): Finding[] {
-  return findings.filter((f) => {
-    if (!RUNTIME_3X_ONLY.has(f.ruleId)) return true;
-    const deployedOn = runtimes.get(f.file);
-    return !deployedOn || deployedOn.some((r) => !/^nodejs(2[4-9]|[3-9]\d)\.x$/.test(r));
-  });
 }

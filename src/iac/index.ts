@@ -212,7 +212,7 @@ function handlerOf(root: string, d: Deployment, cache: Map<string, Promise<Handl
   return cache.get(key)!;
 }
 
-async function resolveHandlerFacts(root: string, d: Deployment): Promise<HandlerFacts | null> {
+export async function resolveHandlerFacts(root: string, d: Deployment): Promise<HandlerFacts | null> {
   if (!isResolved(d.handler)) return null;
   const runtime = isResolved(d.runtime) ? d.runtime.value : undefined;
   if (runtime && !runtime.startsWith('nodejs') && !runtime.startsWith('python')) return null;

@@ -22,6 +22,8 @@ export interface Finding {
   column: number;
   endLine?: number;
   endColumn?: number;
+  /** Live configuration findings: the API field they are about (`Configuration.Timeout`), instead of a line. */
+  field?: string;
   /** Set when the file belongs to an installed dependency (or a known-bad version was found). */
   package?: PackageRef;
   fixable: boolean;
@@ -51,9 +53,23 @@ export interface ScanStats {
   durationMs: number;
 }
 
+/**
+ * What a report is about when it is not a directory (`stream-doctor aws`: one subject per function): a
+ * title, the facts the diagnoses rest on, and what could not be checked. Findings belong to the subject
+ * whose `id` is their `file`, or a prefix of it followed by "/" (a file inside the deployed package).
+ */
+export interface Subject {
+  id: string;
+  title: string;
+  facts: Array<{ label: string; value: string }>;
+  notes: string[];
+}
+
 export interface Report {
   tool: { name: string; version: string };
+  /** The scanned directory, or `aws:REGION` for live functions. */
   root: string;
+  subjects?: Subject[];
   findings: Finding[];
   /** Findings hidden by inline directives or the baseline (kept for SARIF suppressions). */
   suppressed: Finding[];

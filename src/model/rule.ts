@@ -1,9 +1,10 @@
-import type { Severity } from './finding.js';
+import type { Finding, Severity } from './finding.js';
 import type { ModuleFacts } from '../code/facts.js';
 import type { Deployment, SourceLocation } from './deployment.js';
 import type { HandlerFacts } from '../code/handler-facts.js';
+import type { LogStats } from '../aws/logs/stats.js';
 
-export type RuleCategory = 'lifecycle' | 'metadata' | 'package' | 'deployment';
+export type RuleCategory = 'lifecycle' | 'metadata' | 'package' | 'deployment' | 'live';
 
 export interface RuleMeta {
   /** Stable id; also the file name of the rule, its docs page and its fixtures. */
@@ -68,4 +69,27 @@ export interface DeploymentContext {
 export interface DeploymentRule {
   meta: RuleMeta;
   check(context: DeploymentContext): DeploymentReport[];
+}
+
+/**
+ * What a live-function rule may look at (`stream-doctor aws`): the function as a Deployment, its handler's
+ * facts and the code findings in its deployed package (when the code was downloaded), and the statistics
+ * of its platform log lines (when the logs could be read).
+ */
+export interface LiveContext {
+  deployment: Deployment;
+  handler: HandlerFacts | null;
+  /** Findings of the code rules in the deployed package; empty when the code was not checked. */
+  codeFindings: Finding[];
+  codeChecked: boolean;
+  logs: LogStats | null;
+  /** `24 h`, `7 d`: the log window, for messages. */
+  window: string;
+  /** The account's concurrency limit (used when the function has no reservation). */
+  accountConcurrency?: number;
+}
+
+export interface LiveRule {
+  meta: RuleMeta;
+  check(context: LiveContext): DeploymentReport[];
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Finding, Report, Severity } from '../model/finding.js';
+import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 
 /**
  * `--format json`: the machine-readable contract, documented in docs/json-output.md. Bump
@@ -22,6 +22,7 @@ export interface JsonFinding {
   column: number;
   endLine?: number;
   endColumn?: number;
+  field?: string;
   package?: { name: string; version: string };
   fixable: boolean;
   fix?: string;
@@ -55,6 +56,8 @@ export interface JsonReport {
   suppressed: JsonSuppressedFinding[];
   skipped: { file: string; reason: string }[];
   summary: JsonSummary;
+  /** `stream-doctor aws` only: one entry per function, with the facts the diagnoses rest on. */
+  subjects?: Subject[];
 }
 
 export function toJsonReport(report: Report): JsonReport {
@@ -72,6 +75,7 @@ export function toJsonReport(report: Report): JsonReport {
     })),
     skipped: sortSkipped(report.skipped).map(({ file, reason }) => ({ file, reason })),
     summary: summarize(report),
+    ...(report.subjects ? { subjects: report.subjects } : {}),
   };
 }
 
@@ -91,6 +95,7 @@ function toJsonFinding(finding: Finding): JsonFinding {
   } as JsonFinding;
   if (finding.endLine !== undefined) out.endLine = finding.endLine;
   if (finding.endColumn !== undefined) out.endColumn = finding.endColumn;
+  if (finding.field !== undefined) out.field = finding.field;
   if (finding.package) out.package = { name: finding.package.name, version: finding.package.version };
   out.fixable = finding.fixable;
   if (finding.fix !== undefined) out.fix = finding.fix;

@@ -44,6 +44,8 @@ export function pascalCase(id: string): string {
 }
 
 /** A relative path as a URI reference: "/" kept, everything else that is not URI-safe escaped. */
+const ABSOLUTE_URI = /^[a-z][a-z0-9+.-]*:[^/\\]/i;
+
 function toUri(file: string): string {
   return file
     .split('/')
@@ -71,9 +73,10 @@ export function toSarif(report: Report, opts: SarifOptions = {}): Record<string,
     }
   }
 
+  // Live functions are named by ARN (`arn:aws:lambda:…`): an absolute URI, not a path under %SRCROOT%.
   const location = (file: string) => ({
     physicalLocation: {
-      artifactLocation: { uri: toUri(displayPath(report, file, opts.cwd)), uriBaseId: SRCROOT },
+      artifactLocation: ABSOLUTE_URI.test(file) ? { uri: encodeURI(file) } : { uri: toUri(displayPath(report, file, opts.cwd)), uriBaseId: SRCROOT },
     },
   });
 

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { Finding, Report, Severity } from '../model/finding.js';
+import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { displayPath, plural, sortFindings, sortSkipped } from './json.js';
 
 /**
@@ -27,13 +27,6 @@ export function formatText(report: Report, opts: TextOptions): string {
   const c = pc.createColors(opts.color);
   const out: string[] = [];
 
-  const byFile = new Map<string, Finding[]>();
-  for (const finding of sortFindings(report.findings)) {
-    const list = byFile.get(finding.file);
-    if (list) list.push(finding);
-    else byFile.set(finding.file, [finding]);
-  }
-
   const sourceCache = new Map<string, string[] | undefined>();
   const sourceLines = (file: string): string[] | undefined => {
     if (!opts.sourceText) return undefined;
@@ -43,12 +36,36 @@ export function formatText(report: Report, opts: TextOptions): string {
     }
     return sourceCache.get(file);
   };
+  const findings = sortFindings(report.findings);
+  if (report.subjects) {
+    for (const subject of report.subjects) {
+      out.push(...subjectHeader(c, subject));
+      out.push(...findingsByFile(c, report, findings.filter((f) => belongsTo(f, subject)), opts, sourceLines));
+    }
+  } else {
+    out.push(...findingsByFile(c, report, findings, opts, sourceLines));
+  }
 
-  for (const [file, findings] of byFile) {
+  out.push(...footer(c, report, opts));
+  return `${out.join('\n')}\n`;
+}
+
+/** Findings grouped by file, each with its code frame, fix and (verbose) evidence. */
+function findingsByFile(c: Colors, report: Report, findings: Finding[], opts: TextOptions, sourceLines: (file: string) => string[] | undefined): string[] {
+  const out: string[] = [];
+  const byFile = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const list = byFile.get(finding.file);
+    if (list) list.push(finding);
+    else byFile.set(finding.file, [finding]);
+  }
+
+  for (const [file, list] of byFile) {
     out.push(c.underline(displayPath(report, file, opts.cwd, true)));
-    const positionWidth = Math.max(...findings.map((f) => `${f.line}:${f.column}`.length));
-    for (const finding of findings) {
-      const position = `${finding.line}:${finding.column}`.padEnd(positionWidth);
+    const positionOf = (f: Finding) => f.field ?? `${f.line}:${f.column}`;
+    const positionWidth = Math.max(...list.map((f) => positionOf(f).length));
+    for (const finding of list) {
+      const position = positionOf(finding).padEnd(positionWidth);
       const severity = paintSeverity(c, finding.severity, finding.severity.padEnd(SEVERITY_WIDTH));
       const pkg = finding.package ? ` ${c.cyan(`(${finding.package.name}@${finding.package.version})`)}` : '';
       out.push(`  ${c.dim(position)}  ${severity}  ${finding.message}${pkg}  ${c.dim(finding.ruleId)}`);
@@ -60,8 +77,21 @@ export function formatText(report: Report, opts: TextOptions): string {
     out.push('');
   }
 
-  out.push(...footer(c, report, opts));
-  return `${out.join('\n')}\n`;
+  return out;
+}
+
+function belongsTo(finding: Finding, subject: Subject): boolean {
+  return finding.file === subject.id || finding.file.startsWith(`${subject.id}/`);
+}
+
+/** A live function: its title, the facts the diagnoses rest on, and what could not be checked. */
+function subjectHeader(c: Colors, subject: Subject): string[] {
+  const out = [c.bold(subject.title)];
+  const width = Math.max(0, ...subject.facts.map((f) => f.label.length));
+  for (const fact of subject.facts) out.push(`  ${c.dim(fact.label.padEnd(width))}  ${fact.value}`);
+  for (const note of subject.notes) out.push(`  ${c.yellow('!')} ${note}`);
+  out.push('');
+  return out;
 }
 
 function paintSeverity(c: Colors, severity: Severity, text: string): string {
@@ -138,6 +168,7 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
 
   const { stats } = report;
   let scanned = `${plural(stats.filesWalked, 'file')} scanned, ${stats.filesParsed} parsed, ${plural(stats.packagesInventoried, 'package')} inventoried`;
+  if (report.subjects) scanned = `${plural(report.subjects.length, 'function')} checked; deployed code: ${scanned}`;
   if (report.skipped.length > 0) {
     scanned += `; ${report.skipped.length} skipped${opts.verbose ? '' : ' (use --verbose to list)'}`;
   }

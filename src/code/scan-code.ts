@@ -1,0 +1,107 @@
+/**
+ * The code half of a scan: walk a directory, pre-filter on streaming markers, run the code rules and
+ * the known-bad-version check. Shared by `scan` (a project) and `aws` (a downloaded deployment package).
+ */
+import type { Finding, SkipNote } from '../model/finding.js';
+import { codeRules } from '../checks/code/index.js';
+import { checkKnownBadVersions } from '../checks/packages/known-bad-version.js';
+import { analyzeSource } from './analyze.js';
+import { collectCandidates } from './walk.js';
+import { inventoryPackages } from './inventory.js';
+
+/**
+ * Every code rule needs a streaming context (a streamified handler or response metadata), so the walker
+ * keeps only files with a streaming marker; each rule's own triggers then select within them. Generic
+ * triggers such as "drain" or ".pipe(" alone matched ~600 dependency files (docs/performance.md).
+ */
+const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda'];
+
+export interface CodeScanOptions {
+  root: string;
+  deps: boolean;
+  include?: string[];
+  exclude?: string[];
+  maxFileBytes?: number;
+  onWalk?: (walked: number, candidates: number) => void;
+  onFile?: (rel: string) => void;
+}
+
+export interface CodeScan {
+  findings: Finding[];
+  skipped: SkipNote[];
+  /** Candidate sources by root-relative path (for suppression directives and code frames). */
+  texts: Map<string, string>;
+  filesWalked: number;
+  filesPrefiltered: number;
+  filesParsed: number;
+  packagesInventoried: number;
+}
+
+export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
+  const { root } = options;
+  const walked = await collectCandidates({
+    root,
+    includeDeps: options.deps,
+    include: options.include,
+    exclude: options.exclude,
+    tokens: STREAMING_MARKERS,
+    ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
+    ...(options.onWalk ? { onProgress: options.onWalk } : {}),
+  });
+  const skipped: SkipNote[] = [...walked.skipped];
+  const texts = new Map<string, string>();
+  const findings: Finding[] = [];
+  let parsed = 0;
+  for (const candidate of walked.candidates) {
+    options.onFile?.(candidate.rel);
+    texts.set(candidate.rel, candidate.text);
+    const result = analyzeSource(
+      { rel: candidate.rel, text: candidate.text, origin: candidate.origin, package: candidate.package, abs: candidate.abs, root },
+      codeRules,
+    );
+    if (result.parsed) parsed++;
+    if (result.skipped) skipped.push(result.skipped);
+    findings.push(...result.findings);
+  }
+
+  let packagesInventoried = 0;
+  if (options.deps) {
+    // The walk already inventoried installed packages; a second walk only when it could not.
+    let packages = walked.packages;
+    if (!packages) {
+      const inventory = await inventoryPackages(root);
+      packages = inventory.packages;
+      skipped.push(...inventory.skipped);
+    }
+    packagesInventoried = packages.length;
+    findings.push(...checkKnownBadVersions(packages, findings));
+  }
+  return {
+    findings,
+    skipped,
+    texts,
+    filesWalked: walked.filesWalked,
+    filesPrefiltered: walked.candidates.length,
+    filesParsed: parsed,
+    packagesInventoried,
+  };
+}
+
+/**
+ * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x, `meta.onlyRuntime`): when a handler
+ * module is deployed only on nodejs24.x or later (the 4.x runtime), their findings in it are not bugs.
+ */
+const RUNTIME_3X_ONLY = new Set(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
+
+export function isRuntime4x(runtime: string): boolean {
+  return /^nodejs(2[4-9]|[3-9]\d)\.x$/.test(runtime);
+}
+
+/** Drops 3.x-only findings in modules that every known deployment runs on the 4.x runtime. */
+export function withoutRuntimeSpecific(findings: Finding[], runtimesByFile: (file: string) => string[] | undefined): Finding[] {
+  return findings.filter((f) => {
+    if (!RUNTIME_3X_ONLY.has(f.ruleId)) return true;
+    const deployedOn = runtimesByFile(f.file);
+    return !deployedOn || deployedOn.some((r) => !isRuntime4x(r));
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * Live-function rules and the live -> Deployment mapping, as units: hand-built facts in, exact reports out.
+ * The end-to-end path (SDK, local server, CLI) is test/aws-cli.test.ts.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../src/model/finding.js';
+import type { LiveContext } from '../src/model/rule.js';
+import type { HandlerFacts } from '../src/code/handler-facts.js';
+import type { LogStats } from '../src/aws/logs/stats.js';
+import { liveRules } from '../src/checks/live/index.js';
+import { durationsPinnedAtTimeout } from '../src/checks/live/durations-pinned-at-timeout.js';
+import { concurrencyExhaustedByHangs } from '../src/checks/live/concurrency-exhausted-by-hangs.js';
+import { runtimeExits } from '../src/checks/live/runtime-exits.js';
+import { parseFunctionRef, type LiveFunction } from '../src/aws/collect.js';
+import { toDeployments } from '../src/aws/to-deployment.js';
+import { deploymentRules } from '../src/checks/deployment/index.js';
+
+const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:chat';
+
+function live(configuration: LiveFunction['configuration'], extra: Partial<LiveFunction> = {}): LiveFunction {
+  return {
+    ref: { given: 'chat', functionName: 'chat' },
+    configuration: { FunctionName: 'chat', FunctionArn: ARN, ...configuration },
+    reservedConcurrency: undefined,
+    urls: [],
+    policy: undefined,
+    notes: [],
+    ...extra,
+  };
+}
+
+function stats(overrides: Partial<LogStats> = {}): LogStats {
+  return {
+    invocations: 20,
+    durationMs: { p50: 20000, p90: 20000, p99: 20000, max: 20000 },
+    atTimeout: { count: 17, share: 0.85 },
+    timeouts: 17,
+    initDurationMs: null,
+    coldStartsAfterTimeout: 0,
+    errorsByType: {},
+    runtimeExits: {},
+    producedBytesBeforeTimeout: 0,
+    ...overrides,
+  };
+}
+
+const STREAMING: HandlerFacts = {
+  file: 'index.mjs',
+  exportName: 'handler',
+  streaming: { how: 'awslambda.streamifyResponse', line: 3 },
+  bufferedAdapter: null,
+  callbackStyle: null,
+  cors: null,
+  moduleHandles: ['pg.Pool'],
+  disablesEventLoopWait: false,
+  moduleState: [],
+};
+
+function context(overrides: Partial<LiveContext> & { runtime?: string; reserved?: number } = {}): LiveContext {
+  const { runtime = 'nodejs20.x', reserved, ...rest } = overrides;
+  const [deployment] = toDeployments(live({ Runtime: runtime, Timeout: 20 }, { reservedConcurrency: reserved }));
+  return { deployment, handler: STREAMING, codeFindings: [], codeChecked: true, logs: stats(), window: '24 h', ...rest };
+}
+
+function finding(ruleId: string, line: number): Finding {
+  return { ruleId, severity: 'error', message: '', file: `${ARN}/index.mjs`, line, column: 1, fixable: false, fingerprint: 'x', origin: 'project' };
+}
+
+describe('durations-pinned-at-timeout', () => {
+  it('names a hanging code path of the deployed package first', () => {
+    const [report] = durationsPinnedAtTimeout.check(context({ codeFindings: [finding('event-loop-keeps-invocation-alive', 2), finding('stream-never-ended', 9)] }));
+    expect(report.message).toBe(
+      '17 of 20 invocations of function `chat` in the last 24 h lasted the full 20 s timeout (17 with Status: timeout): the deployed code leaves the stream open on some path (stream-never-ended at index.mjs:9), so the runtime waits for an end() that never comes.',
+    );
+    expect(report.at).toEqual({ file: ARN, line: 1, column: 1, path: 'Configuration.Timeout' });
+  });
+
+  it('then the 3.x event-loop wait of a streamified handler with module-scope handles', () => {
+    const [report] = durationsPinnedAtTimeout.check(context());
+    expect(report.message).toContain('the handler is streamified on nodejs20.x and opens pg.Pool at module scope: the stream ends, but the runtime waits for the event loop');
+    expect(report.fix).toContain('context.callbackWaitsForEmptyEventLoop = false');
+  });
+
+  it('does not blame the event loop on nodejs24.x or when the handler disables the wait', () => {
+    for (const ctx of [context({ runtime: 'nodejs24.x' }), context({ handler: { ...STREAMING, disablesEventLoopWait: true } })]) {
+      const [report] = durationsPinnedAtTimeout.check(ctx);
+      expect(report.message).toContain('no cause was found in the deployed code');
+    }
+  });
+
+  it('uses the JSON runtimeDone evidence: response sent, runtime kept waiting', () => {
+    const [report] = durationsPinnedAtTimeout.check(context({ handler: null, logs: stats({ producedBytesBeforeTimeout: 12 }) }));
+    expect(report.message).toContain('12 of them had already sent response bytes');
+  });
+
+  it('says when the code was not checked', () => {
+    const [report] = durationsPinnedAtTimeout.check(context({ handler: null, codeChecked: false }));
+    expect(report.message).toContain('the deployed code was not checked');
+  });
+
+  it('stays quiet below the thresholds: under 3 invocations, a single timeout, under 20 %', () => {
+    expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 2, atTimeout: { count: 2, share: 1 } }) }))).toEqual([]);
+    expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 4, atTimeout: { count: 1, share: 0.25 } }) }))).toEqual([]);
+    expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 100, atTimeout: { count: 19, share: 0.19 } }) }))).toEqual([]);
+    expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 100, atTimeout: { count: 20, share: 0.2 } }) }))).toHaveLength(1);
+    expect(durationsPinnedAtTimeout.check(context({ logs: null }))).toEqual([]);
+  });
+});
+
+describe('concurrency-exhausted-by-hangs', () => {
+  it('uses reserved concurrency when there is one, at its field', () => {
+    const [report] = concurrencyExhaustedByHangs.check(context({ reserved: 5 }));
+    expect(report.at.path).toBe('Concurrency.ReservedConcurrentExecutions');
+    expect(report.message).toContain('its reserved concurrency is 5: once 5 invocations hang, at most 0.25 requests per second are served');
+  });
+
+  it("falls back to the account's limit, and is quiet above 50 or without pinned durations", () => {
+    expect(concurrencyExhaustedByHangs.check(context({ accountConcurrency: 10 }))[0].message).toContain("the account's concurrency limit (the function has no reservation) is 10");
+    expect(concurrencyExhaustedByHangs.check(context({ accountConcurrency: 1000 }))).toEqual([]);
+    expect(concurrencyExhaustedByHangs.check(context({ reserved: 100 }))).toEqual([]);
+    expect(concurrencyExhaustedByHangs.check(context({ reserved: 5, logs: stats({ atTimeout: { count: 0, share: 0 } }) }))).toEqual([]);
+  });
+});
+
+describe('runtime-exits', () => {
+  it('counts exits and crash error types, and names a crashing code rule', () => {
+    const logs = stats({ atTimeout: { count: 0, share: 0 }, runtimeExits: { 'exit status 128': 2 }, errorsByType: { 'Runtime.ExitError': 2, 'Handler.Error': 5 } });
+    const [report] = runtimeExits.check(context({ logs, codeFindings: [finding('write-after-end', 14)] }));
+    expect(report.severity).toBe('error');
+    expect(report.message).toBe(
+      'Function `chat`: the runtime exited 2 times in the last 24 h (Runtime.ExitError ×2, "exit status 128" ×2). The deployed code has write-after-end (line 14 of index.mjs), which makes the streaming runtime exit.',
+    );
+  });
+
+  it('is a warning for a single exit without a code cause, and quiet without exits', () => {
+    const one = runtimeExits.check(context({ logs: stats({ errorsByType: { 'Runtime.OutOfMemory': 1 } }) }));
+    expect(one[0].severity).toBe('warning');
+    expect(one[0].message).toContain('Out of memory');
+    expect(runtimeExits.check(context({ logs: stats({ errorsByType: { 'Handler.Error': 9 } }) }))).toEqual([]);
+  });
+});
+
+describe('every live rule', () => {
+  it('has a docs page', () => {
+    for (const rule of liveRules) {
+      expect(existsSync(path.resolve(import.meta.dirname, `../docs/rules/${rule.meta.id}.md`)), rule.meta.id).toBe(true);
+      expect(rule.meta.category).toBe('live');
+    }
+  });
+});
+
+describe('parseFunctionRef', () => {
+  it('reads names, NAME:ALIAS, partial and full ARNs', () => {
+    expect(parseFunctionRef('chat')).toEqual({ given: 'chat', functionName: 'chat' });
+    expect(parseFunctionRef('chat:live')).toEqual({ given: 'chat:live', functionName: 'chat', qualifier: 'live' });
+    expect(parseFunctionRef('123456789012:function:chat')).toEqual({ given: '123456789012:function:chat', functionName: '123456789012:function:chat' });
+    expect(parseFunctionRef(`${ARN}:live`)).toEqual({ given: `${ARN}:live`, functionName: ARN, region: 'us-east-1', qualifier: 'live' });
+    expect(parseFunctionRef('arn:aws-cn:lambda:cn-north-1:123456789012:function:chat')?.region).toBe('cn-north-1');
+    expect(parseFunctionRef('not a name')).toBeNull();
+    expect(parseFunctionRef('arn:aws:s3:::bucket')).toBeNull();
+  });
+});
+
+describe('toDeployments: the live function as the IaC model', () => {
+  it('one deployment per URL, alias URLs named NAME:ALIAS, environment values kept only for streaming keys', () => {
+    const fn = live(
+      {
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Timeout: 30,
+        Environment: { Variables: { DATABASE_URL: 'postgres://u:secret@h/db', AWS_LWA_INVOKE_MODE: 'response_stream' } },
+        Layers: [{ Arn: 'arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:26' }],
+      },
+      {
+        urls: [
+          { FunctionUrl: 'https://a.lambda-url.us-east-1.on.aws/', FunctionArn: ARN, AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM', CreationTime: '', LastModifiedTime: '' },
+          { FunctionUrl: 'https://b.lambda-url.us-east-1.on.aws/', FunctionArn: `${ARN}:live`, AuthType: 'NONE', CreationTime: '', LastModifiedTime: '' },
+        ],
+      },
+    );
+    const [latest, alias] = toDeployments(fn);
+    expect(latest.name).toBe('chat');
+    expect(alias.name).toBe('chat:live');
+    expect(alias.url?.qualifier).toBe('live');
+    expect(alias.url?.invokeMode).toBeUndefined();
+    expect(alias.url?.at.path).toBe('FunctionUrlConfig(live)');
+    expect(latest.environmentKeys.map((k) => k.value)).toEqual(['DATABASE_URL', 'AWS_LWA_INVOKE_MODE']);
+    expect(JSON.stringify(latest)).not.toContain('secret');
+    expect(latest.streamingEnvironment.AWS_LWA_INVOKE_MODE).toMatchObject({ value: 'response_stream' });
+    expect(latest.webAdapter?.at.path).toBe('Configuration.Layers[0]');
+  });
+
+  it('the unchanged deployment rules fire on it: BUFFERED alias URL in front of the streaming web adapter', () => {
+    const fn = live(
+      { Runtime: 'nodejs22.x', Handler: 'run.sh', Timeout: 120, Environment: { Variables: { AWS_LWA_INVOKE_MODE: 'response_stream' } }, Layers: [{ Arn: 'arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:26' }] },
+      { urls: [{ FunctionUrl: 'https://b.lambda-url.us-east-1.on.aws/', FunctionArn: `${ARN}:live`, AuthType: 'AWS_IAM', InvokeMode: 'BUFFERED', CreationTime: '', LastModifiedTime: '' }] },
+    );
+    const [deployment] = toDeployments(fn);
+    const fired = deploymentRules.flatMap((rule) => rule.check({ deployment, handler: null }).map((r) => `${rule.meta.id}@${r.at.path}`));
+    expect(fired).toEqual(['web-adapter-mode-mismatch@Configuration.Environment.Variables.AWS_LWA_INVOKE_MODE']);
+  });
+
+  it('an ALB permission in the resource policy is a front door that cannot stream', () => {
+    const fn = live(
+      { Runtime: 'nodejs22.x', Handler: 'index.handler' },
+      { policy: { Statement: [{ Sid: 'alb', Effect: 'Allow', Principal: { Service: 'elasticloadbalancing.amazonaws.com' }, Action: 'lambda:InvokeFunction' }] } },
+    );
+    const [deployment] = toDeployments(fn);
+    expect(deployment.frontDoors).toEqual([{ kind: 'alb', at: { file: ARN, line: 1, column: 1, path: 'Policy.Statement[alb]' } }]);
+    const fired = deploymentRules.flatMap((rule) => rule.check({ deployment, handler: STREAMING }).map(() => rule.meta.id));
+    expect(fired).toContain('front-door-cannot-stream');
+  });
+});
