@@ -231,3 +231,10 @@ if (withIac && withoutIac) {
 }
 if (os.loadavg()[0] > os.availableParallelism()) console.log('note: the machine was busy (load above the CPU count); figures are noisy.');
 process.exitCode = timeOk && rssOk ? 0 : 1;
+
+// 3. `stream-doctor aws --all` over 1,000 functions against a local server enforcing Lambda's limits
+// (scripts/bench-aws.mjs; BENCH_SKIP_AWS=1 skips it). Its own target decides its own exit code.
+if (process.env.BENCH_SKIP_AWS !== '1') {
+  const aws = spawnSync(process.execPath, [path.join(repo, 'scripts/bench-aws.mjs')], { stdio: 'inherit' });
+  if (aws.status !== 0) process.exitCode = aws.status === 1 ? 1 : (process.exitCode ?? 2);
+}

@@ -34,8 +34,8 @@ export type BucketName = 'lambda-get-function' | 'lambda-get-policy' | 'lambda-s
 
 export const DEFAULT_RATES: Record<BucketName, number> = {
   'lambda-get-function': 95,
-  'lambda-get-policy': 14,
-  'lambda-shared': 14,
+  'lambda-get-policy': 14.5,
+  'lambda-shared': 14.5,
   'logs-filter': 4.5,
   'logs-query': 4.5,
   'logs-results': 9,

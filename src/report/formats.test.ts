@@ -348,6 +348,28 @@ describe('sarif format', () => {
     expect(valid).toBe(true);
   });
 
+  it('a live-function report (aws): ARNs as absolute URIs without %SRCROOT%, still schema-valid', () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:chat';
+    const report = fixtureReport();
+    report.root = 'aws:us-east-1';
+    report.subjects = [{ id: arn, title: 'function chat (us-east-1)', facts: [{ label: 'runtime', value: 'nodejs20.x' }], notes: [] }];
+    report.findings = [
+      finding({ file: arn, line: 1, column: 1, field: 'FunctionUrlConfig($LATEST).InvokeMode' }),
+      finding({ file: `${arn}/index.mjs`, line: 9, column: 3, fingerprint: 'code000000000000' }),
+    ];
+    report.suppressed = [];
+    report.skipped = [{ file: arn, reason: 'resource policy not checked: not authorized for lambda:GetPolicy' }];
+    const sarif = JSON.parse(formatReport(report, 'sarif', { color: false, verbose: false }));
+    expect(validateSarif(sarif)).toBe(true);
+    const locations = sarif.runs[0].results.map((r: any) => r.locations[0].physicalLocation.artifactLocation);
+    expect(locations).toEqual([{ uri: arn }, { uri: `${arn}/index.mjs` }]);
+    expect(sarif.runs[0].originalUriBaseIds).toBeUndefined();
+    const text = formatReport(report, 'text', { color: false, verbose: false });
+    expect(text).toContain('function chat (us-east-1)\n  runtime  nodejs20.x');
+    expect(text).toContain('  FunctionUrlConfig($LATEST).InvokeMode  error');
+    expect(JSON.parse(formatReport(report, 'json', { color: false, verbose: false })).subjects).toEqual(report.subjects);
+  });
+
   it('the schema check is real: it rejects a broken result', () => {
     const sarif = toSarif(fixtureReport(), { rules: FAKE_RULES }) as { runs: { results: Record<string, unknown>[] }[] };
     sarif.runs[0]!.results[0]!.level = 'fatal';
