@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM test support without type declarations
 import { startFakeAws } from './support/fake-aws.mjs';
 // @ts-expect-error -- plain ESM test support without type declarations
-import { ACCOUNT, REGION, SECRETS, reportLines, seedScenario } from './support/aws-seeds.mjs';
+import { ACCOUNT, REGION, SECRETS, jsonReportLines, reportLines, seedScenario } from './support/aws-seeds.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repo, 'bin/stream-doctor.js');
@@ -94,9 +94,9 @@ describe('aws: the seed scenarios end to end', () => {
     expect(report.subjects.map((s) => s.id)).toEqual([arn('nitro-chat'), arn('express-chat'), arn('fastapi-dashboard')]);
   });
 
-  it('seed 000: durations pinned at the 20 s timeout, explained by the body-less path of the deployed nitro preset, and the account limit of 10', () => {
+  it('seed 000: durations pinned at the 20 s timeout, explained by the body-less path of the deployed nitro preset, and reserved concurrency 10', () => {
     expect(ids(report, 'nitro-chat')).toEqual([
-      'concurrency-exhausted-by-hangs@Configuration',
+      'concurrency-exhausted-by-hangs@Concurrency.ReservedConcurrentExecutions',
       'durations-pinned-at-timeout@Configuration.Timeout',
       'event-loop-keeps-invocation-alive@/lambda.mjs',
       'prelude-not-flushed@/lambda.mjs',
@@ -110,8 +110,9 @@ describe('aws: the seed scenarios end to end', () => {
     expect(pinned.message).toContain('20 s timeout');
     expect(pinned.message).toContain('stream-never-ended at lambda.mjs:18');
     const throttled = report.findings.find((f) => f.ruleId === 'concurrency-exhausted-by-hangs')!;
-    expect(throttled.message).toContain("account's concurrency limit");
+    expect(throttled.message).toContain('its reserved concurrency is 10');
     expect(throttled.message).toContain('0.50 requests per second');
+    expect(report.findings.find((f) => f.ruleId === 'concurrency-exhausted-by-hangs')!.field).toBe('Concurrency.ReservedConcurrentExecutions');
     const never = report.findings.find((f) => f.ruleId === 'stream-never-ended')!;
     expect(never.line).toBe(18);
   });
@@ -138,7 +139,7 @@ describe('aws: the seed scenarios end to end', () => {
   it('the chart names the facts, with environment keys only', () => {
     const nitro = Object.fromEntries(report.subjects[0].facts.map((f) => [f.label, f.value]));
     expect(nitro.runtime).toBe('nodejs20.x (x86_64)');
-    expect(nitro.concurrency).toBe('unreserved (account limit 10)');
+    expect(nitro.concurrency).toBe('reserved 10');
     expect(nitro['URL $LATEST']).toBe('RESPONSE_STREAM, auth AWS_IAM');
     expect(nitro.environment).toBe('2 variables (values not shown): DATABASE_URL, NODE_ENV');
     expect(nitro['logs (24 h)']).toMatch(/^20 invocations; duration p50 20\.0 s.*; 17 at the timeout/);
@@ -256,6 +257,34 @@ describe('aws: partial access and bad input', () => {
     const result = await run(['--all'], { ...env, AWS_EC2_METADATA_DISABLED: 'true' });
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toMatch(/^stream-doctor: no AWS credentials found/);
+  }, 30_000);
+});
+
+describe('aws: JSON log format', () => {
+  it('reads platform.report / runtimeDone records: response sent, runtime kept waiting', async () => {
+    const now = Date.now();
+    const fake: Fake = await startFakeAws({
+      region: REGION,
+      accountId: ACCOUNT,
+      account: { ConcurrentExecutions: 1000 },
+      functions: [
+        {
+          configuration: { FunctionName: 'json-fn', Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 15, LoggingConfig: { LogFormat: 'JSON', LogGroup: '/custom/json-fn' } },
+          logs: jsonReportLines({ now, count: 10, timeouts: 6, timeoutSeconds: 15 }),
+        },
+      ],
+    });
+    try {
+      const result = await run(['--function', 'json-fn', '--format', 'json', '--no-code'], fake.env);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      const pinned = report.findings.find((f) => f.ruleId === 'durations-pinned-at-timeout')!;
+      expect(pinned.message).toBe(
+        '6 of 10 invocations of function `json-fn` in the last 24 h lasted the full 15 s timeout (6 with Status: timeout): 6 of them had already sent response bytes (platform.runtimeDone): the runtime kept waiting after the response, the signature of an event loop that never empties on nodejs22.x.',
+      );
+      expect(report.subjects[0].facts.find((f) => f.label === 'logs (24 h)')?.value).toBe('10 invocations; duration p50 15.0 s, p99 15.0 s, max 15.0 s; 6 at the timeout');
+    } finally {
+      await fake.close();
+    }
   }, 30_000);
 });
 

@@ -4,7 +4,7 @@
  * and `npm run example:aws`.
  *
  * - seed 000 `nitro-chat`: nitro's streaming preset (the body-less path never ends the stream) plus a pg
- *   pool on nodejs20.x, 20 s timeout, an account limit of 10; 17 of 20 REPORT lines at 20000.00 ms.
+ *   pool on nodejs20.x, 20 s timeout, reserved concurrency 10; 17 of 20 REPORT lines at 20000.00 ms.
  * - seed 001 `express-chat`: Express streamified by hand, a Function URL without InvokeMode (BUFFERED), URL
  *   CORS on top of the app's cors() middleware, AuthType NONE.
  * - seed 002 `fastapi-dashboard`: FastAPI behind the Lambda Web Adapter layer without AWS_LWA_INVOKE_MODE
@@ -50,6 +50,35 @@ export function reportLines({ now, count, timeouts, timeoutSeconds, stream = '20
   return events;
 }
 
+/**
+ * JSON-format platform records (LoggingConfig.LogFormat JSON): `timeouts` invocations whose runtimeDone says
+ * timeout after the response bytes were produced (the 3.x event-loop wait), the others quick.
+ */
+export function jsonReportLines({ now, count, timeouts, timeoutSeconds, stream = '2026/11/24/[$LATEST]aa11bb22cc33dd44ee55ff6677889900' }) {
+  const events = [];
+  for (let i = 0; i < count; i++) {
+    const at = now - (count - i) * 60_000;
+    const requestId = uuid(100 + i);
+    const pinned = i < timeouts;
+    const durationMs = pinned ? timeoutSeconds * 1000 : 95.5 + i;
+    const status = pinned ? 'timeout' : 'success';
+    const time = (ms) => new Date(ms).toISOString();
+    events.push({ timestamp: at, logStream: stream, message: JSON.stringify({ time: time(at), type: 'platform.start', record: { requestId, version: '$LATEST' } }) });
+    events.push({ timestamp: at + 1, logStream: stream, message: JSON.stringify({ timestamp: time(at + 1), level: 'INFO', requestId, message: 'request completed' }) });
+    events.push({
+      timestamp: at + durationMs,
+      logStream: stream,
+      message: JSON.stringify({ time: time(at + durationMs), type: 'platform.runtimeDone', record: { requestId, status, metrics: { durationMs, producedBytes: 2048 } } }),
+    });
+    events.push({
+      timestamp: at + durationMs + 2,
+      logStream: stream,
+      message: JSON.stringify({ time: time(at + durationMs + 2), type: 'platform.report', record: { requestId, metrics: { durationMs, billedDurationMs: Math.ceil(durationMs), memorySizeMB: 512, maxMemoryUsedMB: 90 }, status } }),
+    });
+  }
+  return events;
+}
+
 export function seedScenario({ now = Date.now() } = {}) {
   return {
     region: REGION,
@@ -66,6 +95,7 @@ export function seedScenario({ now = Date.now() } = {}) {
           MemorySize: 1024,
           Environment: { Variables: { DATABASE_URL: `postgres://app:${SECRETS[0]}@db.internal:5432/chat`, NODE_ENV: 'production' } },
         },
+        reservedConcurrency: 10,
         urls: [{ AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM' }],
         code: { files: { 'lambda.mjs': read('nitro-bodyless-hang/lambda.mjs'), 'utils.mjs': read('nitro-bodyless-hang/utils.mjs') } },
         logs: reportLines({ now, count: 20, timeouts: 17, timeoutSeconds: 20 }),
