@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { scanProject } from './commands/scan.js';
 import { AwsCommandError, diagnoseFunctions } from './commands/aws.js';
+import { fixProject } from './commands/fix.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { UsageError } from './commands/errors.js';
 import { ConfigError } from './config/config.js';
@@ -118,6 +119,43 @@ export async function main(argv: string[]): Promise<number> {
           stderr: (text) => process.stderr.write(text),
           progressEnabled: format === 'text' && !!process.stderr.isTTY && !ci,
           env,
+        },
+      );
+      exitCode = result.exitCode;
+    });
+
+  program
+    .command('fix')
+    .description('fix what scan reports: a diff by default, --write applies it')
+    .argument('[path]', 'project directory (or one file)', '.')
+    .option('--write', 'apply the fixes (atomic writes, validated edits only)')
+    .option('--rule <id...>', 'only fix these rules')
+    .option('--upgrade', 'with --write: upgrade dependencies with a fixed version through the package manager')
+    .option('--no-deployment', 'do not edit infrastructure code')
+    .option('--no-deps', 'no dependency upgrades or patches')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-c, --config <file>', 'configuration file')
+    .option('--no-color', 'never colour the diff')
+    .action(async (target: string, opts) => {
+      const env = process.env;
+      const ci = !!env.CI && env.CI !== 'false';
+      const result = await fixProject(
+        {
+          path: target,
+          write: !!opts.write,
+          rules: opts.rule,
+          upgrade: !!opts.upgrade,
+          deployment: opts.deployment !== false,
+          deps: opts.deps !== false,
+          format: opts.format,
+          color: opts.color !== false && opts.format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+          config: opts.config,
+        },
+        {
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+          progressEnabled: opts.format === 'text' && !!process.stderr.isTTY && !ci,
+          cwd: process.cwd(),
         },
       );
       exitCode = result.exitCode;

@@ -98,7 +98,7 @@ const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.tsx', '.mts', '.cts', '.
  * inside the scan root, then parses it. Anything that cannot be read or parsed is simply not followed:
  * the stream then escapes at that call and the analysis stays quiet.
  */
-function relativeModuleLoader(abs: string, root: string): ModuleLoader {
+export function relativeModuleLoader(abs: string, root: string): ModuleLoader {
   const cache = new Map<string, Node | null>();
   const rootPrefix = path.resolve(root) + path.sep;
   return (specifier) => {

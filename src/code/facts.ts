@@ -70,6 +70,12 @@ export function parseModule(file: string, text: string): Node {
   return program;
 }
 
+/** Syntax errors in a source (0 for a file that parses cleanly): a fix may never add one. */
+export function syntaxErrorCount(file: string, text: string): number {
+  const result = parseSync(parserFileName(file), text, { preserveParens: false } as never);
+  return result.errors.filter((e: { severity?: string }) => e.severity !== 'Warning').length;
+}
+
 /** oxc picks the dialect from the extension; plain .js may hold JSX or be a CommonJS script. */
 function parserFileName(file: string): string {
   if (/\.(mjs|cjs|js|jsx)$/.test(file)) return file.replace(/\.(mjs|cjs|js)$/, '.jsx');

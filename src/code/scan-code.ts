@@ -14,7 +14,7 @@ import { inventoryPackages } from './inventory.js';
  * keeps only files with a streaming marker; each rule's own triggers then select within them. Generic
  * triggers such as "drain" or ".pipe(" alone matched ~600 dependency files (docs/performance.md).
  */
-const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda'];
+export const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda'];
 
 export interface CodeScanOptions {
   root: string;

@@ -1,0 +1,31 @@
+import type { CodeFixer } from '../../model/fix.js';
+import { observationsOf } from '../../code/rule-support.js';
+import { unwrap } from '../../code/ast.js';
+import { enclosingStatement, quoteOf } from '../ast-support.js';
+import { insertStatementAfter } from '../text.js';
+
+/**
+ * `write("")` right after the statement holding `HttpResponseStream.from(stream, …)`: the empty write runs
+ * the prelude hook, so status, headers and cookies are sent whatever the body turns out to be. `from()`
+ * returns the same object it was given, so writing to its first argument is writing to the result.
+ */
+export const preludeNotFlushedFixer: CodeFixer = {
+  ruleId: 'prelude-not-flushed',
+  fix(report, facts) {
+    const found = observationsOf(facts, 'end-without-flush').find(({ obs }) => obs.at.start === report.start);
+    const from = found?.obs.from;
+    if (!from) return null;
+    const stream = unwrap(from.arguments?.[0]);
+    if (!stream || stream.type !== 'Identifier') return { suggestion: 'The stream passed to from() is not a plain variable: add the write("") by hand.' };
+    const holder = enclosingStatement(facts, from);
+    if (!holder) return null;
+    if (holder.statement.type === 'ReturnStatement') {
+      return { suggestion: 'from() is returned by a helper: call write("") on its result where the helper is called.' };
+    }
+    const q = quoteOf(facts.text);
+    return {
+      title: `add ${stream.name}.write(${q}${q}) after HttpResponseStream.from() (sends the prelude even when the body is empty)`,
+      edits: [insertStatementAfter(facts.text, holder.statement, `${stream.name}.write(${q}${q})`)],
+    };
+  },
+};

@@ -1,0 +1,167 @@
+/**
+ * Fixes one source file: run the rules, ask each reported rule's fixer for edits, apply them one at a time
+ * and keep an edit only when the result re-parses without a new syntax error and re-running every rule shows
+ * the fixed report gone and nothing new (no rule reports more than before). A rejected edit, a fixer that
+ * declines, and a rule without a fixer become suggestions: the rule's own `fix` text.
+ */
+import type { ModuleFacts } from '../code/facts.js';
+import { buildModuleFacts, parseModule, syntaxErrorCount } from '../code/facts.js';
+import { relativeModuleLoader, rulesFor } from '../code/analyze.js';
+import { normalizeSnippet } from '../config/fingerprint.js';
+import type { CodeRule, RuleReport } from '../model/rule.js';
+import type { CodeFixer } from '../model/fix.js';
+import { isSuggestion } from '../model/fix.js';
+import { applyEdits } from './text.js';
+
+export interface FixInput {
+  /** Relative to the root, "/" separators. */
+  rel: string;
+  text: string;
+  abs?: string;
+  root?: string;
+}
+
+export interface AppliedFix {
+  ruleId: string;
+  title: string;
+  /** 1-based line of the report in the text the fix was applied to. */
+  line: number;
+}
+
+export interface FixSuggestion {
+  ruleId: string;
+  line: number;
+  message: string;
+  /** What to do by hand, and why no edit was made when one was tried. */
+  suggestion: string;
+}
+
+export interface FileFix {
+  rel: string;
+  original: string;
+  /** The text with every accepted edit; equal to `original` when nothing applied. */
+  fixed: string;
+  applied: AppliedFix[];
+  suggestions: FixSuggestion[];
+  /** The file could not be analysed (parse failure, budget): nothing was changed. */
+  problem?: string;
+  /** The fix creates this file (a patch under patches/): `original` is ''. */
+  created?: boolean;
+}
+
+interface Analysis {
+  facts: ModuleFacts;
+  reports: Array<{ rule: CodeRule; report: RuleReport }>;
+}
+
+/** A file is fixed at most this many times (each accepted edit re-analyses it). */
+const MAX_FIXES_PER_FILE = 50;
+
+export interface FixOptions {
+  rules: CodeRule[];
+  fixers: Map<string, CodeFixer>;
+  /** Only these rules (`--rule`). */
+  only?: ReadonlySet<string>;
+  /** Reports the user suppressed (inline directive) are neither fixed nor suggested. */
+  suppressed?: (ruleId: string, line: number) => boolean;
+}
+
+export function fixSource(input: FixInput, options: FixOptions): FileFix {
+  const { rules, fixers, only } = options;
+  const result: FileFix = { rel: input.rel, original: input.text, fixed: input.text, applied: [], suggestions: [] };
+  let analysis: Analysis;
+  try {
+    analysis = analyze(input, input.text, rules);
+  } catch (error) {
+    result.problem = (error as Error).message.split('\n')[0];
+    return result;
+  }
+  const baseErrors = syntaxErrorCount(input.rel, input.text);
+  const tried = new Set<string>();
+  for (let round = 0; round < MAX_FIXES_PER_FILE; round++) {
+    const next = analysis.reports.find(({ rule, report }) => {
+      const id = report.ruleId ?? rule.meta.id;
+      if (only && !only.has(id)) return false;
+      if (options.suppressed?.(id, analysis.facts.lines.position(report.start).line)) return false;
+      return !tried.has(keyOf(analysis, id, report));
+    });
+    if (!next) break;
+    const ruleId = next.report.ruleId ?? next.rule.meta.id;
+    tried.add(keyOf(analysis, ruleId, next.report));
+    const line = analysis.facts.lines.position(next.report.start).line;
+    const suggest = (why?: string) =>
+      result.suggestions.push({ ruleId, line, message: next.report.message, suggestion: [next.report.fix ?? 'See the rule page.', why].filter(Boolean).join(' ') });
+
+    const fixer = fixers.get(ruleId);
+    const proposal = fixer ? safely(() => fixer.fix(next.report, analysis.facts)) : null;
+    if (!proposal) {
+      suggest();
+      continue;
+    }
+    if (isSuggestion(proposal)) {
+      suggest(proposal.suggestion);
+      continue;
+    }
+    const candidate = applyEdits(result.fixed, proposal.edits);
+    const verdict = validate(input, analysis, candidate, ruleId, rules, baseErrors);
+    if (typeof verdict === 'string') {
+      suggest(`(No automatic edit: ${verdict}.)`);
+      continue;
+    }
+    result.fixed = candidate;
+    result.applied.push({ ruleId, title: proposal.title, line });
+    analysis = verdict;
+  }
+  return result;
+}
+
+function analyze(input: FixInput, text: string, rules: CodeRule[]): Analysis {
+  const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
+  const facts = buildModuleFacts(input.rel, text, parseModule(input.rel, text), loader);
+  const reports: Analysis['reports'] = [];
+  for (const rule of rulesFor(text, rules)) for (const report of rule.check(facts)) reports.push({ rule, report });
+  return { facts, reports };
+}
+
+/** Stable across edits elsewhere in the file: the rule, its logical key, and the occurrence index. */
+function keyOf(analysis: Analysis, ruleId: string, report: RuleReport): string {
+  const logical = normalizeSnippet(report.key ?? analysis.facts.text.slice(report.start, report.end));
+  const index = analysis.reports.filter(({ rule, report: r }) => (r.ruleId ?? rule.meta.id) === ruleId && normalizeSnippet(r.key ?? analysis.facts.text.slice(r.start, r.end)) === logical).indexOf(
+    analysis.reports.find(({ report: r }) => r === report)!,
+  );
+  return `${ruleId}\0${logical}\0${index}`;
+}
+
+function countByRule(reports: Analysis['reports']): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { rule, report } of reports) {
+    const id = report.ruleId ?? rule.meta.id;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The new analysis when the edit is safe, or why it is not. */
+function validate(input: FixInput, before: Analysis, text: string, ruleId: string, rules: CodeRule[], baseErrors: number): Analysis | string {
+  if (syntaxErrorCount(input.rel, text) > baseErrors) return 'the edited file would not parse';
+  let after: Analysis;
+  try {
+    after = analyze(input, text, rules);
+  } catch {
+    return 'the edited file could not be analysed';
+  }
+  const was = countByRule(before.reports);
+  const now = countByRule(after.reports);
+  if ((now.get(ruleId) ?? 0) >= (was.get(ruleId) ?? 0)) return 'the rule would still report it';
+  for (const [id, count] of now) if (count > (was.get(id) ?? 0)) return `the edit would make ${id} report`;
+  return after;
+}
+
+/** A fixer that throws declines: the report becomes a suggestion. */
+function safely<T>(call: () => T): T | null {
+  try {
+    return call();
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The fix model shared by `stream-doctor fix`: fixers propose minimal text edits at AST ranges (formatting
+ * and comments elsewhere stay byte for byte), or a suggestion when no edit is safe. The engine validates
+ * every edit by re-parsing and re-running the rules before anything is shown or written.
+ */
+import type { ModuleFacts } from '../code/facts.js';
+import type { RuleReport } from './rule.js';
+
+/** Replace [start, end) of the original text (UTF-16 offsets) with `text`; start === end inserts. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface ProposedFix {
+  /** One line, imperative: what the edit does (`add stream.write("") after HttpResponseStream.from()`). */
+  title: string;
+  edits: TextEdit[];
+}
+
+/** Said instead of an edit when the change cannot be made mechanically and safely. */
+export interface Suggestion {
+  suggestion: string;
+}
+
+export type FixProposal = ProposedFix | Suggestion | null;
+
+export function isSuggestion(proposal: FixProposal): proposal is Suggestion {
+  return !!proposal && 'suggestion' in proposal;
+}
+
+/** The fixer of one code rule: edits for one of its reports, read from the same facts the rule read. */
+export interface CodeFixer {
+  ruleId: string;
+  fix(report: RuleReport, facts: ModuleFacts): FixProposal;
+}
