@@ -4,7 +4,7 @@
  * AWS_ENDPOINT_URL_* exactly as a user would point the SDK at an endpoint.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,6 +243,20 @@ describe('aws: partial access and bad input', () => {
       expect(result.stderr).toContain(message);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
+  }, 30_000);
+
+  it('--profile reads region and credentials from the shared config files, as every AWS tool does', async () => {
+    const { AWS_REGION: _region, AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...env } = fake.env;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-aws-profile-'));
+    writeFileSync(path.join(dir, 'config'), '[profile ci]\nregion = us-east-1\n');
+    writeFileSync(path.join(dir, 'credentials'), '[ci]\naws_access_key_id = AKIAPROFILEPROFILE01\naws_secret_access_key = fake\n');
+    const result = await run(['--function', 'express-chat', '--profile', 'ci', '--format', 'json', '--no-code', '--no-logs'], {
+      ...env,
+      AWS_CONFIG_FILE: path.join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+    });
+    expect(result.stderr).toBe('');
+    expect((JSON.parse(result.stdout) as JsonReport).root).toBe('aws:us-east-1');
   }, 30_000);
 
   it('no region anywhere: exit 2, one line', async () => {
