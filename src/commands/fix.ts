@@ -89,7 +89,7 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
     progress.update('Looking for infrastructure fixes…');
     files.push(...(await fixDeployments(root, { ...(only ? { only } : {}) })));
   }
-  const dependencies = options.deps && !isFile ? await planDependencyFixes(root, { ...(only ? { only } : {}) }) : { files: [], upgrades: [], advice: [] };
+  const dependencies = options.deps && !isFile ? await planDependencyFixes(root, { ...(only ? { only } : {}), rules }) : { files: [], upgrades: [], advice: [] };
   files.push(...dependencies.files);
   progress.stop();
 

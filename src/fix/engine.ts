@@ -111,6 +111,10 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
     result.fixed = candidate;
     result.applied.push({ ruleId, title: proposal.title, line });
     analysis = verdict;
+    // Offsets and occurrence indexes of the remaining reports moved: start over on the new text (each
+    // accepted fix removes a report, so this terminates), and rebuild the suggestions with them.
+    tried.clear();
+    result.suggestions = [];
   }
   return result;
 }
