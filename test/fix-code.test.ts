@@ -25,6 +25,17 @@ const fixDir = path.resolve(import.meta.dirname, 'fixtures/fix');
  */
 const DECLINED: Record<string, string> = {
   'prelude-not-flushed/invalid-helper-returns-stream.mjs': 'from() is returned by a helper; the write belongs at the call site, which the fixer does not guess',
+  'set-content-type-after-from/invalid-helper-returned-alias.mjs': 'from() is in a helper shared by other callers; the content type belongs in that call\'s metadata, which the fixer does not change for every caller',
+  'set-content-type-after-from/invalid-original-stream.ts': 'setContentType() runs only when the upstream has a content type; moving it into the metadata would send that header on the other path too',
+  'body-in-prelude/invalid-metadata-object.ts': 'nothing writes the body after from(); dropping it from the metadata would hide that it is never sent',
+  'body-in-prelude/invalid-result-fields.mjs': 'nothing writes the body after from(); dropping it from the metadata would hide that it is never sent',
+  'metadata-skipped-on-path/invalid-helper-and-catch.ts': 'the raw end() is in a catch block; which status the error response needs is the author\'s choice',
+  'set-cookie-dropped/invalid-filtered-entries.ts': 'the headers are a Node header map (no getSetCookie(), set-cookie a string or an array under any case)',
+  'set-cookie-collapsed/invalid-join-array.mjs': 'the copy joins every list value of a Node header map; splitting set-cookie out of that loop is not mechanical',
+  'non-buffer-chunk/invalid-array-and-boolean.ts': 'write(true): what a boolean should send is the author\'s choice (the array is fixed)',
+  'non-buffer-chunk/invalid-arraybuffer.mjs': 'new Uint16Array(...): its elements or its memory? (the ArrayBuffer is fixed)',
+  'non-buffer-chunk/invalid-destructured-helper.mjs': 'write(0) for a body-less response probably meant write(""), but it sends "0" today',
+  'non-buffer-chunk/invalid-literals.mjs': 'write(0): the digits or a flush? (the object is fixed)',
 };
 
 function counts(file: string, text: string): Map<string, number> {

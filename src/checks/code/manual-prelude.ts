@@ -13,7 +13,7 @@ export const manualPrelude: CodeRule = {
     consequence:
       'With the integration content type set by hand, Lambda reads the body up to 8 NUL bytes as the prelude; without them the response is malformed (502) or the JSON leaks into the body. A correct hand-written prelude is not reported.',
     evidence: 'Runtime wire format: prelude JSON, then a separate chunk of 8 NUL bytes (aws-lambda-ric src/HttpResponseStream.js; docs/runtime-behaviour.md §3).',
-    fixable: false,
+    fixable: true,
     triggers: ['http-integration-response'],
   },
   check(facts) {

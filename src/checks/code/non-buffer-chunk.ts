@@ -31,7 +31,7 @@ export const nonBufferChunk: CodeRule = {
       'The runtime\'s write() JSON-stringifies every chunk that is not a string, Buffer or Uint8Array: write(0) sends the byte "0", write(await res.arrayBuffer()) sends "{}". end(value) bypasses that conversion: Node ignores a falsy value and throws ERR_INVALID_ARG_TYPE for any other non-string.',
     evidence:
       'aws-lambda-ric 3.3.0 dist/index.mjs ResponseStream write(): `typeof chunk !== "string" && !Buffer.isBuffer(chunk) && chunk?.constructor !== Uint8Array` -> JSON.stringify (4.0.2 the same with instanceof Uint8Array); end() goes to Node\'s OutgoingMessage.end (source; docs/runtime-behaviour.md).',
-    fixable: false,
+    fixable: true,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
   check(facts) {

@@ -1,0 +1,29 @@
+import { enclosingFunctionNode, streamCallsOf } from '../../code/rule-support.js';
+import type { CodeFixer } from '../../model/fix.js';
+import { Declined, declining, quoted } from './metadata-support.js';
+
+/**
+ * The filler (`write(" ")`, `write(Buffer.alloc(1))`, `write(new Uint8Array(8))`) becomes `write("")`, which
+ * sends the prelude and no body byte. Only when the filler is the stream's first write in its function and
+ * `end()` follows it directly: then it exists only to force the prelude out. A whitespace write after other
+ * output (the blank line that closes a server-sent event) is left alone.
+ */
+export const junkBytesForEmptyBodyFixer: CodeFixer = {
+  ruleId: 'junk-bytes-for-empty-body',
+  fix(report, facts) {
+    return declining(() => {
+      const calls = streamCallsOf(facts).sort((a, b) => a.call.call.start - b.call.call.start);
+      const index = calls.findIndex(({ call }) => call.call.start === report.start && call.call.end === report.end);
+      if (index === -1) return null;
+      const { fn, call } = calls[index];
+      if (call.method !== 'write' || call.args.length !== 1) return null;
+      const scope = enclosingFunctionNode(facts, call.call);
+      const inFunction = calls.filter((c) => c.fn === fn && c.call.call.start >= scope.start && c.call.call.end <= scope.end);
+      if (inFunction.some((c) => c.call.method === 'write' && c.call.call.start < call.call.start)) throw new Declined('other data is written before it, so it may be meant as body data');
+      const next = calls[index + 1];
+      if (!next || next.fn !== fn || next.call.method !== 'end' || next.call.args.length !== 0) throw new Declined('end() does not follow it, so it may be meant as body data');
+      const arg = call.args[0];
+      return { title: 'write an empty string instead of filler bytes (sends the prelude, no body)', edits: [{ start: arg.start, end: arg.end, text: quoted(facts, '') }] };
+    });
+  },
+};

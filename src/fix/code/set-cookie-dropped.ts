@@ -1,0 +1,24 @@
+import { headersCopy, metadataShape } from '../../code/rule-support.js';
+import type { CodeFixer } from '../../model/fix.js';
+import { Declined, addCookiesFromHeaders, declining } from './metadata-support.js';
+
+/**
+ * Adds `cookies: <headers>.getSetCookie()` to the metadata literal when its headers were copied from a Fetch
+ * Headers (`Object.fromEntries(res.headers)`, a copy loop) that still holds the cookies. Declined for Node
+ * header maps (`Object.entries(res.headers)`): their set-cookie may be a string or an array under any case.
+ */
+export const setCookieDroppedFixer: CodeFixer = {
+  ruleId: 'set-cookie-dropped',
+  fix(report, facts) {
+    return declining(() => {
+      const call = facts.fromCalls.find((c) => c.start === report.start && c.end === report.end);
+      if (!call) return null;
+      const shape = metadataShape(facts, call);
+      if (!shape || shape.hasSpread || shape.keys.has('cookies')) return null;
+      const copy = headersCopy(facts, call);
+      if (!copy) throw new Declined('the headers are not a visible copy of the response headers');
+      const { source, edits } = addCookiesFromHeaders(facts, call, shape.object, copy);
+      return { title: `pass cookies: ${source}.getSetCookie() in the metadata`, edits };
+    });
+  },
+};
