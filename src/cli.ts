@@ -1,8 +1,6 @@
 /** Command-line wiring only: parse arguments, call a command, map errors to exit codes. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { scanProject } from './commands/scan.js';
-import { AwsCommandError, diagnoseFunctions } from './commands/aws.js';
-import { fixProject } from './commands/fix.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { UsageError } from './commands/errors.js';
 import { ConfigError } from './config/config.js';
@@ -99,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
       const format = opts.format as FormatName;
       const env = process.env;
       const ci = !!env.CI && env.CI !== 'false';
+      // Loaded on use: the AWS SDK alone costs ~150 ms of startup that `scan` must not pay.
+      const { diagnoseFunctions } = await import('./commands/aws.js');
       const result = await diagnoseFunctions(
         {
           functions: opts.function ?? [],
@@ -139,6 +139,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (target: string, opts) => {
       const env = process.env;
       const ci = !!env.CI && env.CI !== 'false';
+      const { fixProject } = await import('./commands/fix.js');
       const result = await fixProject(
         {
           path: target,
@@ -185,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; every usage problem exits 2 (commander printed the message).
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError || error instanceof AwsCommandError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError) {
       process.stderr.write(`stream-doctor: ${error.message}\n`);
       return 2;
     }

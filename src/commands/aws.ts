@@ -91,7 +91,7 @@ export function parseWindow(since: string): { ms: number; label: string } {
 }
 
 /** An AWS failure that stops the whole command (no region, no credentials): one line, exit 2. */
-export class AwsCommandError extends Error {}
+export class AwsCommandError extends UsageError {}
 
 export async function diagnoseFunctions(options: AwsOptions, io: AwsIo): Promise<AwsOutcome> {
   const started = Date.now();

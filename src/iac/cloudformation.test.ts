@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import type { Deployment, ReaderResult, SourceLocation } from '../model/deployment.js';
-import { cloudFormationTags, readCdkOut, readCloudFormation } from './cloudformation.js';
+import { parseYamlDocument, readCdkOut, readCloudFormation, toJS } from './cloudformation.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = 'test/fixtures/iac';
@@ -46,10 +45,9 @@ describe('CloudFormation short tags', () => {
       'R: !ToJsonString { a: 1 }',
       'S: !GetAZs us-east-1',
     ].join('\n');
-    const doc = parseDocument(text, { customTags: cloudFormationTags });
-    expect(doc.errors).toEqual([]);
-    expect(doc.warnings).toEqual([]);
-    expect(doc.toJS()).toEqual({
+    const parsed = parseYamlDocument(text);
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(toJS(parsed.doc.contents)).toEqual({
       A: { Ref: 'X' },
       B: { 'Fn::GetAtt': ['Fn', 'Arn'] },
       C: { 'Fn::GetAtt': ['Db', 'Endpoint.Address'] },
@@ -187,7 +185,7 @@ describe('readCloudFormation: SAM', () => {
     const { file, result } = fixture('sam/broken.yaml');
     expect(result).toEqual({
       deployments: [],
-      notes: [{ file, reason: 'cannot parse template: All mapping items must start at the same column at line 7, column 1:' }],
+      notes: [{ file, reason: 'cannot parse template: bad indentation of a mapping entry (7:6)' }],
     });
   });
 
@@ -354,6 +352,55 @@ describe('readCloudFormation: plain CloudFormation', () => {
     expect(result.deployments[0].handler).toEqual({ value: 'index.handler', at: at(5, 16, 'Resources.Fn.Properties.Handler') });
     expect(result.deployments[0].timeout).toEqual({ value: 30, at: at(6, 16, 'Resources.Fn.Properties.Timeout') });
     expect(result.deployments[1].timeout).toEqual({ value: 30, at: at(6, 16, 'Resources.Fn2.Properties.Timeout') });
+  });
+
+  it('accepts what CloudFormation accepts: a closing bracket at its key, repeated keys (the last wins), block scalars, empty values', () => {
+    const text = [
+      'Resources:', //                                                      1
+      '  Fn:', //                                                           2
+      '    Type: AWS::Lambda::Function', //                                 3
+      '    Properties:', //                                                 4
+      '      FunctionName: !Sub [', //                                      5
+      '        "fn-${Id}",', //                                             6
+      '        Id: !Select [2, !Split ["/", !Ref AWS::StackId]],', //       7
+      '      ]', //                                                         8
+      '      Timeout: 10', //                                               9
+      '      Timeout: 20', //                                               10
+      '      Handler: >-', //                                               11
+      '        index.handler', //                                           12
+      '      MemorySize:', //                                               13
+      '      Runtime: !Ref', //                                             14
+      '      Layers: [', //                                                 15
+      '        !Sub "arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:25",', // 16
+      '      ]', //                                                         17
+      '      ReservedConcurrentExecutions: *undefinedAnchor', //            18
+    ].join('\n');
+    const at = loc('t.yaml');
+    const P = 'Resources.Fn.Properties';
+    const result = readCloudFormation('t.yaml', text);
+    expect(result.notes).toEqual([]);
+    const [fn] = result.deployments;
+    expect(fn.timeout).toEqual({ value: 20, at: at(10, 16, `${P}.Timeout`) });
+    expect(fn.handler).toEqual({ value: 'index.handler', at: at(11, 16, `${P}.Handler`) }); // at the `>-` header
+    expect(fn.memory).toBeUndefined();
+    expect(fn.runtime).toEqual({ unresolved: true, text: '!Ref', at: at(14, 16, `${P}.Runtime`) });
+    // Offsets after the bracket lines are the file's own.
+    const lwa = 'arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:25';
+    expect(fn.layers).toEqual([{ value: lwa, at: at(16, 9, `${P}.Layers[0]`) }]);
+    expect(fn.reservedConcurrency).toBeUndefined(); // an alias without an anchor reads as nothing
+  });
+
+  it('still rejects brackets YAML does not allow there (a nested collection closed at the key), and several documents', () => {
+    const nested = 'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Layers: [{\n        a: 1\n      }]\n';
+    expect(readCloudFormation('t.yaml', nested)).toEqual({
+      deployments: [],
+      notes: [{ file: 't.yaml', reason: 'cannot parse template: deficient indentation (7:7)' }],
+    });
+    const below = 'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Layers: [\n        a\n     ]\n';
+    expect(readCloudFormation('t.yaml', below).notes).toHaveLength(1);
+    const two = readCloudFormation('t.yaml', 'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n---\nResources: {}\n');
+    expect(two.deployments).toEqual([]);
+    expect(two.notes[0].reason).toMatch(/^cannot parse template: Source contains multiple documents/);
   });
 });
 

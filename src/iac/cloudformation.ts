@@ -1,10 +1,12 @@
 /**
  * SAM / CloudFormation (YAML or JSON) and synthesized CDK (`cdk.out/*.template.json`) -> Deployment[].
  *
- * The template is parsed with `yaml` (JSON is YAML, so one parser keeps source ranges for both). Every
- * CloudFormation short tag (`!Ref`, `!If`...) is registered so it parses into the long form
- * (`{ "Fn::If": [...] }`) instead of failing; the reader then walks the yaml node tree (not `toJS()`)
- * so every value keeps its offset and therefore its line.
+ * The template is parsed with js-yaml's event parser (JSON is YAML, so one parser keeps source offsets for
+ * both) into a small located node tree: maps, sequences and scalars, each with its tag as written and its
+ * source range. Every CloudFormation short tag (`!Ref`, `!If`...) reads as its long form
+ * (`{ "Fn::If": [...] }`); the reader walks that tree so every value keeps its offset and therefore its
+ * line. js-yaml rather than `yaml`: it loads and parses a 1,600-line template cold in a fraction of the
+ * time (docs/performance.md), and its events carry the offsets the located view needs.
  *
  * What counts as unresolved: any intrinsic function (`!Ref`, `!If`, `!Sub` with variables, `!FindInMap`,
  * `!ImportValue`...), an unknown `!Tag`, or a value of the wrong shape (a map where a number is expected).
@@ -13,21 +15,7 @@
  * `AWS_LAMBDA_EXEC_WRAPPER` (they configure streaming, see aws.md §3.2/§5/§6).
  */
 import path from 'node:path';
-import {
-  isAlias,
-  isMap,
-  isNode,
-  isScalar,
-  isSeq,
-  Pair,
-  parseDocument,
-  Scalar,
-  YAMLMap,
-  type YAMLSeq,
-  type CollectionTag,
-  type Document,
-  type ScalarTag,
-} from 'yaml';
+import { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, YAMLException, getScalarValue, parseEvents, type Event, type ScalarEvent } from 'js-yaml';
 import type {
   Deployment,
   Field,
@@ -41,7 +29,7 @@ import type {
   Unresolved,
   UrlCors,
 } from '../model/deployment.js';
-import { LWA_LAYER, STREAMING_ENV_KEYS, locator } from './locate.js';
+import { LWA_LAYER, STREAMING_ENV_KEYS } from './locate.js';
 
 // ---------------------------------------------------------------------------------------------------
 // YAML parsing with CloudFormation short tags (shared with serverless.ts: serverless.yml accepts them too)
@@ -78,52 +66,333 @@ function splitGetAtt(value: string): string[] {
 }
 
 /**
- * A collection under a short tag becomes a one-pair map `{ "Fn::If": <the collection> }`: `toJS()` gives
- * the long form and the walker still sees the original collection node (with its ranges).
+ * One node of the located tree. `start`/`end` cover the value as written (quotes and block-scalar header
+ * included; tag, anchor and leading whitespace or comments excluded); `tagStart` is where its tag starts
+ * (-1 without one). Aliases are the node they point at (the same object).
  */
-function wrapLongForm(fn: string, coll: YAMLMap.Parsed | YAMLSeq.Parsed): YAMLMap {
-  const key = new Scalar(fn);
-  const start = coll.range[0];
-  key.range = [start, start, start];
-  const map = new YAMLMap();
-  map.items.push(new Pair(key, coll));
-  return map;
+interface NodeBase {
+  /** As written (`!Ref`, `!If`, an unknown `!Tag`); YAML's own `!!str` as `tag:yaml.org,2002:str`; null untagged. */
+  tag: string | null;
+  start: number;
+  end: number;
+  tagStart: number;
+}
+export interface YamlScalar extends NodeBase {
+  kind: 'scalar';
+  /** The value with the YAML 1.2 core schema (`60` -> 60, `"60"` -> '60', `Timeout:` -> null). */
+  value: string | number | boolean | null;
+  /** The scalar's text, unquoted and unescaped (the argument of `!Ref X`, `!GetAtt a.b`). */
+  source: string;
+}
+export interface YamlMap extends NodeBase {
+  kind: 'map';
+  /** Every pair as written, duplicates included (`get` takes the last, as `JSON.parse` does). */
+  pairs: Array<{ key: YamlNode; value: YamlNode }>;
+}
+export interface YamlSeq extends NodeBase {
+  kind: 'seq';
+  items: YamlNode[];
+}
+export type YamlNode = YamlScalar | YamlMap | YamlSeq;
+
+export interface YamlDocument {
+  /** The root node; null for an empty document. */
+  contents: YamlNode | null;
 }
 
-/** Every CloudFormation short tag in scalar, sequence and mapping form, resolving to the long form. */
-export const cloudFormationTags: Array<ScalarTag | CollectionTag> = Object.entries(SHORT_TAGS).flatMap(
-  ([tag, fn]): Array<ScalarTag | CollectionTag> => [
-    { tag, resolve: (value: string) => ({ [fn]: fn === 'Fn::GetAtt' ? splitGetAtt(value) : value }) },
-    { tag, collection: 'seq', resolve: (coll) => wrapLongForm(fn, coll) },
-    { tag, collection: 'map', resolve: (coll) => wrapLongForm(fn, coll) },
-  ],
-);
+const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
+
+/** `!!str` / `!<tag:yaml.org,2002:str>` -> `tag:yaml.org,2002:str`; other tags as written. */
+function tagName(text: string, start: number, end: number): string | null {
+  if (start < 0) return null;
+  const written = text.slice(start, end);
+  if (written.startsWith('!!')) return YAML_TAG_PREFIX + written.slice(2);
+  if (written.startsWith('!<') && written.endsWith('>')) return written.slice(2, -1);
+  return written;
+}
+
+// The YAML 1.2 core schema (what `yaml` resolved plain scalars with): null, booleans, integers, floats.
+const CORE_NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const CORE_BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const CORE_INT = /^[-+]?[0-9]+$/;
+const CORE_OCT = /^0o[0-7]+$/;
+const CORE_HEX = /^0x[0-9a-fA-F]+$/;
+const CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const CORE_INF_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+/** Only these first characters can start a non-string plain scalar (saves the regexes for most keys). */
+const CORE_FIRST = new Set([...'~nNtTfF0123456789+-.']);
+
+function resolvePlain(source: string): string | number | boolean | null {
+  if (source === '') return null;
+  if (!CORE_FIRST.has(source[0])) return source;
+  if (CORE_NULL.test(source)) return null;
+  if (CORE_BOOL.test(source)) return source[0] === 't' || source[0] === 'T';
+  if (CORE_INT.test(source)) return parseInt(source, 10);
+  if (CORE_OCT.test(source)) return parseInt(source.slice(2), 8);
+  if (CORE_HEX.test(source)) return parseInt(source.slice(2), 16);
+  if (CORE_FLOAT.test(source)) return parseFloat(source);
+  if (CORE_INF_NAN.test(source)) return source.endsWith('nan') || source.endsWith('NaN') || source.endsWith('NAN') ? NaN : source[0] === '-' ? -Infinity : Infinity;
+  return source;
+}
+
+/** A scalar's value: plain scalars by the core schema, `!!int`-style tags by theirs, anything else a string. */
+function scalarValue(source: string, plainStyle: boolean, tag: string | null): string | number | boolean | null {
+  if (tag === null) return plainStyle ? resolvePlain(source) : source;
+  if (!tag.startsWith(YAML_TAG_PREFIX)) return source; // `!Ref X`: the argument text (see intrinsic())
+  const resolved = resolvePlain(source);
+  switch (tag.slice(YAML_TAG_PREFIX.length)) {
+    case 'str':
+      return source;
+    case 'null':
+      return resolved === null ? null : source;
+    case 'bool':
+      return typeof resolved === 'boolean' ? resolved : source;
+    case 'int':
+    case 'float':
+      return typeof resolved === 'number' ? resolved : source;
+    default:
+      return plainStyle ? resolved : source;
+  }
+}
+
+/** Where a block scalar's `|` / `>` header is (its content starts on the next line). */
+function blockHeaderStart(text: string, contentStart: number): number {
+  const lineStart = text.lastIndexOf('\n', contentStart - 2) + 1;
+  const header = /[|>][-+0-9]*[ \t]*(?:#[^\n]*)?\r?\n?$/.exec(text.slice(lineStart, contentStart));
+  return header ? lineStart + header.index : contentStart;
+}
+
+function skipBlanks(text: string, at: number): number {
+  while (text[at] === ' ' || text[at] === '\t') at++;
+  return at;
+}
+
+/** A block collection ends with its last value, and the comment on that line (as `yaml` ranges did). */
+function blockEnd(text: string, from: number): number {
+  if (text[from - 1] === '\n') return from; // after a block scalar: the next line is not its line
+  const at = skipBlanks(text, from);
+  if (text[at] !== '#') return from;
+  const eol = text.indexOf('\n', at);
+  return eol < 0 ? text.length : text[eol - 1] === '\r' ? eol - 1 : eol;
+}
+
+/** The offset just past the `]` / `}` that closes a flow collection whose last child ends at `from`. */
+function flowEnd(text: string, from: number, closer: string): number {
+  let at = from;
+  while (at < text.length) {
+    const ch = text[at];
+    if (ch === closer) return at + 1;
+    if (ch === '#') {
+      const eol = text.indexOf('\n', at);
+      at = eol < 0 ? text.length : eol + 1;
+    } else if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === ',' || ch === ':' || ch === '?') at++;
+    else break;
+  }
+  return from;
+}
+
+function scalarNode(text: string, parsed: ParsedEvents, e: ScalarEvent, cursor: number): YamlScalar {
+  const { shift } = parsed;
+  const tag = tagName(text, shift(e.tagStart), shift(e.tagEnd));
+  const tagStart = shift(e.tagStart);
+  const valueStart = shift(e.valueStart);
+  const valueEnd = shift(e.valueEnd);
+  let start: number;
+  let end: number;
+  if (valueStart < 0) {
+    // Empty (`Timeout:`, `- `, `!Ref` alone): where it would be, past the `:` / `-` and the spaces.
+    start = Math.max(cursor, shift(e.tagEnd), shift(e.anchorEnd));
+    start = skipBlanks(text, start);
+    if (text[start] === ':' || text[start] === '-' || text[start] === '?') start = skipBlanks(text, start + 1);
+    end = start;
+  } else if (e.style === SCALAR_STYLE.SINGLE_QUOTED || e.style === SCALAR_STYLE.DOUBLE_QUOTED) {
+    start = valueStart - 1;
+    end = valueEnd + 1;
+  } else if (e.style === SCALAR_STYLE.LITERAL_BLOCK || e.style === SCALAR_STYLE.FOLDED_BLOCK) {
+    start = blockHeaderStart(text, valueStart);
+    end = valueEnd;
+  } else {
+    start = valueStart;
+    end = valueEnd;
+  }
+  const source = getScalarValue(parsed.source, e);
+  return { kind: 'scalar', tag, start, end, tagStart, value: scalarValue(source, e.style === SCALAR_STYLE.PLAIN, tag), source };
+}
+
+interface ParsedEvents {
+  events: Event[];
+  /** The text the events were read from: the file's, or with spaces added (see parseLeniently). */
+  source: string;
+  /** An offset in `source` -> the same place in the file's text (-1 stays -1). */
+  shift: (offset: number) => number;
+  /** Offsets (in the file's text) of the closing brackets whose lines were indented by one space. */
+  repaired: Set<number>;
+  /** What js-yaml said about the first of them (thrown when a repair turns out not to be one yaml allows). */
+  error: unknown;
+}
+
+/**
+ * js-yaml's events, accepting what `yaml` (and CloudFormation) accept: the closing bracket of a flow
+ * collection on its own line at its key's indentation,
+ *
+ *     FunctionName: !Sub [
+ *       "fn-${ID}",
+ *       ID: !Select [2, !Split ["/", !Ref AWS::StackId]],
+ *     ]
+ *
+ * which js-yaml rejects as "deficient indentation". That line is indented by one more space and the text
+ * parsed again (indentation is not content in flow context, so the values stay the same; offsets are
+ * shifted back to the file's text). As in `yaml`, only when the bracket starts the line, one space is
+ * enough, and it closes the outermost flow collection (checked in buildDocument).
+ */
+function parseLeniently(text: string): ParsedEvents {
+  let source = text;
+  /** Offsets in `source` of the spaces added, ascending. */
+  const added: number[] = [];
+  const repaired = new Set<number>();
+  let firstError: unknown;
+  const shift = (offset: number) => {
+    if (offset < 0) return offset;
+    let before = 0;
+    while (before < added.length && added[before] < offset) before++;
+    return offset - before;
+  };
+  for (;;) {
+    try {
+      const events = parseEvents(source, {});
+      return { events, source, shift: added.length === 0 ? (offset) => offset : shift, repaired, error: firstError };
+    } catch (error) {
+      const position = error instanceof YAMLException && error.reason === 'deficient indentation' ? error.mark?.position : undefined;
+      if (position === undefined) throw error;
+      const lineStart = source.lastIndexOf('\n', position - 1) + 1;
+      const closer = source[position];
+      const original = shift(position);
+      if ((closer !== ']' && closer !== '}') || source.slice(lineStart, position).trim() !== '' || repaired.has(original)) throw error;
+      firstError ??= error;
+      repaired.add(original);
+      source = `${source.slice(0, lineStart)} ${source.slice(lineStart)}`;
+      for (let i = 0; i < added.length; i++) if (added[i] >= lineStart) added[i]++;
+      added.push(lineStart);
+      added.sort((x, y) => x - y);
+    }
+  }
+}
+
+interface OpenCollection {
+  node: YamlMap | YamlSeq;
+  flow: boolean;
+  /** A mapping's key waiting for its value. */
+  key: YamlNode | null;
+}
+
+/** The located tree of a one-document YAML (or JSON) text. Throws on a syntax error. */
+function buildDocument(text: string): YamlDocument {
+  const parsed = parseLeniently(text);
+  const { shift } = parsed;
+  const open: OpenCollection[] = [];
+  const anchors = new Map<string, YamlNode>();
+  let contents: YamlNode | null = null;
+  let documents = 0;
+  /** Where the last node read ends (an empty scalar is placed there). */
+  let cursor = 0;
+  let repairsConfirmed = 0;
+  const add = (node: YamlNode) => {
+    const parent = open.at(-1);
+    if (!parent) contents = node;
+    else if (parent.node.kind === 'seq') parent.node.items.push(node);
+    else if (parent.key === null) parent.key = node;
+    else {
+      parent.node.pairs.push({ key: parent.key, value: node });
+      parent.key = null;
+    }
+  };
+  const anchor = (start: number, end: number, node: YamlNode) => {
+    if (start >= 0) anchors.set(parsed.source.slice(start, end), node);
+  };
+  for (const e of parsed.events) {
+    switch (e.type) {
+      case EVENT_ID.DOCUMENT:
+        if (++documents > 1) throw new Error('Source contains multiple documents');
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const start = shift(e.start);
+        const base = { tag: tagName(text, shift(e.tagStart), shift(e.tagEnd)), start, end: start, tagStart: shift(e.tagStart) };
+        const node: YamlMap | YamlSeq = e.type === EVENT_ID.MAPPING ? { kind: 'map', ...base, pairs: [] } : { kind: 'seq', ...base, items: [] };
+        anchor(e.anchorStart, e.anchorEnd, node);
+        add(node);
+        const flow = e.style === COLLECTION_STYLE.FLOW;
+        open.push({ node, flow, key: null });
+        cursor = flow ? start + 1 : start;
+        break;
+      }
+      case EVENT_ID.SCALAR: {
+        const node = scalarNode(text, parsed, e, cursor);
+        anchor(e.anchorStart, e.anchorEnd, node);
+        add(node);
+        cursor = node.end;
+        break;
+      }
+      case EVENT_ID.ALIAS: {
+        const name = parsed.source.slice(e.anchorStart, e.anchorEnd);
+        cursor = shift(e.anchorEnd);
+        // `*name` without an earlier `&name` reads as nothing (as `yaml` left it: not an error).
+        add(anchors.get(name) ?? { kind: 'scalar', tag: null, start: shift(e.anchorStart) - 1, end: cursor, tagStart: -1, value: null, source: '' });
+        break;
+      }
+      case EVENT_ID.POP: {
+        const closed = open.pop(); // undefined: the end of the document
+        if (!closed) break;
+        closed.node.end = cursor = closed.flow ? flowEnd(text, cursor, closed.node.kind === 'map' ? '}' : ']') : blockEnd(text, cursor);
+        if (closed.flow && parsed.repaired.has(cursor - 1)) {
+          if (open.at(-1)?.flow) throw parsed.error; // closes a nested flow collection: not allowed
+          repairsConfirmed++;
+        }
+        break;
+      }
+    }
+  }
+  if (repairsConfirmed !== parsed.repaired.size) throw parsed.error;
+  return { contents };
+}
 
 /** Parse YAML or JSON with the CloudFormation tags. Returns the error's first line instead of throwing. */
-export function parseYamlDocument(text: string): { doc: Document.Parsed } | { error: string } {
-  let doc: Document.Parsed;
+export function parseYamlDocument(text: string): { doc: YamlDocument } | { error: string } {
   try {
-    // uniqueKeys: false — a duplicated key is not worth a skip note; the last one wins, as in toJS().
-    doc = parseDocument(text, { customTags: cloudFormationTags, uniqueKeys: false, prettyErrors: true });
+    return { doc: buildDocument(text) };
   } catch (error) {
-    return { error: firstLine(error instanceof Error ? error.message : String(error)) };
+    return { error: syntaxError(error) };
   }
-  if (doc.errors.length > 0) return { error: firstLine(doc.errors[0].message) };
-  return { doc };
+}
+
+/** js-yaml's message, first line only (it goes on to print a code frame). */
+function syntaxError(error: unknown): string {
+  return firstLine(error instanceof Error ? error.message : String(error));
 }
 
 function firstLine(message: string): string {
   return message.split(/\r?\n/, 1)[0].trim();
 }
 
+/** The value CloudFormation sees: plain JS with every short tag in its long form (`!Ref X` -> `{ Ref: 'X' }`). */
+export function toJS(node: YamlNode | null): unknown {
+  if (node === null) return null;
+  const fn = node.tag ? SHORT_TAGS[node.tag] : undefined;
+  let value: unknown;
+  if (node.kind === 'scalar') value = fn ? (fn === 'Fn::GetAtt' ? splitGetAtt(node.source) : node.source) : node.value;
+  else if (node.kind === 'seq') value = node.items.map((item) => toJS(item));
+  else value = Object.fromEntries(node.pairs.map(({ key, value: v }) => [key.kind === 'scalar' ? String(key.value) : JSON.stringify(toJS(key)), toJS(v)]));
+  return fn ? { [fn]: value } : value;
+}
+
 // ---------------------------------------------------------------------------------------------------
-// A small located view over the yaml node tree (shared with serverless.ts)
+// A small located view over the node tree (shared with serverless.ts)
 // ---------------------------------------------------------------------------------------------------
 
 /** One value in the document with the key it hangs from (null for sequence items and the root). */
 export interface Prop {
-  key: Scalar | null;
-  value: unknown;
+  key: YamlScalar | null;
+  value: YamlNode | null;
   /** Logical path for SourceLocation.path: `Resources.Fn.Properties.Timeout`, `Layers[0]`. */
   path: string;
 }
@@ -131,7 +400,7 @@ export interface Prop {
 export interface YamlSource {
   file: string;
   text: string;
-  doc: Document.Parsed;
+  doc: YamlDocument;
   loc: (offset: number, path?: string) => SourceLocation;
   /** `serverless`: plain strings containing `${...}` are Serverless variables and therefore unresolved. */
   dialect: 'cloudformation' | 'serverless';
@@ -139,16 +408,53 @@ export interface YamlSource {
   parameterDefaults: Map<string, Prop>;
 }
 
-export function makeSource(file: string, text: string, doc: Document.Parsed, dialect: YamlSource['dialect']): YamlSource {
-  return { file, text, doc, loc: locator(file, text), dialect, parameterDefaults: new Map() };
+export function makeSource(file: string, text: string, doc: YamlDocument, dialect: YamlSource['dialect']): YamlSource {
+  return { file, text, doc, loc: lineLocator(file, text), dialect, parameterDefaults: new Map() };
+}
+
+/**
+ * Offsets -> SourceLocation, as locate.ts's `locator` (1-based line and column, `\r` part of its line),
+ * with the line starts found by `indexOf`: a character loop costs ~10 ms cold on a 1,600-line template.
+ */
+function lineLocator(file: string, text: string): YamlSource['loc'] {
+  const starts = [0];
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+  return (offset, path) => {
+    const at = Math.max(0, offset);
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file, line: lo + 1, column: at - starts[lo] + 1, ...(path ? { path } : {}) };
+  };
 }
 
 export function rootProp(src: YamlSource): Prop {
   return { key: null, value: src.doc.contents, path: '' };
 }
 
-function deref(src: YamlSource, value: unknown): unknown {
-  return isAlias(value) ? value.resolve(src.doc) : value;
+function isScalar(value: YamlNode | null | undefined): value is YamlScalar {
+  return value?.kind === 'scalar';
+}
+
+/** A short-tagged collection (`!If [...]`, `!Transform {...}`) is a function call, neither map nor list. */
+function isShortTagged(value: YamlNode): boolean {
+  return value.tag !== null && SHORT_TAGS[value.tag] !== undefined;
+}
+
+function isMap(value: YamlNode | null | undefined): value is YamlMap {
+  return value?.kind === 'map';
+}
+
+function isSeq(value: YamlNode | null | undefined): value is YamlSeq {
+  return value?.kind === 'seq' && !isShortTagged(value);
+}
+
+function isTagged(value: YamlNode | null | undefined): value is YamlNode & { tag: string } {
+  return !!value?.tag && value.tag.startsWith('!');
 }
 
 function join(parent: string, key: string): string {
@@ -156,32 +462,38 @@ function join(parent: string, key: string): string {
 }
 
 /** `{ "Fn::If": [...] }`, `{ "Ref": "X" }` or a short-tag form (`!If [...]`): a value, not a configuration map. */
-function isIntrinsicMap(value: unknown): boolean {
-  if (!isMap(value)) return false;
-  if (value.tag && SHORT_TAGS[value.tag]) return true;
-  if (value.items.length !== 1 || !isScalar(value.items[0].key)) return false;
-  const name = String(value.items[0].key.value);
+function isIntrinsicMap(value: YamlNode | null | undefined): boolean {
+  if (!value || value.kind === 'scalar') return false;
+  if (isShortTagged(value)) return true;
+  if (value.kind !== 'map' || value.pairs.length !== 1 || !isScalar(value.pairs[0].key)) return false;
+  const name = String(value.pairs[0].key.value);
   return name === 'Ref' || name.startsWith('Fn::');
 }
 
 /** The entries of a mapping (aliases resolved; non-scalar keys skipped; intrinsic calls have none). */
-export function entries(src: YamlSource, prop: Prop | undefined): Prop[] {
-  const value = prop && deref(src, prop.value);
+export function entries(_src: YamlSource, prop: Prop | undefined): Prop[] {
+  const value = prop?.value;
   if (!prop || !isMap(value) || isIntrinsicMap(value)) return [];
   const out: Prop[] = [];
-  for (const pair of value.items) {
+  for (const pair of value.pairs) {
     if (!isScalar(pair.key) || pair.key.value == null) continue;
     const name = String(pair.key.value);
-    out.push({ key: pair.key, value: deref(src, pair.value), path: join(prop.path, name) });
+    out.push({ key: pair.key, value: pair.value, path: join(prop.path, name) });
   }
   return out;
 }
 
 /** A mapping entry by key (the last one when a key is repeated). */
-export function get(src: YamlSource, prop: Prop | undefined, key: string): Prop | undefined {
-  let found: Prop | undefined;
-  for (const entry of entries(src, prop)) if (keyName(entry) === key) found = entry;
-  return found;
+export function get(_src: YamlSource, prop: Prop | undefined, key: string): Prop | undefined {
+  const value = prop?.value;
+  if (!prop || !isMap(value) || isIntrinsicMap(value)) return undefined;
+  for (let i = value.pairs.length - 1; i >= 0; i--) {
+    const pair = value.pairs[i];
+    if (isScalar(pair.key) && pair.key.value != null && String(pair.key.value) === key) {
+      return { key: pair.key, value: pair.value, path: join(prop.path, key) };
+    }
+  }
+  return undefined;
 }
 
 export function keyName(prop: Prop): string {
@@ -189,10 +501,10 @@ export function keyName(prop: Prop): string {
 }
 
 /** The items of a sequence. */
-export function items(src: YamlSource, prop: Prop | undefined): Prop[] {
-  const value = prop && deref(src, prop.value);
+export function items(_src: YamlSource, prop: Prop | undefined): Prop[] {
+  const value = prop?.value;
   if (!prop || !isSeq(value)) return [];
-  return value.items.map((item, i) => ({ key: null, value: deref(src, item), path: `${prop.path}[${i}]` }));
+  return value.items.map((item, i) => ({ key: null, value: item, path: `${prop.path}[${i}]` }));
 }
 
 /** A configuration mapping (not an intrinsic function call). */
@@ -210,43 +522,35 @@ export function present(prop: Prop | undefined): prop is Prop {
   return !(isScalar(prop.value) && prop.value.value == null && !prop.value.tag);
 }
 
-function nodeRange(value: unknown): [number, number, number] | undefined {
-  return isNode(value) && value.range ? (value.range as [number, number, number]) : undefined;
-}
-
 /** Where the short tag in front of a node starts, when it is on the same line. */
-function tagOffset(src: YamlSource, value: unknown, start: number): number {
-  if (!isNode(value) || !value.tag || !value.tag.startsWith('!')) return start;
-  const lineStart = src.text.lastIndexOf('\n', start - 1) + 1;
-  const at = src.text.lastIndexOf(value.tag, start);
-  return at >= lineStart ? at : start;
+function tagOffset(src: YamlSource, value: YamlNode): number {
+  if (!isTagged(value) || value.tagStart < 0) return value.start;
+  const between = src.text.slice(value.tagStart, value.start);
+  return between.includes('\n') ? value.start : value.tagStart;
 }
 
 /** A scalar value points at the value; a collection or a tagged block at its key. */
 export function locate(src: YamlSource, prop: Prop): SourceLocation {
   const value = prop.value;
-  const valueRange = nodeRange(value);
-  const keyRange = prop.key?.range;
   let offset: number;
-  if (isScalar(value) && valueRange) offset = tagOffset(src, value, valueRange[0]);
-  else if (keyRange) offset = keyRange[0];
-  else if (valueRange) offset = tagOffset(src, value, valueRange[0]);
+  if (isScalar(value)) offset = tagOffset(src, value);
+  else if (prop.key) offset = prop.key.start;
+  else if (value) offset = tagOffset(src, value);
   else offset = 0;
   return src.loc(offset, prop.path || undefined);
 }
 
 /** Location of the key itself (resource ids, environment keys, `url:`). */
 export function locateKey(src: YamlSource, prop: Prop): SourceLocation {
-  const offset = prop.key?.range?.[0] ?? nodeRange(prop.value)?.[0] ?? 0;
+  const offset = prop.key?.start ?? prop.value?.start ?? 0;
   return src.loc(offset, prop.path || undefined);
 }
 
 /** The expression as written, on one line (for Unresolved.text). */
 export function sourceText(src: YamlSource, prop: Prop): string {
   const value = prop.value;
-  const range = nodeRange(value);
-  let text = range ? src.text.slice(range[0], range[1]) : String(isScalar(value) ? value.value : '');
-  if (isNode(value) && value.tag && value.tag.startsWith('!')) text = `${value.tag} ${text}`;
+  let text = value ? src.text.slice(value.start, value.end) : '';
+  if (isTagged(value)) text = `${value.tag} ${text}`;
   text = text.replace(/\s+/g, ' ').trim();
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
@@ -265,21 +569,20 @@ interface Intrinsic {
 }
 
 /** The intrinsic function call at `prop`, short or long form. */
-export function intrinsic(src: YamlSource, prop: Prop): Intrinsic | undefined {
+export function intrinsic(_src: YamlSource, prop: Prop): Intrinsic | undefined {
   const value = prop.value;
-  if (isNode(value) && value.tag && value.tag.startsWith('!')) {
+  if (isTagged(value)) {
     const fn = SHORT_TAGS[value.tag] ?? value.tag;
-    if (isScalar(value)) return { fn, argText: value.source ?? String(value.value ?? '') };
-    if (SHORT_TAGS[value.tag] && isMap(value) && value.items.length === 1) {
-      return { fn, arg: { key: null, value: deref(src, value.items[0].value), path: prop.path } };
-    }
-    return { fn, arg: { key: null, value, path: prop.path } };
+    if (value.kind === 'scalar') return { fn, argText: value.source };
+    // A short tag's argument is the collection itself, read without the tag (an unknown tag keeps it).
+    const arg = SHORT_TAGS[value.tag] ? { ...value, tag: null } : value;
+    return { fn, arg: { key: null, value: arg, path: prop.path } };
   }
-  if (isMap(value) && value.items.length === 1) {
-    const pair = value.items[0];
+  if (isMap(value) && value.pairs.length === 1) {
+    const pair = value.pairs[0];
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
-    if (name === 'Ref' || name.startsWith('Fn::')) {
-      return { fn: name, arg: { key: pair.key as Scalar, value: deref(src, pair.value), path: join(prop.path, name) } };
+    if (isScalar(pair.key) && (name === 'Ref' || name.startsWith('Fn::'))) {
+      return { fn: name, arg: { key: pair.key, value: pair.value, path: join(prop.path, name) } };
     }
   }
   return undefined;
@@ -288,8 +591,7 @@ export function intrinsic(src: YamlSource, prop: Prop): Intrinsic | undefined {
 /** A plain scalar's value (not an intrinsic). */
 export function plain(src: YamlSource, prop: Prop | undefined): string | number | boolean | null | undefined {
   if (!prop || !isScalar(prop.value) || intrinsic(src, prop)) return undefined;
-  const v = prop.value.value;
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : undefined;
+  return prop.value.value;
 }
 
 export function plainString(src: YamlSource, prop: Prop | undefined): string | undefined {

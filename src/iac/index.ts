@@ -12,41 +12,41 @@ import { deploymentRules } from '../checks/deployment/index.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
-import type { readCdkOut, readCloudFormation } from './cloudformation.js';
-import type { readServerless } from './serverless.js';
-import type { readTerraform } from './terraform.js';
-import type { readDockerfile } from './dockerfile.js';
-import type { readCdk } from './cdk.js';
-import type { readSst } from './sst.js';
+import type * as CloudFormationReader from './cloudformation.js';
+import type * as ServerlessReader from './serverless.js';
+import type * as TerraformReader from './terraform.js';
+import type * as DockerfileReader from './dockerfile.js';
+import type * as CdkReader from './cdk.js';
+import type * as SstReader from './sst.js';
 
 interface Readers {
-  readCloudFormation: typeof readCloudFormation;
-  readCdkOut: typeof readCdkOut;
-  readServerless: typeof readServerless;
-  readTerraform: typeof readTerraform;
-  readDockerfile: typeof readDockerfile;
-  readCdk: typeof readCdk;
-  readSst: typeof readSst;
+  cloudformation: () => Promise<typeof CloudFormationReader>;
+  serverless: () => Promise<typeof ServerlessReader>;
+  terraform: () => Promise<typeof TerraformReader>;
+  dockerfile: () => Promise<typeof DockerfileReader>;
+  cdk: () => Promise<typeof CdkReader>;
+  sst: () => Promise<typeof SstReader>;
 }
 
-/** The readers and their parsers (yaml, HCL WASM, dockerfile-ast) load only when a project has IaC files. */
-async function loadReaders(): Promise<Readers> {
-  const [cfn, sls, tf, docker, cdk, sst] = await Promise.all([
-    import('./cloudformation.js'),
-    import('./serverless.js'),
-    import('./terraform.js'),
-    import('./dockerfile.js'),
-    import('./cdk.js'),
-    import('./sst.js'),
-  ]);
+/** Imports a module on first use only (one promise, shared by every later use). */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
+/**
+ * The reader modules and their parsers (js-yaml, HCL WASM, dockerfile-ast) load only for the kinds of
+ * files a project has, and only once a file of that kind is about to be read: a project with only a
+ * template and a CDK app never loads the Terraform, Dockerfile or serverless readers.
+ */
+function loadReaders(): Readers {
   return {
-    readCloudFormation: cfn.readCloudFormation,
-    readCdkOut: cfn.readCdkOut,
-    readServerless: sls.readServerless,
-    readTerraform: tf.readTerraform,
-    readDockerfile: docker.readDockerfile,
-    readCdk: cdk.readCdk,
-    readSst: sst.readSst,
+    cloudformation: once(() => import('./cloudformation.js')),
+    serverless: once(() => import('./serverless.js')),
+    terraform: once(() => import('./terraform.js')),
+    dockerfile: once(() => import('./dockerfile.js')),
+    cdk: once(() => import('./cdk.js')),
+    sst: once(() => import('./sst.js')),
   };
 }
 
@@ -84,7 +84,7 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   ) {
     return empty;
   }
-  const { readCloudFormation, readCdkOut, readServerless, readTerraform, readDockerfile, readCdk, readSst } = await loadReaders();
+  const readers = loadReaders();
   const read = (rel: string): string | null => {
     try {
       const abs = path.join(root, rel);
@@ -99,19 +99,22 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
     }
   };
   const results: ReaderResult[] = [];
-  const run = (rel: string, reader: (file: string, text: string) => ReaderResult, gate?: RegExp) => {
+  type Reader = (file: string, text: string) => ReaderResult;
+  /** Reads the file, then (past the gate) loads its reader module and runs it. */
+  const run = async (rel: string, reader: () => Promise<Reader>, gate?: RegExp) => {
     const text = read(rel);
     if (text === null || (gate && !gate.test(text))) return;
+    const readFile = await reader();
     try {
-      results.push(reader(rel, text));
+      results.push(readFile(rel, text));
     } catch (error) {
       skipped.push({ file: rel, reason: `cannot read infrastructure: ${(error as Error).message.split('\n')[0]}` });
     }
   };
-  for (const rel of files.cloudformation) run(rel, readCloudFormation, /AWS::(Serverless|Lambda)::/);
-  for (const rel of files.serverless) run(rel, readServerless);
-  for (const rel of files.dockerfiles) run(rel, readDockerfile);
-  for (const rel of files.sst) run(rel, readSst);
+  for (const rel of files.cloudformation) await run(rel, async () => (await readers.cloudformation()).readCloudFormation, /AWS::(Serverless|Lambda)::/);
+  for (const rel of files.serverless) await run(rel, async () => (await readers.serverless()).readServerless);
+  for (const rel of files.dockerfiles) await run(rel, async () => (await readers.dockerfile()).readDockerfile);
+  for (const rel of files.sst) await run(rel, async () => (await readers.sst()).readSst);
   const cdkResults: ReaderResult[] = [];
   for (const rel of files.cdk) {
     const text = read(rel);
@@ -119,9 +122,11 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
     const isSst = /\bsst\.aws\./.test(text); // SST apps often declare functions in infra/*.ts
     const isCdk = !isSst && /aws-cdk-lib|@aws-cdk\//.test(text);
     if (!isSst && !isCdk) continue;
+    const sst = isSst ? await readers.sst() : undefined;
+    const cdk = isCdk ? await readers.cdk() : undefined;
     try {
-      if (isSst) results.push(readSst(rel, text));
-      else cdkResults.push(readCdk(rel, text, { appRoot: cdkAppRoot(root, rel) }));
+      if (sst) results.push(sst.readSst(rel, text));
+      else if (cdk) cdkResults.push(cdk.readCdk(rel, text, { appRoot: cdkAppRoot(root, rel) }));
     } catch (error) {
       skipped.push({ file: rel, reason: `cannot read infrastructure: ${(error as Error).message.split('\n')[0]}` });
     }
@@ -129,11 +134,12 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   results.push(...cdkResults);
   // Synthesized templates describe the same functions as the CDK source: read them only without it.
   if (!cdkResults.some((r) => r.deployments.length > 0)) {
-    for (const rel of files.cdkOut) run(rel, readCdkOut, /AWS::Lambda::Function/);
+    for (const rel of files.cdkOut) await run(rel, async () => (await readers.cloudformation()).readCdkOut, /AWS::Lambda::Function/);
   }
   for (const [, tfFiles] of files.terraformDirs) {
     const inputs = tfFiles.map((file) => ({ file, text: read(file) })).filter((f): f is { file: string; text: string } => f.text !== null);
     if (inputs.length === 0) continue;
+    const { readTerraform } = await readers.terraform();
     try {
       results.push(await readTerraform(inputs));
     } catch (error) {

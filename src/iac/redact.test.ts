@@ -23,4 +23,12 @@ describe('redactEnvironmentValues', () => {
     expect(out).toContain('AuthType: NONE');
     expect(out.split('\n')).toHaveLength(9);
   });
+
+  it('masks lower-case Dockerfile env lines and leaves lines without an upper-case assignment as they are', () => {
+    const input = ['env LEGACY_TOKEN value-with-secret', 'env A_KEY=abc', '      Timeout: 30', '  handler: src/index.handler', '# DATABASE_URL is set in CI', ''].join('\n');
+    const out = redactEnvironmentValues(input).split('\n');
+    expect(out[0]).toBe('env LEGACY_TOKEN «redacted»');
+    expect(out[1]).toBe('env A_KEY=«redacted»');
+    expect(out.slice(2)).toEqual(['      Timeout: 30', '  handler: src/index.handler', '# DATABASE_URL is set in CI', '']);
+  });
 });

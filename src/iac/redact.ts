@@ -9,6 +9,18 @@ import { STREAMING_ENV_KEYS } from './locate.js';
 const MASK = '«redacted»';
 const NAME = '[A-Z][A-Z0-9_]*';
 
+// Compiled once: a 1,600-line template is redacted line by line.
+/** Dockerfile: ENV A=1 B="2"  /  ENV A value */
+const DOCKER_ENV = /^(\s*ENV\s+)(.*)$/i;
+const DOCKER_ENV_SPACE_FORM = new RegExp(`^(${NAME})\\s+[^=\\s]`);
+const DOCKER_ENV_PAIR = new RegExp(`(${NAME})=("[^"]*"|'[^']*'|\\S+)`, 'g');
+/** JSON / TS / HCL quoted values: "NAME": "v", NAME: 'v', NAME = "v" */
+const QUOTED = new RegExp(`(["']?)(${NAME})\\1(\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*'|\`[^\`]*\`)`, 'g');
+/** YAML: NAME: value (unquoted, to the end of the line) */
+const YAML_PLAIN = new RegExp(`^(\\s*-?\\s*)(${NAME})(\\s*:\\s+)([^"'\\s#{\\[][^#]*)$`);
+/** Every masked form needs an upper-case letter followed by `=`, `:` or whitespace somewhere on the line. */
+const MAYBE = /[A-Z][A-Z0-9_]*["']?\s*[:=\s]/;
+
 export function redactEnvironmentValues(text: string): string {
   return text
     .split('\n')
@@ -21,24 +33,18 @@ function keep(name: string): boolean {
 }
 
 function redactLine(line: string): string {
-  // Dockerfile: ENV A=1 B="2"  /  ENV A value
-  const env = /^(\s*ENV\s+)(.*)$/i.exec(line);
+  if (!MAYBE.test(line)) return line;
+  const env = DOCKER_ENV.exec(line);
   if (env) {
     const rest = env[2];
-    if (new RegExp(`^${NAME}\\s+[^=\\s]`).test(rest) && !rest.includes('=')) {
-      const [, name] = new RegExp(`^(${NAME})`).exec(rest)!;
+    const spaceForm = DOCKER_ENV_SPACE_FORM.exec(rest);
+    if (spaceForm && !rest.includes('=')) {
+      const name = spaceForm[1];
       return keep(name) ? line : `${env[1]}${name} ${MASK}`;
     }
-    return env[1] + rest.replace(new RegExp(`(${NAME})=("[^"]*"|'[^']*'|\\S+)`, 'g'), (m, name: string) => (keep(name) ? m : `${name}=${MASK}`));
+    return env[1] + rest.replace(DOCKER_ENV_PAIR, (m, name: string) => (keep(name) ? m : `${name}=${MASK}`));
   }
-  // JSON / TS / HCL quoted values: "NAME": "v", NAME: 'v', NAME = "v"
-  let out = line.replace(
-    new RegExp(`(["']?)(${NAME})\\1(\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*'|\`[^\`]*\`)`, 'g'),
-    (m, q: string, name: string, sep: string) => (keep(name) || name.length < 2 ? m : `${q}${name}${q}${sep}"${MASK}"`),
-  );
-  // YAML: NAME: value (unquoted, to the end of the line)
-  out = out.replace(new RegExp(`^(\\s*-?\\s*)(${NAME})(\\s*:\\s+)([^"'\\s#{\\[][^#]*)$`), (m, lead: string, name: string, sep: string) =>
-    keep(name) || name.length < 2 ? m : `${lead}${name}${sep}${MASK}`,
-  );
+  let out = line.replace(QUOTED, (m, q: string, name: string, sep: string) => (keep(name) || name.length < 2 ? m : `${q}${name}${q}${sep}"${MASK}"`));
+  out = out.replace(YAML_PLAIN, (m, lead: string, name: string, sep: string) => (keep(name) || name.length < 2 ? m : `${lead}${name}${sep}${MASK}`));
   return out;
 }

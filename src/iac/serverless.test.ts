@@ -166,7 +166,7 @@ describe('readServerless', () => {
   it('reports a broken serverless.yml as a note without throwing', () => {
     expect(readServerless('serverless.yml', 'service: x\nfunctions:\n  f:\n    handler: h\n   url: true\n')).toEqual({
       deployments: [],
-      notes: [{ file: 'serverless.yml', reason: 'cannot parse serverless config: All mapping items must start at the same column at line 5, column 1:' }],
+      notes: [{ file: 'serverless.yml', reason: 'cannot parse serverless config: bad indentation of a mapping entry (5:4)' }],
     });
   });
 });

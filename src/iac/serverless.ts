@@ -1,7 +1,8 @@
 /**
  * serverless.yml / serverless.yaml (Serverless Framework, provider aws) -> Deployment[].
  *
- * Parsed with the same yaml setup as CloudFormation (serverless.yml accepts `!Ref`/`!GetAtt`...). Any
+ * Parsed into the same located node tree as CloudFormation (cloudformation.ts: js-yaml events, the
+ * CloudFormation short tags, since serverless.yml accepts `!Ref`/`!GetAtt`...). Any
  * string containing a Serverless variable (`${self:custom.x}`, `${env:X, 30}`, `${ssm:/p}`) and any
  * CloudFormation intrinsic is Unresolved. Environment variable values are never stored, except
  * `AWS_LWA_INVOKE_MODE` and `AWS_LAMBDA_EXEC_WRAPPER`.
