@@ -25,6 +25,12 @@ const fixDir = path.resolve(import.meta.dirname, 'fixtures/fix');
  */
 const DECLINED: Record<string, string> = {
   'prelude-not-flushed/invalid-helper-returns-stream.mjs': 'from() is returned by a helper; the write belongs at the call site, which the fixer does not guess',
+  'stream-never-ended/invalid-returns-buffered-result.mjs':
+    'the handler never takes the stream and returns a buffered result: streaming that result or dropping streamifyResponse is a design choice',
+  'pipe-without-error-propagation/invalid-helper-pipe.ts':
+    'the pipe runs in a helper that is not async and its caller waits for finish: pipeline() needs the helper made async and the caller changed',
+  'nonexistent-stream-api/invalid-writable-methods.ts':
+    'out.pipe(process.stdout) uses the response stream as a source, which it cannot be: what that copy was for is the user\'s call (the _write() call is fixed)',
   'set-content-type-after-from/invalid-helper-returned-alias.mjs': 'from() is in a helper shared by other callers; the content type belongs in that call\'s metadata, which the fixer does not change for every caller',
   'set-content-type-after-from/invalid-original-stream.ts': 'setContentType() runs only when the upstream has a content type; moving it into the metadata would send that header on the other path too',
   'body-in-prelude/invalid-metadata-object.ts': 'nothing writes the body after from(); dropping it from the metadata would hide that it is never sent',
