@@ -163,6 +163,51 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('probe')
+    .description('send real requests to a Function URL or streaming endpoint and diagnose the response on the wire')
+    .argument('<url>', 'the URL to probe')
+    .option('--data <body>', 'send the main request as a POST with this body')
+    .option('-H, --header <header>', "extra request header 'name: value' (repeatable)", (value: string, list: string[] = []) => [...list, value])
+    .option('--origin <origin>', 'Origin header for the requests and the CORS preflight (default https://example.com)')
+    .option('--sign', 'always sign with SigV4 (service lambda)')
+    .option('--no-sign', 'never sign (default: sign a Function URL when credentials resolve)')
+    .option('--region <region>', 'signing region (default: from the Function URL host)')
+    .option('--profile <profile>', 'named profile for the credentials')
+    .option('--timeout <duration>', 'give up on each request after this long: 10s, 500ms, 1m', '10s')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'none']).default('error'))
+    .option('--verbose', "show each finding's evidence and the run time")
+    .option('--no-color', 'never colour the text output')
+    .action(async (url: string, opts) => {
+      const env = process.env;
+      const ci = !!env.CI && env.CI !== 'false';
+      const { probeUrl } = await import('./commands/probe.js');
+      const result = await probeUrl(
+        {
+          url,
+          data: opts.data,
+          headers: opts.header ?? [],
+          origin: opts.origin,
+          sign: opts.sign,
+          region: opts.region,
+          profile: opts.profile,
+          timeout: opts.timeout,
+          format: opts.format,
+          failOn: opts.failOn as Severity | 'none',
+          verbose: !!opts.verbose,
+          color: opts.color !== false && opts.format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+        },
+        {
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+          progressEnabled: opts.format === 'text' && !!process.stderr.isTTY && !ci,
+          env,
+        },
+      );
+      exitCode = result.exitCode;
+    });
+
+  program
     .command('rules')
     .description('list every rule')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))

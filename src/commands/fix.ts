@@ -87,7 +87,7 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
   }
   if (options.deployment && !isFile) {
     progress.update('Looking for infrastructure fixes…');
-    files.push(...(await fixDeployments(root, { ...(only ? { only } : {}) })));
+    files.push(...(await fixDeployments(root, { ...(only ? { only } : {}), config })));
   }
   const dependencies = options.deps && !isFile ? await planDependencyFixes(root, { ...(only ? { only } : {}), rules }) : { files: [], upgrades: [], advice: [] };
   files.push(...dependencies.files);

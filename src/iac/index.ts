@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, SkipNote } from '../model/finding.js';
 import type { Deployment, ReaderResult } from '../model/deployment.js';
+import type { DeploymentReport } from '../model/rule.js';
 import { isResolved } from '../model/deployment.js';
 import { deploymentRules } from '../checks/deployment/index.js';
 import { fingerprintOf } from '../config/fingerprint.js';
@@ -75,9 +76,42 @@ export interface DeploymentCheck {
 }
 
 export async function checkDeployments(root: string): Promise<DeploymentCheck> {
+  const { findings, skipped, deployments, runtimesByHandler } = await evaluateDeployments(root);
+  return { findings, skipped, deployments, runtimesByHandler };
+}
+
+/** One deployment finding with what it was computed from (for `stream-doctor fix`). */
+export interface DeploymentFinding {
+  finding: Finding;
+  ruleId: string;
+  report: DeploymentReport;
+  /** The function as the rules saw it (joined with its image's Dockerfile facts). */
+  deployment: Deployment;
+  handler: HandlerFacts | null;
+}
+
+export interface DeploymentEvaluation extends DeploymentCheck {
+  /** Every finding of `findings`, in the same order, with its context. */
+  details: DeploymentFinding[];
+  /** The functions the rules ran on. */
+  functions: Deployment[];
+}
+
+export interface EvaluateOptions {
+  /**
+   * Texts to read instead of the files on disk (relative path -> text): `fix` checks an edit by reading the
+   * project again with the edited text. Only files that exist are read (the file list comes from the disk).
+   */
+  overrides?: ReadonlyMap<string, string>;
+  /** Handler facts shared between evaluations of the same project (the handler modules do not change). */
+  handlerCache?: Map<string, Promise<HandlerFacts | null>>;
+}
+
+/** `checkDeployments` with each finding's rule report, deployment and handler facts. */
+export async function evaluateDeployments(root: string, options: EvaluateOptions = {}): Promise<DeploymentEvaluation> {
   const skipped: SkipNote[] = [];
   const files = discover(root, skipped);
-  const empty = { findings: [], skipped, deployments: 0, runtimesByHandler: new Map<string, string[]>() };
+  const empty = { findings: [], skipped, deployments: 0, runtimesByHandler: new Map<string, string[]>(), details: [], functions: [] };
   if (
     files.cloudformation.length + files.cdkOut.length + files.serverless.length + files.dockerfiles.length + files.cdk.length + files.sst.length === 0 &&
     files.terraformDirs.size === 0
@@ -86,6 +120,8 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   }
   const readers = loadReaders();
   const read = (rel: string): string | null => {
+    const override = options.overrides?.get(rel);
+    if (override !== undefined) return override;
     try {
       const abs = path.join(root, rel);
       if (statSync(abs).size > MAX_IAC_BYTES) {
@@ -153,9 +189,10 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
   const functions = all.filter((d) => d.source !== 'dockerfile').map((d) => withImage(d, images));
 
   const findings: Finding[] = [];
+  const details: DeploymentFinding[] = [];
   const runtimesByHandler = new Map<string, string[]>();
   // Many functions share one handler module (a SAM template with hundreds of functions): read it once.
-  const handlerCache = new Map<string, Promise<HandlerFacts | null>>();
+  const handlerCache = options.handlerCache ?? new Map<string, Promise<HandlerFacts | null>>();
   for (const deployment of functions) {
     const handler = await handlerOf(root, deployment, handlerCache);
     if (handler && isResolved(deployment.runtime)) {
@@ -163,7 +200,7 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
     }
     for (const rule of deploymentRules) {
       for (const report of rule.check({ deployment, handler })) {
-        findings.push({
+        const finding: Finding = {
           ruleId: rule.meta.id,
           severity: report.severity ?? rule.meta.severity,
           message: report.message,
@@ -175,13 +212,15 @@ export async function checkDeployments(root: string): Promise<DeploymentCheck> {
           evidence: rule.meta.evidence,
           fingerprint: fingerprintOf(rule.meta.id, report.at.file, report.key),
           origin: 'project',
-        });
+        };
+        findings.push(finding);
+        details.push({ finding, ruleId: rule.meta.id, report, deployment, handler });
       }
     }
   }
   const pythonProblem = pythonParserProblem();
   if (pythonProblem) skipped.push({ file: '.', reason: pythonProblem });
-  return { findings, skipped, deployments: functions.length, runtimesByHandler };
+  return { findings, skipped, deployments: functions.length, runtimesByHandler, details, functions };
 }
 
 /**

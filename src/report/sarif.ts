@@ -44,7 +44,8 @@ export function pascalCase(id: string): string {
 }
 
 /** A relative path as a URI reference: "/" kept, everything else that is not URI-safe escaped. */
-const ABSOLUTE_URI = /^[a-z][a-z0-9+.-]*:[^/\\]/i;
+/** `arn:aws:…`, `https://…`: a scheme of two letters or more, so a Windows drive (`C:`) stays a path. */
+const ABSOLUTE_URI = /^[a-z][a-z0-9+.-]+:/i;
 
 function toUri(file: string): string {
   return file

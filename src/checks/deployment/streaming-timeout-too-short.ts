@@ -15,7 +15,7 @@ export const streamingTimeoutTooShort: DeploymentRule = {
       'A stream that outlives the function timeout is cut off mid-body: the client gets a truncated answer (RAPID resets with Sandbox.Timeout). Defaults are short: 3 s (Lambda, CFN, CDK), 6 s (serverless), 20 s (SST).',
     evidence:
       'Lambda timeout semantics; runtime behaviour c (timeout ends the invocation, directinvoke.go Sandbox.Timeout); seed 001 guidance of 60-120 s for streamed chat; defaults in aws.md §3 and tooling.md §0.5.',
-    fixable: true,
+    fixable: false,
     triggers: [],
   },
   check(context) {

@@ -1,0 +1,55 @@
+/**
+ * The contract between `fixDeployments` and the fixer of each deployment rule: a fixer gets one finding with
+ * the deployment and handler facts the rule saw, and proposes text edits in ONE file (which may be another
+ * file than the finding's: a Dockerfile ENV, the URL resource of a function), or a suggestion.
+ */
+import type { DeploymentFinding } from '../../iac/index.js';
+import type { TextEdit } from '../../model/fix.js';
+
+export interface DeploymentFixContext {
+  root: string;
+  detail: DeploymentFinding;
+  /** The current text of a project file (with the edits accepted so far), or null when it cannot be read. */
+  read(rel: string): string | null;
+}
+
+export interface DeploymentEdit {
+  /** One line, imperative: what the edit does. */
+  title: string;
+  /** The file the edits apply to, relative to the root. */
+  file: string;
+  edits: TextEdit[];
+}
+
+export interface DeploymentSuggestion {
+  suggestion: string;
+}
+
+export type DeploymentProposal = DeploymentEdit | DeploymentSuggestion;
+
+export interface DeploymentFixer {
+  ruleId: string;
+  fix(context: DeploymentFixContext): DeploymentProposal;
+}
+
+export function isDeploymentSuggestion(proposal: DeploymentProposal): proposal is DeploymentSuggestion {
+  return 'suggestion' in proposal;
+}
+
+export type IacFormat = 'yaml' | 'serverless' | 'terraform' | 'typescript' | 'dockerfile' | 'cdk-out' | 'unknown';
+
+/** Which editor a file needs, from its name (cdk.out is synthesized output: never edited). */
+export function formatOf(file: string): IacFormat {
+  const parts = file.split('/');
+  const name = parts[parts.length - 1];
+  if (parts.includes('cdk.out')) return 'cdk-out';
+  if (/^serverless\.ya?ml$/.test(name)) return 'serverless';
+  if (/\.(ya?ml|json|template)$/.test(name)) return 'yaml';
+  if (name.endsWith('.tf')) return 'terraform';
+  if (name === 'Dockerfile' || name.endsWith('.Dockerfile') || name.startsWith('Dockerfile.')) return 'dockerfile';
+  if (/\.(ts|js|mjs|cjs|mts|cts)$/.test(name)) return 'typescript';
+  return 'unknown';
+}
+
+/** The suggestion for synthesized CDK output. */
+export const CDK_OUT = 'cdk.out is synthesized by `cdk synth`, so make the change in the CDK app source and synthesize again (stream-doctor never edits cdk.out)';
