@@ -1,6 +1,6 @@
 /** `stream-doctor fix` as a user meets it: the built CLI on a temporary project, and the safe writer. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +89,38 @@ describe('fix: diff, --write, idempotence, re-scan', () => {
       expect(result.code).toBe(2);
       expect(result.stderr.trim()).toBe(`stream-doctor: ${message}`);
     }
+  });
+});
+
+describe('fix: the seed scenarios (examples/) end to end', () => {
+  it('fix --write removes every finding that has a mechanical fix; what is left is what needs a decision', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-fix-examples-'));
+    cpSync(path.join(repo, 'examples'), dir, { recursive: true });
+    const ruleIds = () =>
+      (JSON.parse(run(['scan', '.', '--format', 'json'], dir).stdout).findings as Array<{ ruleId: string; file: string }>).map((f) => `${f.ruleId} ${f.file}`).sort();
+    expect(ruleIds()).toContain('stream-never-ended nitro-bodyless-hang/lambda.mjs');
+    const write = run(['fix', '.', '--write'], dir);
+    expect(write.code).toBe(0);
+    expect(write.stderr).toBe('stream-doctor: wrote 7 fixes to 4 files\n');
+    expect(ruleIds()).toEqual([
+      'app-stream-buffered-by-adapter fastapi-lwa-terraform/main.tf',
+      'exec-wrapper-proxies-runtime-api runtime-api-proxy-layer/template.yaml',
+      'metadata-after-write express-chat-streaming/lambda.js',
+      'public-function-url express-chat-streaming/template.yaml',
+      'streaming-timeout-too-short express-chat-streaming/template.yaml',
+      'write-without-backpressure nitro-bodyless-hang/lambda.mjs',
+      'write-without-backpressure runtime-api-proxy-layer/handler.mjs',
+    ]);
+    // seed 000: the body-less path now sends the prelude and ends; the pool no longer holds the invocation
+    const nitro = readFileSync(path.join(dir, 'nitro-bodyless-hang/lambda.mjs'), 'utf8');
+    expect(nitro).toContain('context.callbackWaitsForEmptyEventLoop = false;');
+    expect(nitro).toContain('  } else {\n    awslambda.HttpResponseStream.from(responseStream, httpResponseMetadata);\n    responseStream.write("");\n    responseStream.end();');
+    // seed 001: the URL keeps no CORS of its own; seed 002: the adapter streams
+    expect(readFileSync(path.join(dir, 'express-chat-streaming/template.yaml'), 'utf8')).not.toMatch(/^\s+Cors:/m);
+    expect(readFileSync(path.join(dir, 'fastapi-lwa-terraform/Dockerfile'), 'utf8')).toContain('ENV AWS_LWA_INVOKE_MODE=response_stream');
+    const again = run(['fix', '.', '--write'], dir);
+    expect(again.stdout).toContain('0 fixes applied in 0 files');
+    expect(again.stderr).toBe('');
   });
 });
 

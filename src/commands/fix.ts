@@ -106,7 +106,7 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
       throw error;
     }
     if (options.upgrade) runUpgrades(root, dependencies, io);
-    if (options.format === 'text') {
+    if (options.format === 'text' && changed.length > 0) {
       const count = changed.reduce((n, f) => n + f.applied.length, 0);
       io.stderr(`stream-doctor: wrote ${count} fix${count === 1 ? '' : 'es'} to ${changed.length} file${changed.length === 1 ? '' : 's'}\n`);
     }
