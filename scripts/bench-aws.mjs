@@ -12,6 +12,7 @@
 // quota (5 TPS) and would measure the Logs limit instead: BENCH_AWS_LOGS=1 adds them.
 // Exit code: 0 target met, 1 missed, 2 could not measure.
 import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeAws } from '../test/support/fake-aws.mjs';
