@@ -302,6 +302,33 @@ describe('aws: JSON log format', () => {
   }, 30_000);
 });
 
+describe('aws: a public URL without the October 2025 permission', () => {
+  it('reports 403 for every request when the policy grants only lambda:InvokeFunctionUrl', async () => {
+    const fake: Fake = await startFakeAws({
+      region: REGION,
+      accountId: ACCOUNT,
+      functions: [
+        {
+          configuration: { FunctionName: 'legacy-public', Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 30 },
+          urls: [{ AuthType: 'NONE', InvokeMode: 'BUFFERED' }],
+          policy: { Version: '2012-10-17', Statement: [{ Sid: 'FunctionURLAllowPublicAccess', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl', Resource: arn('legacy-public'), Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } }] },
+        },
+      ],
+    });
+    try {
+      const result = await run(['--function', 'legacy-public', '--format', 'json', '--no-code', '--no-logs'], fake.env);
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      expect(report.findings.map((f) => `${f.ruleId}@${f.field}`).sort()).toEqual([
+        'function-url-missing-invoke-permission@FunctionUrlConfig($LATEST).AuthType',
+        'public-function-url@FunctionUrlConfig($LATEST).AuthType',
+      ]);
+    } finally {
+      await fake.close();
+    }
+  }, 30_000);
+});
+
 describe('aws --all under the control-plane limits', () => {
   it('paces 40 functions without a single throttling error', async () => {
     const now = Date.now();

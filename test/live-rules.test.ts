@@ -13,6 +13,7 @@ import { liveRules } from '../src/checks/live/index.js';
 import { durationsPinnedAtTimeout } from '../src/checks/live/durations-pinned-at-timeout.js';
 import { concurrencyExhaustedByHangs } from '../src/checks/live/concurrency-exhausted-by-hangs.js';
 import { runtimeExits } from '../src/checks/live/runtime-exits.js';
+import { functionUrlMissingInvokePermission } from '../src/checks/live/function-url-missing-invoke-permission.js';
 import { parseFunctionRef, type LiveFunction } from '../src/aws/collect.js';
 import { toDeployments } from '../src/aws/to-deployment.js';
 import { deploymentRules } from '../src/checks/deployment/index.js';
@@ -61,7 +62,7 @@ const STREAMING: HandlerFacts = {
 function context(overrides: Partial<LiveContext> & { runtime?: string; reserved?: number } = {}): LiveContext {
   const { runtime = 'nodejs20.x', reserved, ...rest } = overrides;
   const [deployment] = toDeployments(live({ Runtime: runtime, Timeout: 20 }, { reservedConcurrency: reserved }));
-  return { deployment, handler: STREAMING, codeFindings: [], codeChecked: true, logs: stats(), window: '24 h', ...rest };
+  return { deployment, deployments: [deployment], policy: undefined, handler: STREAMING, codeFindings: [], codeChecked: true, logs: stats(), window: '24 h', ...rest };
 }
 
 function finding(ruleId: string, line: number): Finding {
@@ -139,6 +140,33 @@ describe('runtime-exits', () => {
     expect(one[0].severity).toBe('warning');
     expect(one[0].message).toContain('Out of memory');
     expect(runtimeExits.check(context({ logs: stats({ errorsByType: { 'Handler.Error': 9 } }) }))).toEqual([]);
+  });
+});
+
+describe('function-url-missing-invoke-permission', () => {
+  const url = (authType: 'NONE' | 'AWS_IAM') =>
+    toDeployments(live({ Runtime: 'nodejs22.x' }, { urls: [{ FunctionUrl: 'https://a.lambda-url.us-east-1.on.aws/', FunctionArn: ARN, AuthType: authType, CreationTime: '', LastModifiedTime: '' }] }));
+  const urlStatement = { Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl', Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } };
+  const invokeStatement = { Effect: 'Allow', Principal: { AWS: '*' }, Action: ['lambda:InvokeFunction'], Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } };
+
+  it('a public URL with only lambda:InvokeFunctionUrl (the pre-October-2025 setup) answers 403', () => {
+    const deployments = url('NONE');
+    const [report] = functionUrlMissingInvokePermission.check(context({ deployments, policy: { Statement: [urlStatement] } }));
+    expect(report.at.path).toBe('FunctionUrlConfig($LATEST).AuthType');
+    expect(report.message).toContain('has no public statement for `lambda:InvokeFunction` (condition `lambda:InvokedViaFunctionUrl` = true)');
+    expect(report.fix).toContain('--invoked-via-function-url');
+  });
+
+  it('no policy at all: both are missing', () => {
+    const [report] = functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: undefined }));
+    expect(report.message).toContain('the function has no resource policy, so nothing grants `lambda:InvokeFunctionUrl`');
+  });
+
+  it('quiet with both statements, on AWS_IAM URLs, and when the policy could not be read', () => {
+    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: { Statement: [urlStatement, invokeStatement] } }))).toEqual([]);
+    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('AWS_IAM'), policy: undefined }))).toEqual([]);
+    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: null }))).toEqual([]);
+    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: { Statement: [{ ...urlStatement, Effect: 'Deny' }, invokeStatement] } }))).toHaveLength(1);
   });
 });
 

@@ -16,6 +16,9 @@ import {
   type FunctionUrlConfig,
 } from '@aws-sdk/client-lambda';
 import type { AwsClients } from './clients.js';
+import type { PolicyDocument } from '../model/rule.js';
+
+export type { PolicyDocument, PolicyStatement } from '../model/rule.js';
 import { awsErrorLine, isAccessDenied, isNotFound } from './clients.js';
 
 /** A function as the user named it: a name, `name:alias`, or an ARN (partial or full, with a qualifier). */
@@ -65,18 +68,6 @@ export interface LiveFunction {
   policy: PolicyDocument | undefined | null;
   /** Checks that were degraded, one line each. */
   notes: string[];
-}
-
-export interface PolicyStatement {
-  Sid?: string;
-  Effect?: string;
-  Principal?: string | { Service?: string | string[]; AWS?: string | string[] } | '*';
-  Action?: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  Statement?: PolicyStatement[];
 }
 
 export class FunctionNotFound extends Error {}

@@ -244,6 +244,8 @@ async function diagnoseOne(clients: AwsClients, ref: FunctionRef, ctx: DiagnoseC
     codeFindings,
     codeChecked: code.root !== undefined,
     logs,
+    deployments,
+    policy: fn.policy,
     window: ctx.window.label,
     ...(ctx.accountConcurrency !== undefined ? { accountConcurrency: ctx.accountConcurrency } : {}),
   };

@@ -71,6 +71,19 @@ export interface DeploymentRule {
   check(context: DeploymentContext): DeploymentReport[];
 }
 
+/** A statement of a function's resource-based policy (GetPolicy), as far as the rules read it. */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect?: string;
+  Principal?: string | { Service?: string | string[]; AWS?: string | string[] } | '*';
+  Action?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Statement?: PolicyStatement[];
+}
+
 /**
  * What a live-function rule may look at (`stream-doctor aws`): the function as a Deployment, its handler's
  * facts and the code findings in its deployed package (when the code was downloaded), and the statistics
@@ -83,6 +96,10 @@ export interface LiveContext {
   codeFindings: Finding[];
   codeChecked: boolean;
   logs: LogStats | null;
+  /** Every deployment of the function: one per Function URL (unqualified and per alias). */
+  deployments: Deployment[];
+  /** The resource-based policy: undefined when the function has none, null when it could not be read. */
+  policy: PolicyDocument | undefined | null;
   /** `24 h`, `7 d`: the log window, for messages. */
   window: string;
   /** The account's concurrency limit (used when the function has no reservation). */

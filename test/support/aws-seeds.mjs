@@ -115,6 +115,7 @@ export function seedScenario({ now = Date.now() } = {}) {
           Version: '2012-10-17',
           Statement: [
             { Sid: 'FunctionURLAllowPublicAccess', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl', Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:express-chat`, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } },
+            { Sid: 'FunctionURLInvokeAllowPublicAccess', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:express-chat`, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } },
           ],
         },
         code: { files: { 'lambda.js': read('express-chat-streaming/lambda.js'), 'app.js': read('express-chat-streaming/app.js'), 'package.json': '{ "type": "module" }\n' } },
