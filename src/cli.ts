@@ -208,6 +208,48 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('verify')
+    .description("run a handler under AWS's own runtime (aws-lambda-ric) against a local Runtime API and report what it really does")
+    .argument('<handler>', 'the function handler as Lambda sees it, e.g. dist/index.handler')
+    .option('--root <dir>', 'the code root Lambda unpacks (LAMBDA_TASK_ROOT)', '.')
+    .addOption(new Option('--runtime <lineage>', '3.x (nodejs18/20/22.x), 4.x (nodejs24.x) or both').choices(['3.x', '4.x', 'both']).default('both'))
+    .option('--event <file>', 'also send this event JSON (repeatable)', (value: string, list: string[] = []) => [...list, value])
+    .option('--timeout <duration>', 'how long an invocation may run: 5s, 500ms (at most 60s)', '5s')
+    .option('--pass-env <name>', 'pass this environment variable to the handler (repeatable; none by default)', (value: string, list: string[] = []) => [...list, value])
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMAT_NAMES]).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'none']).default('error'))
+    .option('--verbose', "show body previews, the runtime's stderr and each finding's evidence")
+    .option('--no-color', 'never colour the text output')
+    .action(async (handler: string, opts) => {
+      const format = opts.format as FormatName;
+      const env = process.env;
+      const ci = !!env.CI && env.CI !== 'false';
+      const { verifyHandler } = await import('./commands/verify.js');
+      const result = await verifyHandler(
+        {
+          handler,
+          root: opts.root,
+          runtime: opts.runtime,
+          events: opts.event ?? [],
+          timeout: opts.timeout,
+          passEnv: opts.passEnv ?? [],
+          format,
+          failOn: opts.failOn as Severity | 'none',
+          verbose: !!opts.verbose,
+          color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+        },
+        {
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+          progressEnabled: format === 'text' && !!process.stderr.isTTY && !ci,
+          cwd: process.cwd(),
+          env,
+        },
+      );
+      exitCode = result.exitCode;
+    });
+
+  program
     .command('rules')
     .description('list every rule')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))

@@ -145,6 +145,7 @@ export async function diagnoseFunctions(options: AwsOptions, io: AwsIo): Promise
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       root: `aws:${region}`,
       subjects: diagnoses.map((d) => d.subject),
+      coverage: `${diagnoses.length} function${diagnoses.length === 1 ? '' : 's'} checked; deployed code: ${sum(diagnoses, (d) => d.filesWalked)} files scanned, ${sum(diagnoses, (d) => d.filesParsed)} parsed, ${sum(diagnoses, (d) => d.packages)} packages inventoried`,
       findings,
       suppressed: [],
       skipped,

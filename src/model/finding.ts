@@ -70,6 +70,8 @@ export interface Report {
   /** The scanned directory, or `aws:REGION` for live functions. */
   root: string;
   subjects?: Subject[];
+  /** What the report covered, in words, for the text footer (`3 functions checked; deployed code: …`). */
+  coverage?: string;
   findings: Finding[];
   /** Findings hidden by inline directives or the baseline (kept for SARIF suppressions). */
   suppressed: Finding[];

@@ -168,7 +168,7 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
 
   const { stats } = report;
   let scanned = `${plural(stats.filesWalked, 'file')} scanned, ${stats.filesParsed} parsed, ${plural(stats.packagesInventoried, 'package')} inventoried`;
-  if (report.subjects) scanned = `${plural(report.subjects.length, 'function')} checked; deployed code: ${scanned}`;
+  if (report.coverage) scanned = report.coverage;
   if (report.skipped.length > 0) {
     scanned += `; ${report.skipped.length} skipped${opts.verbose ? '' : ' (use --verbose to list)'}`;
   }

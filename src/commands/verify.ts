@@ -1,0 +1,279 @@
+/**
+ * `stream-doctor verify <handler>`: run the handler under AWS's own runtime interface client
+ * (`aws-lambda-ric` 3.3.0 = nodejs18/20/22.x, 4.0.2 = nodejs24.x) against a Runtime API of our own on
+ * 127.0.0.1, send it Function URL events, and report what the runtime really did: completed, hung or
+ * crashed; the response the client would get; findings under the static rules' ids (docs/verify.md).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Finding, Report, Severity, Subject } from '../model/finding.js';
+import { SEVERITY_RANK } from '../model/finding.js';
+import { fingerprintOf } from '../config/fingerprint.js';
+import { formatReport, type FormatName } from '../report/index.js';
+import { createProgress } from '../report/progress.js';
+import { ruleMetaById } from '../checks/index.js';
+import { codeRules } from '../checks/code/index.js';
+import { analyzeSource } from '../code/analyze.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { UsageError } from './errors.js';
+import { PROBE_EVENTS, loadEventFile, type ProbeEvent } from '../verify/events.js';
+import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from '../verify/install.js';
+import { runInvocation } from '../verify/run.js';
+import { diagnose, type Diagnosis } from '../verify/analyze.js';
+import { parseTimeout } from './probe.js';
+
+export interface VerifyOptions {
+  handler: string;
+  /** The function's code root (LAMBDA_TASK_ROOT); default: the current directory. */
+  root?: string;
+  runtime: '3.x' | '4.x' | 'both';
+  /** `--event` files (repeatable). */
+  events: string[];
+  /** Tests and scripts: only these built-in probe events (by name); default all. */
+  only?: string[];
+  timeout: string;
+  /** Environment variable names passed to the handler (AWS_* credentials are never passed otherwise). */
+  passEnv: string[];
+  format: FormatName;
+  failOn: Severity | 'none';
+  color: boolean;
+  verbose: boolean;
+}
+
+export interface VerifyIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  progressEnabled: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface VerifyRun {
+  lineage: Lineage;
+  event: string;
+  diagnosis: Diagnosis;
+  stderr: string;
+}
+
+export interface VerifyOutcome {
+  report: Report;
+  runs: VerifyRun[];
+  exitCode: number;
+}
+
+const MAX_TIMEOUT_MS = 60_000;
+/** Invocations run at once (each is its own server and runtime process). */
+const CONCURRENCY = 2;
+const EXTENSIONS = ['.js', '.mjs', '.cjs'];
+
+/** `dist/index.handler` → module `dist/index`, export `handler` (the runtime's own split: last "/", then first "."). */
+export function splitHandler(handler: string): { modulePath: string; exportPath: string } {
+  const slash = handler.lastIndexOf('/');
+  const dir = slash === -1 ? '' : handler.slice(0, slash + 1);
+  const rest = handler.slice(slash + 1);
+  const dot = rest.indexOf('.');
+  if (dot <= 0 || dot === rest.length - 1) throw new UsageError(`handler must look like path/to/module.export, e.g. dist/index.handler (got "${handler}")`);
+  return { modulePath: `${dir}${rest.slice(0, dot)}`, exportPath: rest.slice(dot + 1) };
+}
+
+function findModule(root: string, modulePath: string): string | undefined {
+  for (const ext of EXTENSIONS) {
+    const candidate = resolve(root, `${modulePath}${ext}`);
+    if (existsSync(candidate)) return candidate;
+  }
+  const bare = resolve(root, modulePath);
+  return existsSync(bare) && statSync(bare).isFile() ? bare : undefined;
+}
+
+/** Only what the user names; never credentials by default. */
+export function passedEnv(names: string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const name of names) if (env[name] !== undefined) out[name] = env[name];
+  return out;
+}
+
+async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/** Static rules on the handler module that explain a 3.x-only wait better than open handles do. */
+function staticHints(file: string, abs: string, root: string): Set<string> {
+  try {
+    const text = readFileSync(abs, 'utf8');
+    const rules = codeRules.filter((r) => r.meta.id === 'end-callback-dropped');
+    return new Set(analyzeSource({ rel: file, text, origin: 'project', abs, root }, rules).findings.map((f) => f.ruleId));
+  } catch {
+    return new Set();
+  }
+}
+
+export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promise<VerifyOutcome> {
+  const started = Date.now();
+  const timeoutMs = parseTimeout(options.timeout);
+  if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be at most ${MAX_TIMEOUT_MS / 1000}s for verify (got "${options.timeout}")`);
+  const root = resolve(io.cwd, options.root ?? '.');
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root is not a directory: ${options.root ?? '.'}`);
+  const { modulePath } = splitHandler(options.handler);
+  const abs = findModule(root, modulePath);
+  if (!abs) throw new UsageError(`handler module not found: ${modulePath}{${EXTENSIONS.join(',')}} under ${root}`);
+  const file = relative(root, abs).split('\\').join('/');
+  const lineages: Lineage[] = options.runtime === 'both' ? ['3.x', '4.x'] : [options.runtime];
+
+  let events: ProbeEvent[] = PROBE_EVENTS;
+  if (options.only && options.only.length > 0) {
+    const unknown = options.only.filter((name) => !PROBE_EVENTS.some((e) => e.name === name));
+    if (unknown.length > 0) throw new UsageError(`unknown probe event ${unknown.join(', ')} (expected: ${PROBE_EVENTS.map((e) => e.name).join(', ')})`);
+    events = PROBE_EVENTS.filter((e) => options.only!.includes(e.name));
+  }
+  events = [...events, ...options.events.map((f) => loadEventFile(resolve(io.cwd, f)))];
+
+  const progress = createProgress({ enabled: io.progressEnabled });
+  const cacheRoot = ricCacheRoot(io.env);
+  const ricDirs = new Map<Lineage, string>();
+  const runs: VerifyRun[] = [];
+  try {
+    for (const lineage of lineages) {
+      try {
+        ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env: io.env, progress: (text) => progress.update(text) }));
+      } catch (error) {
+        if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
+        throw error;
+      }
+    }
+    const jobs = lineages.flatMap((lineage) => events.map((event) => ({ lineage, event })));
+    let done = 0;
+    const extra = passedEnv(options.passEnv, io.env);
+    await pool(jobs, CONCURRENCY, async ({ lineage, event }) => {
+      progress.update(`running ${file} under aws-lambda-ric ${RIC_VERSIONS[lineage]} (${done}/${jobs.length})…`);
+      const result = await runInvocation({
+        lineage,
+        ricDir: ricDirs.get(lineage)!,
+        taskRoot: root,
+        handler: options.handler,
+        event: event.event,
+        requestId: `verify-${lineage.replace('.', '')}-${event.name}`,
+        timeoutMs,
+        env: extra,
+      });
+      runs.push({ lineage, event: event.name, diagnosis: diagnose(result, lineage, timeoutMs), stderr: result.stderr });
+      done += 1;
+    });
+  } finally {
+    progress.stop();
+  }
+  const order = (r: VerifyRun) => lineages.indexOf(r.lineage) * 1000 + events.findIndex((e) => e.name === r.event);
+  runs.sort((a, b) => order(a) - order(b));
+
+  const hints = staticHints(file, abs, root);
+  const findings: Finding[] = [];
+  const subjects: Subject[] = [];
+  for (const run of runs) {
+    const d = run.diagnosis;
+    const problems = [...d.problems];
+    if (d.keptRunning && run.lineage === '3.x') {
+      const dropped = hints.has('end-callback-dropped');
+      problems.push(
+        dropped
+          ? {
+              ruleId: 'end-callback-dropped',
+              severity: 'warning',
+              message: `Under the 3.x runtime the response was complete but the invocation kept running until --timeout ${timeoutMs / 1000} s: the callback passed to end(data, cb) never fires on 3.x, so the code awaiting it (and the handles it would close) never runs.`,
+              fix: 'Do not pass a callback to end() (or await the "finish" event); set context.callbackWaitsForEmptyEventLoop = false.',
+            }
+          : {
+              ruleId: 'event-loop-keeps-invocation-alive',
+              severity: 'warning',
+              message: `Under the 3.x runtime (nodejs18.x/20.x/22.x) the response was complete but the runtime did not ask for the next event within --timeout ${timeoutMs / 1000} s: open handles keep the event loop busy and callbackWaitsForEmptyEventLoop is on, so on Lambda the invocation runs to the function timeout.`,
+              fix: 'Set context.callbackWaitsForEmptyEventLoop = false at the top of the streamified handler, or close/unref the handle.',
+            },
+      );
+    }
+    for (const p of problems) {
+      const meta = ruleMetaById(p.ruleId);
+      findings.push({
+        ruleId: p.ruleId,
+        severity: p.severity,
+        message: p.message,
+        file,
+        line: 1,
+        column: 1,
+        field: `${run.lineage} ${run.event}`,
+        fixable: false,
+        ...(p.fix ? { fix: p.fix } : {}),
+        ...(meta ? { evidence: `Observed under aws-lambda-ric ${RIC_VERSIONS[run.lineage]}; ${meta.evidence}` } : {}),
+        fingerprint: fingerprintOf(p.ruleId, file, `verify:${run.lineage}:${run.event}`),
+        origin: 'project',
+      });
+    }
+    subjects.push(subjectOf(run, RIC_VERSIONS[run.lineage], events.find((e) => e.name === run.event)!, timeoutMs, options.verbose));
+  }
+  subjects.push({
+    id: file,
+    title: `verify ${options.handler} (${file})`,
+    facts: lineages.map((lineage) => ({
+      label: `${lineage} (aws-lambda-ric ${RIC_VERSIONS[lineage]})`,
+      value: runs
+        .filter((r) => r.lineage === lineage)
+        .map((r) => `${r.event}: ${verdictWord(r.diagnosis)}`)
+        .join(', '),
+    })),
+    notes: [`runtime cache: ${cacheRoot}`],
+  });
+
+  const report: Report = {
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    root,
+    subjects,
+    coverage: `${runs.length} invocation${runs.length === 1 ? '' : 's'} of ${options.handler} under ${lineages.map((l) => `aws-lambda-ric ${RIC_VERSIONS[l]}`).join(' and ')}`,
+    findings,
+    suppressed: [],
+    skipped: [],
+    stats: { filesWalked: 1, filesPrefiltered: 0, filesParsed: 1, packagesInventoried: 0, filesSkipped: 0, durationMs: Date.now() - started },
+  };
+  io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
+  const threshold = options.failOn === 'none' ? Infinity : SEVERITY_RANK[options.failOn];
+  const failing = findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
+  return { report, runs, exitCode: failing ? 1 : 0 };
+}
+
+export function verdictWord(d: Diagnosis): string {
+  if (d.verdict === 'completed') return d.keptRunning ? 'completed, kept running' : 'completed';
+  return d.verdict;
+}
+
+function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs: number, verbose: boolean): Subject {
+  const d = run.diagnosis;
+  const facts: Subject['facts'] = [];
+  const verdict =
+    d.verdict === 'hung'
+      ? `hung: no end of the response within --timeout ${timeoutMs / 1000} s`
+      : d.verdict === 'crashed'
+        ? `crashed: ${d.initError ? `init error ${d.initError}` : d.exit ? (d.exit.signal ? `signal ${d.exit.signal}` : `exit code ${d.exit.code}`) : 'runtime process died'}`
+        : d.keptRunning
+          ? `completed, then kept running: no next /next within --timeout ${timeoutMs / 1000} s`
+          : 'completed';
+  facts.push({ label: 'verdict', value: verdict });
+  if (d.client) {
+    const c = d.client;
+    const headers = Object.entries(c.headers).map(([k, v]) => `${k}: ${v}`);
+    const how = c.source === 'prelude' ? 'from the prelude' : c.source === 'buffered' ? 'buffered result' : 'no prelude: metadata lost';
+    facts.push({ label: 'client gets', value: `${c.status}${headers.length ? ` | ${headers.join(' | ')}` : ''} (${how})` });
+    if (c.cookies.length > 0) facts.push({ label: 'cookies', value: c.cookies.map((k) => `${k.split('=')[0]}=<redacted>`).join(', ') });
+    facts.push({ label: 'body', value: c.bodyBytes === 0 ? 'none' : `${c.bodyBytes} B${verbose ? `: ${c.bodyPreview}` : ''}` });
+  } else {
+    facts.push({ label: 'client gets', value: 'nothing: the runtime never posted a response' });
+  }
+  const timing: string[] = [];
+  if (d.ttfbMs !== undefined) timing.push(`first byte ${d.ttfbMs} ms`);
+  if (d.totalMs !== undefined) timing.push(`ended ${d.totalMs} ms`);
+  if (timing.length) facts.push({ label: 'timing', value: timing.join(', ') });
+  if (d.functionError) facts.push({ label: 'function error', value: `${d.functionError.type}${d.functionError.message ? `: ${d.functionError.message}` : ''} (${d.functionError.via})` });
+  const notes: string[] = [];
+  if (d.keptRunning && run.lineage === '4.x') notes.push('the response was complete but the runtime did not ask for the next event: the handler\'s promise never settled');
+  if (verbose && run.stderr.trim()) notes.push(`stderr: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  return { id: `${run.lineage} ${run.event}`, title: `${run.lineage} (aws-lambda-ric ${version}) ${event.description}`, facts, notes };
+}
