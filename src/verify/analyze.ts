@@ -165,6 +165,16 @@ export function diagnose(run: RunResult, lineage: Lineage, timeoutMs: number): D
       fix: 'write() the first chunk (or write("")) before end(data), so the runtime sends the prelude first.',
     });
   }
+  if (d.functionError && /Cannot set content-type, too late/i.test(d.functionError.message)) {
+    // setContentType() (which from() calls) after the first write: the handler failed, the runtime reported it.
+    const sent = response ? ` after ${response.bodyBytes} body byte${response.bodyBytes === 1 ? '' : 's'} had been sent` : '';
+    problems.push({
+      ruleId: 'metadata-after-write',
+      severity: 'error',
+      message: `Under ${runtimeName} HttpResponseStream.from() (or setContentType()) ran${sent}: the runtime threw ${d.functionError.type} "Cannot set content-type, too late.": ${d.preludeState === 'sent' ? `the client keeps the first status (${d.client?.status ?? 200}) and headers` : 'the client gets a raw 200 body without the intended status and headers'}, cut off by the error.`,
+      fix: 'Decide the status and headers before the first write; do not fall back to a buffered response once streaming has started.',
+    });
+  }
   if (verdict === 'crashed' && !d.initError) {
     const code = run.exit ? (run.exit.signal ? `signal ${run.exit.signal}` : `exit code ${run.exit.code}`) : 'no exit status';
     const cause = d.functionError?.message ? ` (${d.functionError.type}: ${d.functionError.message})` : '';
