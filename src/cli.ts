@@ -216,6 +216,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--event <file>', 'also send this event JSON (repeatable)', (value: string, list: string[] = []) => [...list, value])
     .option('--timeout <duration>', 'how long an invocation may run: 5s, 500ms (at most 60s)', '5s')
     .option('--pass-env <name>', 'pass this environment variable to the handler (repeatable; none by default)', (value: string, list: string[] = []) => [...list, value])
+    .option('--bootstrap <command>', "run this custom runtime / Runtime API client (sh -c, in --root) instead of aws-lambda-ric and check the streaming protocol it speaks")
+    .option('--exec-wrapper <file>', 'start aws-lambda-ric through this AWS_LAMBDA_EXEC_WRAPPER script and compare with a run without it')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMAT_NAMES]).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'none']).default('error'))
     .option('--verbose', "show body previews, the runtime's stderr and each finding's evidence")
@@ -233,6 +235,8 @@ export async function main(argv: string[]): Promise<number> {
           events: opts.event ?? [],
           timeout: opts.timeout,
           passEnv: opts.passEnv ?? [],
+          ...(opts.bootstrap !== undefined ? { bootstrap: opts.bootstrap as string } : {}),
+          ...(opts.execWrapper !== undefined ? { execWrapper: opts.execWrapper as string } : {}),
           format,
           failOn: opts.failOn as Severity | 'none',
           verbose: !!opts.verbose,

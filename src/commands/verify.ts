@@ -4,7 +4,7 @@
  * 127.0.0.1, send it Function URL events, and report what the runtime really did: completed, hung or
  * crashed; the response the client would get; findings under the static rules' ids (docs/verify.md).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { SEVERITY_RANK } from '../model/finding.js';
@@ -18,8 +18,9 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { UsageError } from './errors.js';
 import { PROBE_EVENTS, loadEventFile, type ProbeEvent } from '../verify/events.js';
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from '../verify/install.js';
-import { runInvocation } from '../verify/run.js';
+import { runInvocation, type Launch, type RunResult } from '../verify/run.js';
 import { diagnose, type Diagnosis } from '../verify/analyze.js';
+import { checkBehindWrapper, checkProtocol } from '../verify/protocol.js';
 import { parseTimeout } from './probe.js';
 
 export interface VerifyOptions {
@@ -34,6 +35,10 @@ export interface VerifyOptions {
   timeout: string;
   /** Environment variable names passed to the handler (AWS_* credentials are never passed otherwise). */
   passEnv: string[];
+  /** A custom runtime's command line (run with `sh -c` in --root) instead of aws-lambda-ric. */
+  bootstrap?: string;
+  /** An AWS_LAMBDA_EXEC_WRAPPER script started in front of aws-lambda-ric (each run is compared with a run without it). */
+  execWrapper?: string;
   format: FormatName;
   failOn: Severity | 'none';
   color: boolean;
@@ -48,8 +53,11 @@ export interface VerifyIo {
   env: NodeJS.ProcessEnv;
 }
 
+/** What ran: an aws-lambda-ric lineage, or the `--bootstrap` command. */
+export type Runner = Lineage | 'bootstrap';
+
 export interface VerifyRun {
-  lineage: Lineage;
+  lineage: Runner;
   event: string;
   diagnosis: Diagnosis;
   stderr: string;
@@ -117,11 +125,22 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
   if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be at most ${MAX_TIMEOUT_MS / 1000}s for verify (got "${options.timeout}")`);
   const root = resolve(io.cwd, options.root ?? '.');
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root is not a directory: ${options.root ?? '.'}`);
-  const { modulePath } = splitHandler(options.handler);
-  const abs = findModule(root, modulePath);
-  if (!abs) throw new UsageError(`handler module not found: ${modulePath}{${EXTENSIONS.join(',')}} under ${root}`);
-  const file = relative(root, abs).split('\\').join('/');
-  const lineages: Lineage[] = options.runtime === 'both' ? ['3.x', '4.x'] : [options.runtime];
+  if (options.bootstrap !== undefined && options.execWrapper !== undefined) throw new UsageError('--bootstrap and --exec-wrapper cannot be combined (a wrapper runs in front of aws-lambda-ric)');
+  if (options.bootstrap !== undefined && options.bootstrap.trim() === '') throw new UsageError('--bootstrap needs a command line');
+  const execWrapper = options.execWrapper !== undefined ? checkWrapper(resolve(io.cwd, options.execWrapper), options.execWrapper) : undefined;
+  let file: string;
+  let abs: string | undefined;
+  if (options.bootstrap !== undefined) {
+    // The custom runtime interprets _HANDLER itself: no module to find. Findings point at its program.
+    file = bootstrapFile(options.bootstrap, root);
+  } else {
+    const { modulePath } = splitHandler(options.handler);
+    abs = findModule(root, modulePath);
+    if (!abs) throw new UsageError(`handler module not found: ${modulePath}{${EXTENSIONS.join(',')}} under ${root}`);
+    file = relative(root, abs).split('\\').join('/');
+  }
+  const lineages: Runner[] = options.bootstrap !== undefined ? ['bootstrap'] : options.runtime === 'both' ? ['3.x', '4.x'] : [options.runtime];
+  const runnerName = (l: Runner) => (l === 'bootstrap' ? `--bootstrap ${options.bootstrap}` : `aws-lambda-ric ${RIC_VERSIONS[l]}${execWrapper ? ` behind ${options.execWrapper}` : ''}`);
 
   let events: ProbeEvent[] = PROBE_EVENTS;
   if (options.only && options.only.length > 0) {
@@ -137,6 +156,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
   const runs: VerifyRun[] = [];
   try {
     for (const lineage of lineages) {
+      if (lineage === 'bootstrap') continue;
       try {
         ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env: io.env, progress: (text) => progress.update(text) }));
       } catch (error) {
@@ -148,18 +168,25 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     let done = 0;
     const extra = passedEnv(options.passEnv, io.env);
     await pool(jobs, CONCURRENCY, async ({ lineage, event }) => {
-      progress.update(`running ${file} under aws-lambda-ric ${RIC_VERSIONS[lineage]} (${done}/${jobs.length})…`);
-      const result = await runInvocation({
-        lineage,
-        ricDir: ricDirs.get(lineage)!,
-        taskRoot: root,
-        handler: options.handler,
-        event: event.event,
-        requestId: `verify-${lineage.replace('.', '')}-${event.name}`,
-        timeoutMs,
-        env: extra,
-      });
-      runs.push({ lineage, event: event.name, diagnosis: diagnose(result, lineage, timeoutMs), stderr: result.stderr });
+      progress.update(`running ${file} under ${runnerName(lineage)} (${done}/${jobs.length})…`);
+      const requestId = `verify-${lineage.replace('.', '')}-${event.name}`;
+      const once = (launch: Launch): Promise<RunResult> =>
+        runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: extra });
+      let result: RunResult;
+      let protocol: Diagnosis['problems'] = [];
+      if (lineage === 'bootstrap') {
+        result = await once({ kind: 'bootstrap', command: options.bootstrap! });
+        protocol = checkProtocol(result, 'The custom runtime');
+      } else if (execWrapper) {
+        const baseline = await once({ kind: 'ric', lineage, ricDir: ricDirs.get(lineage)! });
+        result = await once({ kind: 'ric', lineage, ricDir: ricDirs.get(lineage)!, execWrapper });
+        protocol = checkBehindWrapper(result, baseline);
+      } else {
+        result = await once({ kind: 'ric', lineage, ricDir: ricDirs.get(lineage)! });
+      }
+      const diagnosis = diagnose(result, lineage, timeoutMs);
+      diagnosis.problems.push(...protocol);
+      runs.push({ lineage, event: event.name, diagnosis, stderr: result.stderr });
       done += 1;
     });
   } finally {
@@ -168,7 +195,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
   const order = (r: VerifyRun) => lineages.indexOf(r.lineage) * 1000 + events.findIndex((e) => e.name === r.event);
   runs.sort((a, b) => order(a) - order(b));
 
-  const hints = staticHints(file, abs, root);
+  const hints = abs ? staticHints(file, abs, root) : new Set<string>();
   const findings: Finding[] = [];
   const subjects: Subject[] = [];
   for (const run of runs) {
@@ -204,31 +231,31 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
         field: `${run.lineage} ${run.event}`,
         fixable: false,
         ...(p.fix ? { fix: p.fix } : {}),
-        ...(meta ? { evidence: `Observed under aws-lambda-ric ${RIC_VERSIONS[run.lineage]}; ${meta.evidence}` } : {}),
+        ...(meta ? { evidence: `Observed under ${runnerName(run.lineage)}; ${meta.evidence}` } : {}),
         fingerprint: fingerprintOf(p.ruleId, file, `verify:${run.lineage}:${run.event}`),
         origin: 'project',
       });
     }
-    subjects.push(subjectOf(run, RIC_VERSIONS[run.lineage], events.find((e) => e.name === run.event)!, timeoutMs, options.verbose));
+    subjects.push(subjectOf(run, runnerName(run.lineage), events.find((e) => e.name === run.event)!, timeoutMs, options.verbose));
   }
   subjects.push({
     id: file,
     title: `verify ${options.handler} (${file})`,
     facts: lineages.map((lineage) => ({
-      label: `${lineage} (aws-lambda-ric ${RIC_VERSIONS[lineage]})`,
+      label: `${lineage} (${runnerName(lineage)})`,
       value: runs
         .filter((r) => r.lineage === lineage)
         .map((r) => `${r.event}: ${verdictWord(r.diagnosis)}`)
         .join(', '),
     })),
-    notes: [`runtime cache: ${cacheRoot}`],
+    notes: options.bootstrap !== undefined ? [] : [`runtime cache: ${cacheRoot}`, ...(execWrapper ? [`each run behind ${options.execWrapper} is compared with the same run without it`] : [])],
   });
 
   const report: Report = {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     root,
     subjects,
-    coverage: `${runs.length} invocation${runs.length === 1 ? '' : 's'} of ${options.handler} under ${lineages.map((l) => `aws-lambda-ric ${RIC_VERSIONS[l]}`).join(' and ')}`,
+    coverage: `${runs.length} invocation${runs.length === 1 ? '' : 's'} of ${options.handler} under ${lineages.map(runnerName).join(' and ')}`,
     findings,
     suppressed: [],
     skipped: [],
@@ -238,6 +265,27 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
   const threshold = options.failOn === 'none' ? Infinity : SEVERITY_RANK[options.failOn];
   const failing = findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
   return { report, runs, exitCode: failing ? 1 : 0 };
+}
+
+/** An exec wrapper must be an executable file, as Lambda runs it directly. */
+function checkWrapper(abs: string, given: string): string {
+  if (!existsSync(abs) || !statSync(abs).isFile()) throw new UsageError(`--exec-wrapper not found: ${given}`);
+  try {
+    accessSync(abs, constants.X_OK);
+  } catch {
+    throw new UsageError(`--exec-wrapper is not executable: ${given} (chmod +x it; Lambda runs it directly)`);
+  }
+  return abs;
+}
+
+/** The file a bootstrap command runs: the first word naming a file under --root (`node runtime.mjs` → runtime.mjs), else the first word. */
+function bootstrapFile(command: string, root: string): string {
+  const words = command.trim().split(/\s+/);
+  for (const word of words) {
+    const candidate = resolve(root, word.replace(/^['"]|['"]$/g, ''));
+    if (candidate.startsWith(root) && existsSync(candidate) && statSync(candidate).isFile()) return relative(root, candidate).split('\\').join('/');
+  }
+  return words[0]!;
 }
 
 export function verdictWord(d: Diagnosis): string {
@@ -275,5 +323,5 @@ function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs
   const notes: string[] = [];
   if (d.keptRunning && run.lineage === '4.x') notes.push('the response was complete but the runtime did not ask for the next event: the handler\'s promise never settled');
   if (verbose && run.stderr.trim()) notes.push(`stderr: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-  return { id: `${run.lineage} ${run.event}`, title: `${run.lineage} (aws-lambda-ric ${version}) ${event.description}`, facts, notes };
+  return { id: `${run.lineage} ${run.event}`, title: `${run.lineage} (${version}) ${event.description}`, facts, notes };
 }

@@ -79,7 +79,7 @@ function decodeErrorBody(raw: string | undefined): { type?: string; message?: st
   return {};
 }
 
-export function diagnose(run: RunResult, lineage: Lineage, timeoutMs: number): Diagnosis {
+export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeoutMs: number): Diagnosis {
   const { record } = run;
   const response = record.response;
   const delivered = record.deliveredMs;
@@ -139,7 +139,7 @@ export function diagnose(run: RunResult, lineage: Lineage, timeoutMs: number): D
   }
 
   const seconds = Number((timeoutMs / 1000).toFixed(3));
-  const runtimeName = lineage === '3.x' ? 'the 3.x runtime (nodejs18.x/20.x/22.x)' : 'the 4.x runtime (nodejs24.x)';
+  const runtimeName = lineage === 'bootstrap' ? 'the custom runtime (--bootstrap)' : lineage === '3.x' ? 'the 3.x runtime (nodejs18.x/20.x/22.x)' : 'the 4.x runtime (nodejs24.x)';
   if (verdict === 'hung' && response?.streaming !== false) {
     const sent = response ? `after ${response.bodyBytes} body byte${response.bodyBytes === 1 ? '' : 's'}` : 'without sending a byte';
     problems.push({

@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 export type Lineage = '3.x' | '4.x';
 
@@ -18,7 +18,8 @@ const MARKER = '.stream-doctor-installed';
 export class RuntimeInstallError extends Error {}
 
 export function ricCacheRoot(env: NodeJS.ProcessEnv): string {
-  if (env.STREAM_DOCTOR_RIC_CACHE) return env.STREAM_DOCTOR_RIC_CACHE;
+  // Absolute: the runtime is started with cwd = --root, so a relative cache path would not resolve there.
+  if (env.STREAM_DOCTOR_RIC_CACHE) return resolve(env.STREAM_DOCTOR_RIC_CACHE);
   const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'stream-doctor', 'ric');
 }

@@ -13,10 +13,16 @@ const OUTPUT_KEEP = 16 * 1024;
 /** How long a process that exits right after the response gets to be seen exiting (a crash after end). */
 const AFTER_NEXT_GRACE_MS = 150;
 
+/**
+ * What runs: the RIC of a lineage (optionally behind an exec wrapper, started as Lambda does with the
+ * runtime's original command line as its arguments), or a custom runtime's bootstrap command line.
+ */
+export type Launch =
+  | { kind: 'ric'; lineage: Lineage; ricDir: string; execWrapper?: string }
+  | { kind: 'bootstrap'; command: string };
+
 export interface RunInput {
-  lineage: Lineage;
-  /** The installed package directory (…/node_modules/aws-lambda-ric). */
-  ricDir: string;
+  launch: Launch;
   taskRoot: string;
   handler: string;
   event: unknown;
@@ -38,8 +44,9 @@ export interface RunResult {
 }
 
 /** The environment Lambda gives a function, with nothing of ours (no credentials) unless passed on. */
-export function lambdaEnv(input: { taskRoot: string; handler: string; runtimeApi: string; timeoutMs: number; lineage: Lineage; extra: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
-  const runtime = input.lineage === '3.x' ? 'nodejs22.x' : 'nodejs24.x';
+export function lambdaEnv(input: { taskRoot: string; handler: string; runtimeApi: string; timeoutMs: number; lineage: Lineage | 'bootstrap'; extra: NodeJS.ProcessEnv; execWrapper?: string }): NodeJS.ProcessEnv {
+  // provided.al2023 sets no AWS_EXECUTION_ENV and no NODE_PATH; the managed Node runtimes do.
+  const managed = input.lineage === 'bootstrap' ? {} : { AWS_EXECUTION_ENV: `AWS_Lambda_${input.lineage === '3.x' ? 'nodejs22.x' : 'nodejs24.x'}`, NODE_PATH: '/opt/nodejs/node_modules' };
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
@@ -50,7 +57,6 @@ export function lambdaEnv(input: { taskRoot: string; handler: string; runtimeApi
     _HANDLER: input.handler,
     LAMBDA_TASK_ROOT: input.taskRoot,
     LAMBDA_RUNTIME_DIR: input.taskRoot,
-    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: 'stream-doctor-verify',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
@@ -58,7 +64,8 @@ export function lambdaEnv(input: { taskRoot: string; handler: string; runtimeApi
     AWS_LAMBDA_LOG_STREAM_NAME: 'verify',
     AWS_REGION: input.extra.AWS_REGION ?? 'us-east-1',
     AWS_DEFAULT_REGION: input.extra.AWS_DEFAULT_REGION ?? input.extra.AWS_REGION ?? 'us-east-1',
-    NODE_PATH: '/opt/nodejs/node_modules',
+    ...managed,
+    ...(input.execWrapper ? { AWS_LAMBDA_EXEC_WRAPPER: input.execWrapper } : {}),
   };
 }
 
@@ -78,10 +85,18 @@ export async function runInvocation(input: RunInput): Promise<RunResult> {
     deadlineMs: Date.now() + input.timeoutMs,
     functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:stream-doctor-verify',
   });
-  const env = lambdaEnv({ taskRoot: input.taskRoot, handler: input.handler, runtimeApi: api.address, timeoutMs: input.timeoutMs, lineage: input.lineage, extra: input.env });
-  const entry = input.lineage === '3.x' ? join(input.ricDir, 'bin', 'index.mjs') : join(input.ricDir, 'index.mjs');
-  const args = input.lineage === '3.x' ? [entry, input.handler] : [entry];
-  const child = spawn(process.execPath, args, { cwd: input.taskRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { launch } = input;
+  const env = lambdaEnv({
+    taskRoot: input.taskRoot,
+    handler: input.handler,
+    runtimeApi: api.address,
+    timeoutMs: input.timeoutMs,
+    lineage: launch.kind === 'ric' ? launch.lineage : 'bootstrap',
+    extra: input.env,
+    ...(launch.kind === 'ric' && launch.execWrapper ? { execWrapper: launch.execWrapper } : {}),
+  });
+  const [file, args] = commandLine(launch, input.handler);
+  const child = spawn(file, args, { cwd: input.taskRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -134,6 +149,15 @@ export async function runInvocation(input: RunInput): Promise<RunResult> {
   }
   const endedMs = api.now();
   return { record: api.record, ...(seenExit ? { exit: seenExit } : {}), timedOut, endedMs, stdout, stderr };
+}
+
+/** The program and its arguments: the RIC as the managed runtime starts it (behind the wrapper if any), or `sh -c <bootstrap>`. */
+export function commandLine(launch: Launch, handler: string): [string, string[]] {
+  if (launch.kind === 'bootstrap') return ['/bin/sh', ['-c', launch.command]];
+  const entry = launch.lineage === '3.x' ? join(launch.ricDir, 'bin', 'index.mjs') : join(launch.ricDir, 'index.mjs');
+  const original = launch.lineage === '3.x' ? [process.execPath, entry, handler] : [process.execPath, entry];
+  // AWS_LAMBDA_EXEC_WRAPPER: "Lambda sends to your script the path to the interpreter and all of the original arguments".
+  return launch.execWrapper ? [launch.execWrapper, original] : [original[0]!, original.slice(1)];
 }
 
 function delay(ms: number): Promise<void> {

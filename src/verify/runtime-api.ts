@@ -15,16 +15,22 @@ const MAX_CHUNKS = 200;
 export interface ErrorPost {
   /** `invocation` (`…/{id}/error`) or `init` (`…/init/error`). */
   kind: 'invocation' | 'init';
+  /** The invocation id in the path (`invocation` posts). */
+  requestId?: string;
   atMs: number;
   errorType?: string;
   body: string;
 }
 
 export interface ResponseRecord {
+  /** The invocation id in the POST's path. */
+  requestId: string;
   startMs: number;
   /** Lower-cased request headers as the runtime sent them. */
   headers: Record<string, string>;
   streaming: boolean;
+  /** `Transfer-Encoding: chunked` (else the body was framed by Content-Length). */
+  chunked: boolean;
   contentType: string;
   chunks: Array<{ atMs: number; bytes: number }>;
   body: Buffer;
@@ -42,7 +48,10 @@ export interface InvocationRecord {
   deliveredMs?: number;
   /** The next `/next` after the event: the runtime is done with this invocation. */
   nextAfterMs?: number;
+  /** The first response POST for this invocation. */
   response?: ResponseRecord;
+  /** Every response POST, in arrival order (for any id: a second one for the same id is a protocol error). */
+  responses: ResponseRecord[];
   errors: ErrorPost[];
 }
 
@@ -64,10 +73,18 @@ export interface InvocationInput {
   functionArn: string;
 }
 
+function idOf(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export async function startRuntimeApi(input: InvocationInput): Promise<RuntimeApi> {
   const started = performance.now();
   const now = () => Math.round((performance.now() - started) * 10) / 10;
-  const record: InvocationRecord = { requestId: input.requestId, errors: [] };
+  const record: InvocationRecord = { requestId: input.requestId, responses: [], errors: [] };
   let waiters: Array<() => void> = [];
   const notify = () => {
     const current = waiters;
@@ -116,16 +133,21 @@ export async function startRuntimeApi(input: InvocationInput): Promise<RuntimeAp
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : (value ?? '');
       const rec: ResponseRecord = {
+        requestId: idOf(response[1]!),
         startMs: now(),
         headers,
         streaming: (headers['lambda-runtime-function-response-mode'] ?? '').toLowerCase() === 'streaming',
+        chunked: /\bchunked\b/i.test(headers['transfer-encoding'] ?? ''),
         contentType: headers['content-type'] ?? '',
         chunks: [],
         body: Buffer.alloc(0),
         bodyBytes: 0,
         trailers: {},
       };
-      record.response = rec;
+      // Lambda accepts one response per invocation; a later one for the same id is recorded and refused.
+      const duplicate = record.responses.some((r) => r.requestId === rec.requestId);
+      record.response ??= rec;
+      record.responses.push(rec);
       const kept: Buffer[] = [];
       let keptBytes = 0;
       notify();
@@ -143,7 +165,10 @@ export async function startRuntimeApi(input: InvocationInput): Promise<RuntimeAp
       req.on('end', () => {
         rec.endMs = now();
         for (const [name, value] of Object.entries(req.trailers)) rec.trailers[name] = String(value);
-        accepted(res);
+        if (duplicate) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end('{"errorType":"InvalidStateTransition","errorMessage":"a response was already posted for this invocation (stream-doctor recorder)"}');
+        } else accepted(res);
         notify();
       });
       req.on('close', () => {
@@ -159,7 +184,7 @@ export async function startRuntimeApi(input: InvocationInput): Promise<RuntimeAp
       const at = now();
       void readAll(req).then((body) => {
         const type = req.headers['lambda-runtime-function-error-type'];
-        record.errors.push({ kind: error ? 'invocation' : 'init', atMs: at, ...(type ? { errorType: String(type) } : {}), body });
+        record.errors.push({ kind: error ? 'invocation' : 'init', ...(error ? { requestId: idOf(error[1]!) } : {}), atMs: at, ...(type ? { errorType: String(type) } : {}), body });
         accepted(res);
         notify();
       });
