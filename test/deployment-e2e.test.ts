@@ -59,6 +59,9 @@ const NOT_COVERED: Partial<Record<string, Partial<Record<Format, string>>>> = {
     dockerfile: NOT_APPLICABLE_TO_IMAGES,
   },
   'app-stream-buffered-by-adapter': { dockerfile: 'not a setting: the image only supplies the handler module (the CMD join is covered by the Node handler rules)' },
+  'web-adapter-layer-architecture': {
+    dockerfile: 'not applicable: an image copies the adapter binary (`COPY --from=…aws-lambda-adapter`), it has no layers (docs/rules/web-adapter-layer-architecture.md)',
+  },
 };
 
 interface Expectation {

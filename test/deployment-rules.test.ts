@@ -23,6 +23,7 @@ import { tinyReservedConcurrency } from '../src/checks/deployment/tiny-reserved-
 import { publicFunctionUrl } from '../src/checks/deployment/public-function-url.js';
 import { callbackHandlerOnNodejs24 } from '../src/checks/deployment/callback-handler-on-nodejs24.js';
 import { execWrapperProxiesRuntimeApi } from '../src/checks/deployment/exec-wrapper-proxies-runtime-api.js';
+import { webAdapterLayerArchitecture } from '../src/checks/deployment/web-adapter-layer-architecture.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -36,6 +37,7 @@ const LINE = {
   runtime: 8,
   timeout: 9,
   reserved: 10,
+  architectures: 11,
   lwaMode: 13,
   execWrapper: 14,
   webAdapter: 16,
@@ -168,9 +170,10 @@ describe('deployment rule registry', () => {
     'exec-wrapper-proxies-runtime-api',
     'managed-instances-shared-state',
     'app-stream-buffered-by-adapter',
+    'web-adapter-layer-architecture',
   ];
 
-  it('has the twelve deployment rules, in order, all in the deployment category', () => {
+  it('has the thirteen deployment rules, in order, all in the deployment category', () => {
     expect(deploymentRules.map((r) => r.meta.id)).toEqual(ids);
     for (const rule of deploymentRules) {
       expect(rule.meta.category).toBe('deployment');
@@ -730,5 +733,94 @@ describe('streaming-timeout-too-short and a known buffered handler', () => {
     const buffered = handler({ bufferedAdapter: { name: 'serverless-http', line: 4 } });
     expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: buffered })).toEqual([]);
     expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: null })).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('web-adapter-layer-architecture', () => {
+  const rule = webAdapterLayerArchitecture;
+  const layerArn = (name: string, version = '26', region = 'us-east-1') => `arn:aws:lambda:${region}:753240598075:layer:${name}:${version}`;
+  /** The adapter layer (after another layer), AWS_LWA_INVOKE_MODE=response_stream, and optionally an architecture. */
+  function adapter(layer: string, architecture?: string): Partial<Deployment> {
+    const located = at(layer, LINE.webAdapter);
+    return {
+      ...withAdapter('response_stream'),
+      webAdapter: located,
+      layers: [at('arn:aws:lambda:us-east-1:123456789012:layer:shared-utils:3', LINE.webAdapter - 1), located],
+      ...(architecture ? { architectures: at([architecture], LINE.architectures) } : {}),
+    };
+  }
+
+  it('reports the Arm64 layer on a function without an architecture (Lambda default x86_64), at the layer', () => {
+    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64'))), null, LINE.webAdapter, 'error');
+    expect(r.message).toContain("runs on x86_64 (no architecture is set: Lambda's default) but uses");
+    expect(r.message).toContain('LambdaAdapterLayerArm64, built for arm64');
+    expect(r.message).toContain('every invocation fails at init');
+    expect(r.fix).toContain('Use LambdaAdapterLayerX86');
+    expect(r.key).toBe('Api:lwa-layer-architecture');
+  });
+
+  it('reports the Arm64 layer on an explicit x86_64, and the X86 layer on arm64', () => {
+    one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64'), 'x86_64')), null, LINE.webAdapter);
+    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86'), 'arm64')), null, LINE.webAdapter);
+    expect(r.message).toContain('runs on arm64 but uses the Lambda Web Adapter layer LambdaAdapterLayerX86, built for x86_64');
+    expect(r.fix).toContain('Use LambdaAdapterLayerArm64');
+  });
+
+  it('reads the layer name through !Sub / ${AWS::Region}, China accounts and a version placeholder', () => {
+    one(rule, deployment(adapter('arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerArm64:26')), null, LINE.webAdapter);
+    one(rule, deployment(adapter('arn:aws-cn:lambda:cn-north-1:041581134020:layer:LambdaAdapterLayerX86:26', 'arm64')), null, LINE.webAdapter);
+    one(rule, deployment(adapter('arn:aws:lambda:${data.aws_region.current.name}:753240598075:layer:LambdaAdapterLayerArm64:${var.lwa_version}')), null, LINE.webAdapter);
+  });
+
+  it('is quiet when the layer matches the architecture', () => {
+    expect(run(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86'))), null)).toEqual([]);
+    expect(run(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86'), 'x86_64')), null)).toEqual([]);
+    expect(run(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64'), 'arm64')), null)).toEqual([]);
+  });
+
+  it('is quiet when the layer name is not written out (a parameter, LambdaAdapterLayer${Arch}), and without the layer', () => {
+    expect(run(rule, deployment(adapter('!Ref AdapterLayerArn', 'arm64')), null)).toEqual([]);
+    expect(run(rule, deployment(adapter('arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayer${Arch}:26', 'arm64')), null)).toEqual([]);
+    expect(run(rule, deployment(adapter('var.lambda_adapter_layer_arn', 'arm64')), null)).toEqual([]);
+    expect(run(rule, deployment({ architectures: at(['arm64'], LINE.architectures) }), streamingHandler())).toEqual([]);
+  });
+
+  it('is quiet for an image (no layers: the adapter is copied in the Dockerfile)', () => {
+    const d = deployment({ packageType: 'image', webAdapter: at('COPY --from=public.ecr.aws/awsguru/aws-lambda-adapter:1.0.0', LINE.webAdapter), architectures: at(['arm64'], LINE.architectures) });
+    expect(run(rule, d, null)).toEqual([]);
+  });
+
+  it('warns about a layer before version 15 on a streaming function (the adapter cannot stream)', () => {
+    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86', '14'))), null, LINE.webAdapter, 'warning');
+    expect(r.message).toContain('LambdaAdapterLayerX86:14');
+    expect(r.message).toContain('AWS_LWA_INVOKE_MODE=response_stream');
+    expect(r.message).toContain('buffers every response');
+    expect(r.key).toBe('Api:lwa-layer-version');
+    // behind a RESPONSE_STREAM URL with the adapter left buffered: the URL expects a stream
+    const urlOnly = deployment({ ...adapter(layerArn('LambdaAdapterLayerArm64', '9'), 'arm64'), streamingEnvironment: { AWS_LAMBDA_EXEC_WRAPPER: at('/opt/bootstrap', LINE.execWrapper) }, url: streamUrl() });
+    expect(one(rule, urlOnly, null, LINE.webAdapter, 'warning').message).toContain('RESPONSE_STREAM');
+  });
+
+  it('does not warn about an old layer on a function that does not stream, or from version 15', () => {
+    const buffered = deployment({ ...adapter(layerArn('LambdaAdapterLayerX86', '12')), streamingEnvironment: { AWS_LAMBDA_EXEC_WRAPPER: at('/opt/bootstrap', LINE.execWrapper) }, url: bufferedUrl() });
+    expect(run(rule, buffered, null)).toEqual([]);
+    expect(run(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86', '15'))), null)).toEqual([]);
+    expect(run(rule, deployment(adapter('arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:${LwaVersion}')), null)).toEqual([]);
+  });
+
+  it('reports one finding per deployment: the architecture first', () => {
+    one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64', '10'))), null, LINE.webAdapter, 'error');
+  });
+
+  it('is quiet when the architecture list cannot be read as one known value', () => {
+    expect(run(rule, deployment({ ...adapter(layerArn('LambdaAdapterLayerArm64')), architectures: at(['x86_64', 'arm64'], LINE.architectures) }), null)).toEqual([]);
+  });
+
+  it('fires alone among the deployment rules on a correctly streaming adapter with the wrong layer', () => {
+    const d = deployment({ ...adapter(layerArn('LambdaAdapterLayerArm64')), runtime: at('nodejs22.x', LINE.runtime), timeout: at(120, LINE.timeout), url: streamUrl() });
+    const fired = deploymentRules.flatMap((r) => run(r, d, null).map(() => r.meta.id));
+    expect(fired).toEqual(['web-adapter-layer-architecture']);
   });
 });

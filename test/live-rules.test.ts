@@ -230,6 +230,21 @@ describe('toDeployments: the live function as the IaC model', () => {
     expect(fired).toEqual(['web-adapter-mode-mismatch@Configuration.Environment.Variables.AWS_LWA_INVOKE_MODE']);
   });
 
+  it('the unchanged deployment rules fire on it: the Arm64 web adapter layer on an x86_64 function', () => {
+    const layers = [{ Arn: 'arn:aws:lambda:us-east-1:123456789012:layer:otel:3' }, { Arn: 'arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:26' }];
+    const env = { Variables: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/bootstrap', AWS_LWA_INVOKE_MODE: 'response_stream' } };
+    const urls = [{ FunctionUrl: 'https://a.lambda-url.us-east-1.on.aws/', FunctionArn: ARN, AuthType: 'AWS_IAM' as const, InvokeMode: 'RESPONSE_STREAM' as const, CreationTime: '', LastModifiedTime: '' }];
+    const fire = (architecture: 'x86_64' | 'arm64') => {
+      const [deployment] = toDeployments(live({ Runtime: 'nodejs22.x', Handler: 'run.sh', Timeout: 120, Architectures: [architecture], Environment: env, Layers: layers }, { urls }));
+      return deploymentRules.flatMap((rule) => rule.check({ deployment, handler: null }).map((r) => ({ rule: rule.meta.id, path: r.at.path, message: r.message })));
+    };
+    const [finding, ...others] = fire('x86_64');
+    expect(others).toEqual([]);
+    expect(finding).toMatchObject({ rule: 'web-adapter-layer-architecture', path: 'Configuration.Layers[1]' });
+    expect(finding.message).toContain('Function `chat` runs on x86_64 but uses the Lambda Web Adapter layer LambdaAdapterLayerArm64, built for arm64');
+    expect(fire('arm64')).toEqual([]);
+  });
+
   it('an ALB permission in the resource policy is a front door that cannot stream', () => {
     const fn = live(
       { Runtime: 'nodejs22.x', Handler: 'index.handler' },

@@ -654,14 +654,13 @@ class CdkReader {
     const layers = props.entries.get('layers');
     if (layers) for (const el of this.scope.arrayElements(layers.value) ?? []) kit.addLayer(d, el, p('layers'));
 
-    const arch = props.entries.get('architecture');
+    // An architecture that cannot be read (a variable, a spread) is kept as written: missing means x86_64.
     const archs = props.entries.get('architectures');
-    if (arch) {
-      const a = this.architecture(arch.value);
-      if (a) d.architectures = { value: [a], at: kit.loc(arch.value, p('architecture')) };
-    } else if (archs) {
+    const arch = props.entries.has('architecture') || !archs ? kit.field(props, 'architecture', p('architecture'), (v) => this.architecture(v)) : undefined;
+    if (arch) d.architectures = { value: ['unresolved' in arch ? arch.text : arch.value], at: arch.at };
+    else if (archs) {
       const list = this.scope.stringArray(archs.value, (n) => this.architecture(n));
-      if (list) d.architectures = { value: list, at: kit.loc(archs.value, p('architectures')) };
+      d.architectures = { value: list ?? [kit.text(archs.value)], at: kit.loc(archs.value, p('architectures')) };
     }
 
     const vpc = props.entries.get('vpc');

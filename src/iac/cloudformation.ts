@@ -718,6 +718,21 @@ function layerList(src: YamlSource, prop: Prop | undefined): Array<Located<strin
   return [entry];
 }
 
+/**
+ * `Architectures`: each item resolved (a `!Ref` to a parameter with a Default included), or kept as the
+ * expression as written (`!Ref Arch`), so that a missing field really means Lambda's default x86_64 and an
+ * unresolved one is never mistaken for it.
+ */
+function architectureList(src: YamlSource, prop: Prop | undefined): Located<string[]> | undefined {
+  if (!present(prop)) return undefined;
+  const text = (item: Prop) => {
+    const field = readField(src, item, toStr);
+    return field && !('unresolved' in field) ? field.value : sourceText(src, item);
+  };
+  const values = isSeqProp(prop) ? items(src, prop).map(text) : [text(prop)];
+  return values.length > 0 ? { value: values, at: locate(src, prop) } : undefined;
+}
+
 /** A list of strings (Cors.AllowOrigins...): intrinsic items are kept as their expression text. */
 function stringList(src: YamlSource, prop: Prop | undefined): string[] | undefined {
   if (!present(prop)) return undefined;
@@ -877,12 +892,7 @@ function readFunction(src: YamlSource, res: Resource, source: Deployment['source
   const layers = [...layerList(src, get(src, globals, 'Layers')), ...layerList(src, get(src, props, 'Layers'))];
   const webAdapter = layers.find((layer) => LWA_LAYER.test(layer.value));
 
-  const architecturesProp = p('Architectures');
-  const architectureValues = items(src, architecturesProp).map((item) => plainString(src, item));
-  const architectures =
-    architecturesProp && architectureValues.length > 0 && architectureValues.every((a): a is string => a !== undefined)
-      ? { value: architectureValues, at: locate(src, architecturesProp) }
-      : undefined;
+  const architectures = architectureList(src, p('Architectures'));
 
   const vpcProp = p('VpcConfig');
   const deployment: Deployment = {

@@ -126,8 +126,9 @@ function readFunction(src: YamlSource, fn: Prop, provider: Prop | undefined): De
     layers,
     ...(webAdapter ? { webAdapter } : {}),
     reservedConcurrency: readField(src, own('reservedConcurrency'), toNum),
-    ...(architecture && !('unresolved' in architecture)
-      ? { architectures: { value: [architecture.value], at: architecture.at } as Located<string[]> }
+    // An unresolved `${param:arch}` is kept as written: missing must mean the default (x86_64), not "unknown".
+    ...(architecture
+      ? { architectures: { value: ['unresolved' in architecture ? architecture.text : architecture.value], at: architecture.at } as Located<string[]> }
       : {}),
     ...(vpc ? { vpc } : {}),
     ...optionalUrl(present(own('url')) ? readUrl(src, own('url') as Prop) : undefined),

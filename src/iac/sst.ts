@@ -223,9 +223,9 @@ class SstReader {
     const layers = props.entries.get('layers');
     if (layers) for (const el of this.scope.arrayElements(layers.value) ?? []) kit.addLayer(d, el, p('layers'));
 
-    const arch = props.entries.get('architecture');
-    const archValue = arch ? this.scope.string(arch.value) : null;
-    if (arch && (archValue === 'arm64' || archValue === 'x86_64')) d.architectures = { value: [archValue], at: kit.loc(arch.value, p('architecture')) };
+    // An architecture that cannot be read (an expression, a spread) is kept as written: missing means x86_64.
+    const arch = kit.field(props, 'architecture', p('architecture'), (v) => this.scope.string(v));
+    if (arch) d.architectures = { value: ['unresolved' in arch ? arch.text : arch.value], at: arch.at };
 
     const concurrency = props.entries.get('concurrency');
     if (concurrency) {

@@ -8,7 +8,7 @@
  *
  * Values come from `@cdktn/hcl2json` (HCL -> JSON in WebAssembly; loaded on the first call only, so scans
  * without Lambda Terraform never pay its ~100 ms init). It keeps expressions as `"${var.timeout}"` and
- * gives no positions, so a small structural scanner over the text (`scanHcl`) finds the line of every
+ * gives no positions, so the structural scanner of hcl-scan.ts (`scanHcl`) finds the line of every
  * block header, attribute, object key and list item; the two are paired by block address.
  *
  * `var.X` resolves to `terraform.tfvars` / `*.auto.tfvars` (when given in `files`) or else the variable's
@@ -29,6 +29,7 @@ import type {
   SourceLocation,
   UrlCors,
 } from '../model/deployment.js';
+import { type HclBlock, type HclEntry, type HclExpr, attributeOf, blocksOf, scanHcl } from './hcl-scan.js';
 import { STREAMING_ENV_KEYS, locator, newDeployment } from './locate.js';
 
 export async function readTerraform(files: Array<{ file: string; text: string }>): Promise<ReaderResult> {
@@ -63,9 +64,9 @@ export async function readTerraform(files: Array<{ file: string; text: string }>
       tfvars.push({ file: f.file, json });
       continue;
     }
-    let body: HclBody;
+    let body: HclEntry[];
     try {
-      body = scanHcl(f.text);
+      body = scanHcl(f.text).body;
     } catch (error) {
       result.notes.push({ file: f.file, reason: `cannot read Terraform: ${firstLine(error)}` });
       continue;
@@ -124,14 +125,14 @@ interface Source {
   text: string;
   loc: Loc;
   json: Json;
-  body: HclBody;
+  body: HclEntry[];
 }
 
 /** One block (or the top of a block) with its JSON values and its scanned positions. */
 interface Scope {
   src: Source;
   json: Json;
-  body: HclBody;
+  body: HclEntry[];
   /** Offset of the block header. */
   offset: number;
   /** Logical path for fingerprints: `aws_lambda_function.api`. */
@@ -156,10 +157,11 @@ function indexModule(sources: Source[], tfvars: Array<{ file: string; json: Json
       seen.set(key, n + 1);
       return n;
     };
-    for (const block of src.body.blocks) {
+    for (const block of src.body) {
+      if (block.kind !== 'block') continue;
       const scope = (json: unknown, pathName: string): Scope | null => {
         const obj = asObject(json);
-        return obj ? { src, json: obj, body: block.body, offset: block.offset, path: pathName } : null;
+        return obj ? { src, json: obj, body: block.body, offset: block.start, path: pathName } : null;
       };
       const [a, b] = block.labels;
       if ((block.type === 'resource' || block.type === 'data') && a !== undefined && b !== undefined) {
@@ -339,13 +341,13 @@ class Reader {
   }
 
   attrLoc(scope: Scope, name: string): SourceLocation {
-    const attr = scope.body.attrs.get(name);
-    return scope.src.loc(attr ? attr.offset : scope.offset, `${scope.path}.${name}`);
+    const attr = attributeOf(scope.body, name);
+    return scope.src.loc(attr ? attr.start : scope.offset, `${scope.path}.${name}`);
   }
 
   /** The attribute's expression as written (`var.timeout`), for Unresolved.text. */
   attrText(scope: Scope, name: string): string {
-    const attr = scope.body.attrs.get(name);
+    const attr = attributeOf(scope.body, name);
     return attr ? exprText(scope.src.text, attr.expr) : displayText(scope.json[name]);
   }
 
@@ -372,25 +374,25 @@ class Reader {
   /** Nested blocks `type { ... }` (not `dynamic "type"`), paired by order with their JSON. */
   blocks(scope: Scope, type: string): Scope[] {
     const json = scope.json[type];
-    const nodes = scope.body.blocks.filter((b) => b.type === type && b.labels.length === 0);
+    const nodes = blocksOf(scope.body, type);
     if (!Array.isArray(json)) return [];
     const out: Scope[] = [];
     json.forEach((item, k) => {
       const obj = asObject(item);
       const node = nodes[k];
-      if (obj && node) out.push({ src: scope.src, json: obj, body: node.body, offset: node.offset, path: `${scope.path}.${type}` });
+      if (obj && node) out.push({ src: scope.src, json: obj, body: node.body, offset: node.start, path: `${scope.path}.${type}` });
     });
     return out;
   }
 
   dynamicBlock(scope: Scope, type: string): HclBlock | undefined {
-    return scope.body.blocks.find((b) => b.type === 'dynamic' && b.labels[0] === type);
+    return scope.body.find((b): b is HclBlock => b.kind === 'block' && b.type === 'dynamic' && b.labels[0] === type);
   }
 
   /** Keys of a map attribute (`variables = { K = ... }`) with their positions; values only for STREAMING_ENV_KEYS. */
   environment(scope: Scope, name: string, d: Deployment): void {
     if (!this.has(scope, name)) return;
-    const attr = scope.body.attrs.get(name);
+    const attr = attributeOf(scope.body, name);
     let map = asObject(scope.json[name]);
     const literalMap = !!map;
     if (!map) {
@@ -406,7 +408,7 @@ class Reader {
       const raw = map[key];
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) continue;
       const entry = entries.find((e) => e.key === key);
-      const at = scope.src.loc(entry ? entry.offset : attr ? attr.offset : scope.offset, `${scope.path}.${name}.${key}`);
+      const at = scope.src.loc(entry ? entry.start : attr ? attr.start : scope.offset, `${scope.path}.${name}.${key}`);
       const keyIndex = d.environmentKeys.findIndex((k) => k.value === key);
       if (keyIndex >= 0) d.environmentKeys.splice(keyIndex, 1);
       d.environmentKeys.push({ value: key, at });
@@ -421,19 +423,19 @@ class Reader {
   list(scope: Scope, name: string): Array<Located<string>> {
     if (!this.has(scope, name)) return [];
     const raw = scope.json[name];
-    const attr = scope.body.attrs.get(name);
+    const attr = attributeOf(scope.body, name);
     if (Array.isArray(raw)) {
       const items = attr?.expr.kind === 'tuple' ? attr.expr.items : [];
       return raw.map((item, k) => {
         const r = this.resolve.value(item);
         const value = r.ok && isScalar(r.value) ? String(r.value) : displayText(item);
         const node = items[k];
-        return { value, at: scope.src.loc(node ? node.start : attr ? attr.offset : scope.offset, `${scope.path}.${name}[${k}]`) };
+        return { value, at: scope.src.loc(node ? node.start : attr ? attr.start : scope.offset, `${scope.path}.${name}[${k}]`) };
       });
     }
     const r = this.resolve.value(raw);
     if (!r.ok || !Array.isArray(r.value)) return [];
-    return r.value.filter(isScalar).map((v, k) => ({ value: String(v), at: scope.src.loc(attr ? attr.offset : scope.offset, `${scope.path}.${name}[${k}]`) }));
+    return r.value.filter(isScalar).map((v, k) => ({ value: String(v), at: scope.src.loc(attr ? attr.start : scope.offset, `${scope.path}.${name}[${k}]`) }));
   }
 
   /** A path attribute (`filename`, `source_dir`, `source_path`) relative to the scan root. */
@@ -563,7 +565,7 @@ function readModule(sources: Source[], tfvars: Array<{ file: string; json: Json 
     if (!apigw && !alb) continue;
     const kind: FrontDoor['kind'] = alb ? 'alb' : r.literal(scope, 'protocol_type', asString) === 'WEBSOCKET' ? 'unknown' : 'http-api';
     const map = asObject(scope.json[apigw ? 'routes' : 'target_groups']);
-    const attr = scope.body.attrs.get(apigw ? 'routes' : 'target_groups');
+    const attr = attributeOf(scope.body, apigw ? 'routes' : 'target_groups');
     const reached = new Set<Deployment>();
     const entries = attr?.expr.kind === 'object' ? attr.expr.entries : [];
     const keys = [...new Set([...entries.map((e) => e.key), ...Object.keys(map ?? {})])].filter((k) => map && Object.hasOwn(map, k));
@@ -575,7 +577,7 @@ function readModule(sources: Source[], tfvars: Array<{ file: string; json: Json 
       if (!d || reached.has(d)) continue;
       reached.add(d);
       const entry = entries.find((e) => e.key === key);
-      d.frontDoors.push({ kind, at: scope.src.loc(entry?.offset ?? attr?.offset ?? scope.offset, `module.${name}.${apigw ? 'routes' : 'target_groups'}.${key}`) });
+      d.frontDoors.push({ kind, at: scope.src.loc(entry?.start ?? attr?.start ?? scope.offset, `module.${name}.${apigw ? 'routes' : 'target_groups'}.${key}`) });
     }
   }
 
@@ -604,8 +606,8 @@ function readFunctionResource(r: Reader, name: string, scope: Scope): Deployment
   if (environment) r.environment(environment, 'variables', d);
   d.layers = r.list(scope, 'layers');
   setWebAdapter(d);
-  const architectures = r.field(scope, 'architectures', asStringList);
-  if (architectures && !('unresolved' in architectures)) d.architectures = architectures;
+  const architectures = architecturesAsWritten(r.field(scope, 'architectures', asStringList));
+  if (architectures) d.architectures = architectures;
   const vpc = r.blocks(scope, 'vpc_config')[0];
   if (vpc && !isEmptyList(r, vpc, 'subnet_ids')) d.vpc = vpc.src.loc(vpc.offset, vpc.path);
   const code = functionCode(r, scope);
@@ -642,8 +644,8 @@ function readLambdaModule(r: Reader, name: string, scope: Scope): Deployment | n
   r.environment(scope, 'environment_variables', d);
   d.layers = r.list(scope, 'layers');
   setWebAdapter(d);
-  const architectures = r.field(scope, 'architectures', asStringList);
-  if (architectures && !('unresolved' in architectures)) d.architectures = architectures;
+  const architectures = architecturesAsWritten(r.field(scope, 'architectures', asStringList));
+  if (architectures) d.architectures = architectures;
   if (r.has(scope, 'vpc_subnet_ids') && !isEmptyList(r, scope, 'vpc_subnet_ids')) d.vpc = r.attrLoc(scope, 'vpc_subnet_ids');
   const code = d.packageType === 'image' ? imageContext(r, scope.json.image_uri) : (modulePath(r, scope, 'source_path') ?? r.codePath(scope, 'local_existing_package'));
   if (code) d.codeLocation = code;
@@ -684,6 +686,15 @@ function reservedConcurrency(field: Field<number>): Field<number> {
 function isEmptyList(r: Reader, scope: Scope, name: string): boolean {
   const list = r.literal(scope, name, (v) => (Array.isArray(v) ? v : undefined));
   return !!list && list.length === 0;
+}
+
+/**
+ * `architectures`; an unresolved one (`[var.arch]` without a default) is kept as the expression as written,
+ * so that a missing field really means Lambda's default x86_64.
+ */
+function architecturesAsWritten(field: Field<string[]>): Located<string[]> | undefined {
+  if (field === undefined) return undefined;
+  return 'unresolved' in field ? { value: [field.text], at: field.at } : field;
 }
 
 /**
@@ -764,7 +775,7 @@ function readUrlResource(r: Reader, name: string, scope: Scope): FunctionUrl {
   const cors = r.blocks(scope, 'cors')[0];
   const dynamic = r.dynamicBlock(scope, 'cors');
   if (cors) url.cors = { value: corsOf(r, cors), at: cors.src.loc(cors.offset, cors.path) };
-  else if (dynamic) url.cors = { unresolved: true, text: 'dynamic "cors"', at: scope.src.loc(dynamic.offset, `${scope.path}.cors`) };
+  else if (dynamic) url.cors = { unresolved: true, text: 'dynamic "cors"', at: scope.src.loc(dynamic.start, `${scope.path}.cors`) };
   if (r.has(scope, 'qualifier')) url.qualifier = r.literal(scope, 'qualifier', asString) ?? r.attrText(scope, 'qualifier');
   return url;
 }
@@ -801,305 +812,4 @@ function moduleCors(r: Reader, scope: Scope): Field<UrlCors> {
   if (headers) value.allowHeaders = headers;
   if (credentials !== undefined) value.allowCredentials = credentials;
   return { value, at };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// A structural HCL scanner: positions only (values come from hcl2json). It knows strings with
-// `${...}` templates, heredocs, the three comment forms, and bracket nesting; object and tuple
-// constructors are split into keys and items so that map keys and list items can be located.
-
-interface HclAttr {
-  name: string;
-  offset: number;
-  expr: HclExpr;
-}
-interface HclBlock {
-  type: string;
-  labels: string[];
-  offset: number;
-  body: HclBody;
-}
-interface HclBody {
-  attrs: Map<string, HclAttr>;
-  blocks: HclBlock[];
-}
-type HclExpr =
-  | { kind: 'object'; start: number; end: number; entries: HclEntry[] }
-  | { kind: 'tuple'; start: number; end: number; items: HclExpr[] }
-  | { kind: 'other'; start: number; end: number };
-interface HclEntry {
-  key: string;
-  offset: number;
-  value: HclExpr;
-}
-
-function scanHcl(text: string): HclBody {
-  return new HclScanner(text).body(true);
-}
-
-class HclScanner {
-  private i = 0;
-  constructor(private readonly s: string) {}
-
-  body(top: boolean): HclBody {
-    const body: HclBody = { attrs: new Map(), blocks: [] };
-    const s = this.s;
-    while (true) {
-      this.skipAll();
-      if (this.i >= s.length) return body;
-      if (s[this.i] === '}') {
-        this.i++;
-        if (top) continue;
-        return body;
-      }
-      const before = this.i;
-      const name = this.ident();
-      if (!name) {
-        this.skipLine();
-        if (this.i === before) this.i++;
-        continue;
-      }
-      this.skipInline();
-      if (s[this.i] === '=' && s[this.i + 1] !== '=') {
-        this.i++;
-        const expr = this.expr('\n}');
-        if (!body.attrs.has(name)) body.attrs.set(name, { name, offset: before, expr });
-        continue;
-      }
-      const labels: string[] = [];
-      while (this.i < s.length) {
-        if (s[this.i] === '"') {
-          const start = this.i;
-          this.string();
-          labels.push(unquote(s.slice(start, this.i)));
-        } else {
-          const label = this.ident();
-          if (!label) break;
-          labels.push(label);
-        }
-        this.skipInline();
-      }
-      if (s[this.i] === '{') {
-        this.i++;
-        body.blocks.push({ type: name, labels, offset: before, body: this.body(false) });
-      } else this.skipLine();
-    }
-  }
-
-  /** An expression up to one of `terms` (at nesting depth 0); `\n` in terms ends it at the line end. */
-  private expr(terms: string): HclExpr {
-    const s = this.s;
-    this.skipInline();
-    const start = this.i;
-    let collection: HclExpr | null = null;
-    if (s[this.i] === '{') collection = this.object();
-    else if (s[this.i] === '[') collection = this.tuple();
-    if (collection) {
-      const after = this.i;
-      this.skipInline();
-      if (this.i >= s.length || terms.includes(s[this.i]!)) {
-        this.i = after;
-        return collection;
-      }
-      // `[...][0]`, `{...}[k]`: an expression that merely starts with a collection.
-    }
-    const end = this.other(terms);
-    return { kind: 'other', start, end };
-  }
-
-  /** Scans a generic expression; returns its end offset (before trailing comments and spaces). */
-  private other(terms: string): number {
-    const s = this.s;
-    let end = this.i;
-    while (this.i < s.length) {
-      const c = s[this.i]!;
-      if (terms.includes(c)) break;
-      if (c === '#' || (c === '/' && s[this.i + 1] === '/')) {
-        this.skipLine();
-        if (terms.includes('\n')) break;
-        continue;
-      }
-      if (c === '/' && s[this.i + 1] === '*') {
-        this.blockComment();
-        continue;
-      }
-      if (c === ')' || c === ']' || c === '}') break; // unbalanced: the enclosing construct ends here
-      if (c === '"') this.string();
-      else if (c === '<' && s[this.i + 1] === '<' && /[-A-Za-z_]/.test(s[this.i + 2] ?? '')) this.heredoc();
-      else if (c === '(' || c === '[' || c === '{') this.balanced();
-      else this.i++;
-      if (!/\s/.test(c)) end = this.i;
-    }
-    return end;
-  }
-
-  private object(): HclExpr {
-    const s = this.s;
-    const start = this.i;
-    this.i++;
-    const entries: HclEntry[] = [];
-    while (true) {
-      this.skipAll(',');
-      if (this.i >= s.length) break;
-      if (s[this.i] === '}') {
-        this.i++;
-        break;
-      }
-      const offset = this.i;
-      let key: string | null = null;
-      if (entries.length === 0 && /^for\s/.test(s.slice(this.i, this.i + 4))) return this.bail(start);
-      if (s[this.i] === '"') {
-        this.string();
-        key = unquote(s.slice(offset, this.i));
-      } else if (s[this.i] === '(') {
-        this.balanced();
-        key = s.slice(offset, this.i);
-      } else {
-        const m = /^[A-Za-z0-9_][\w.-]*/.exec(s.slice(this.i, this.i + 256));
-        if (m) {
-          key = m[0];
-          this.i += key.length;
-        }
-      }
-      if (key === null) return this.bail(start);
-      this.skipInline();
-      if ((s[this.i] === '=' && s[this.i + 1] !== '=' && s[this.i + 1] !== '>') || s[this.i] === ':') this.i++;
-      else return this.bail(start);
-      entries.push({ key, offset, value: this.expr('\n,}') });
-    }
-    return { kind: 'object', start, end: this.i, entries };
-  }
-
-  private tuple(): HclExpr {
-    const s = this.s;
-    const start = this.i;
-    this.i++;
-    const items: HclExpr[] = [];
-    while (true) {
-      this.skipAll(',');
-      if (this.i >= s.length) break;
-      if (s[this.i] === ']') {
-        this.i++;
-        break;
-      }
-      if (items.length === 0 && /^for\s/.test(s.slice(this.i, this.i + 4))) return this.bail(start);
-      const before = this.i;
-      items.push(this.expr(',]'));
-      if (this.i === before) this.i++;
-    }
-    return { kind: 'tuple', start, end: this.i, items };
-  }
-
-  /** A collection we do not split (for-expressions, odd keys): skip it whole. */
-  private bail(start: number): HclExpr {
-    this.i = start;
-    this.balanced();
-    return { kind: 'other', start, end: this.i };
-  }
-
-  private balanced(): void {
-    const s = this.s;
-    const stack: string[] = [];
-    while (this.i < s.length) {
-      const c = s[this.i]!;
-      if (c === '(' || c === '[' || c === '{') {
-        stack.push(c === '(' ? ')' : c === '[' ? ']' : '}');
-        this.i++;
-      } else if (c === ')' || c === ']' || c === '}') {
-        this.i++;
-        if (c === stack[stack.length - 1]) stack.pop();
-        if (stack.length === 0) return;
-      } else if (c === '"') this.string();
-      else if (c === '<' && s[this.i + 1] === '<' && /[-A-Za-z_]/.test(s[this.i + 2] ?? '')) this.heredoc();
-      else if (c === '#' || (c === '/' && s[this.i + 1] === '/')) this.skipLine();
-      else if (c === '/' && s[this.i + 1] === '*') this.blockComment();
-      else this.i++;
-    }
-  }
-
-  private string(): void {
-    const s = this.s;
-    this.i++;
-    while (this.i < s.length) {
-      const c = s[this.i]!;
-      if (c === '\\') this.i += 2;
-      else if (c === '"') {
-        this.i++;
-        return;
-      } else if (c === '\n') return; // unterminated: stop at the line end
-      else if ((c === '$' || c === '%') && s[this.i + 1] === c && s[this.i + 2] === '{') this.i += 3;
-      else if ((c === '$' || c === '%') && s[this.i + 1] === '{') {
-        this.i++;
-        this.balanced();
-      } else this.i++;
-    }
-  }
-
-  private heredoc(): void {
-    const s = this.s;
-    const m = /^<<-?([A-Za-z_][\w-]*)/.exec(s.slice(this.i, this.i + 256));
-    if (!m) {
-      this.i += 2;
-      return;
-    }
-    const marker = m[1]!;
-    let lineEnd = s.indexOf('\n', this.i);
-    while (lineEnd >= 0) {
-      const next = s.indexOf('\n', lineEnd + 1);
-      const line = s.slice(lineEnd + 1, next < 0 ? s.length : next);
-      if (line.trim() === marker) {
-        this.i = next < 0 ? s.length : next;
-        return;
-      }
-      lineEnd = next;
-    }
-    this.i = s.length;
-  }
-
-  private ident(): string | null {
-    const m = /^[A-Za-z_][\w-]*/.exec(this.s.slice(this.i, this.i + 256));
-    if (!m) return null;
-    this.i += m[0].length;
-    return m[0];
-  }
-
-  /** Spaces, tabs, CR, a BOM, block comments, and a line comment up to (not including) its newline. */
-  private skipInline(): void {
-    const s = this.s;
-    while (this.i < s.length) {
-      const c = s[this.i]!;
-      if (c === ' ' || c === '\t' || c === '\r' || c === '\uFEFF') this.i++;
-      else if (c === '#' || (c === '/' && s[this.i + 1] === '/')) this.skipLine();
-      else if (c === '/' && s[this.i + 1] === '*') this.blockComment();
-      else return;
-    }
-  }
-
-  private skipAll(extra = ''): void {
-    const s = this.s;
-    while (this.i < s.length) {
-      this.skipInline();
-      const c = s[this.i];
-      if (c === '\n' || (c !== undefined && extra.includes(c))) this.i++;
-      else return;
-    }
-  }
-
-  private skipLine(): void {
-    const next = this.s.indexOf('\n', this.i);
-    this.i = next < 0 ? this.s.length : next;
-  }
-
-  private blockComment(): void {
-    const end = this.s.indexOf('*/', this.i + 2);
-    this.i = end < 0 ? this.s.length : end + 2;
-  }
-}
-
-function unquote(quoted: string): string {
-  try {
-    return JSON.parse(quoted) as string;
-  } catch {
-    return quoted.replace(/^"|"$/g, '');
-  }
 }

@@ -10,6 +10,7 @@ import { publicFunctionUrl } from './public-function-url.js';
 import { streamingHandlerBehindBufferedUrl } from './streaming-handler-behind-buffered-url.js';
 import { streamingTimeoutTooShort } from './streaming-timeout-too-short.js';
 import { tinyReservedConcurrency } from './tiny-reserved-concurrency.js';
+import { webAdapterLayerArchitecture } from './web-adapter-layer-architecture.js';
 import { webAdapterModeMismatch } from './web-adapter-mode-mismatch.js';
 
 /** Deployment rules: pure functions of a Deployment and its handler facts (IaC today, live AWS later). */
@@ -26,4 +27,5 @@ export const deploymentRules: DeploymentRule[] = [
   execWrapperProxiesRuntimeApi,
   managedInstancesSharedState,
   appStreamBufferedByAdapter,
+  webAdapterLayerArchitecture,
 ];
