@@ -177,8 +177,13 @@ export function buildModuleFacts(
     disablesEventLoopWait,
     wrappedHandlers: findWrappedHandlers(program, streamifyCalls),
     lookupFunction: scope.lookup,
-    code: blankComments(text, commentsByProgram.get(program) ?? []),
+    code: commentFreeText(program, text),
   };
+}
+
+/** The text of a program parsed by parseModule with every comment blanked out (ModuleFacts.code). */
+export function commentFreeText(program: Node, text: string): string {
+  return blankComments(text, commentsByProgram.get(program) ?? []);
 }
 
 /** Replaces comment characters with spaces (newlines kept), so text checks ignore comments. */

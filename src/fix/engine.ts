@@ -49,7 +49,7 @@ export interface FileFix {
   created?: boolean;
 }
 
-interface Analysis {
+export interface Analysis {
   facts: ModuleFacts;
   reports: Array<{ rule: CodeRule; report: RuleReport }>;
 }
@@ -121,9 +121,13 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
 
 function analyze(input: FixInput, text: string, rules: CodeRule[]): Analysis {
   const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
-  const facts = buildModuleFacts(input.rel, text, parseModule(input.rel, text), loader);
+  return analysisOf(buildModuleFacts(input.rel, text, parseModule(input.rel, text), loader), rules);
+}
+
+/** The reports of the rules (those that apply to the text) on already built facts. */
+export function analysisOf(facts: ModuleFacts, rules: CodeRule[]): Analysis {
   const reports: Analysis['reports'] = [];
-  for (const rule of rulesFor(text, rules)) for (const report of rule.check(facts)) reports.push({ rule, report });
+  for (const rule of rulesFor(facts.text, rules)) for (const report of rule.check(facts)) reports.push({ rule, report });
   return { facts, reports };
 }
 
@@ -145,8 +149,12 @@ function countByRule(reports: Analysis['reports']): Map<string, number> {
   return counts;
 }
 
-/** The new analysis when the edit is safe, or why it is not. */
-function validate(input: FixInput, before: Analysis, text: string, ruleId: string, rules: CodeRule[], baseErrors: number): Analysis | string {
+/**
+ * The new analysis when the edit is safe, or why it is not: the edited `text` parses with no more syntax
+ * errors than `baseErrors`, `ruleId` reports less, and no rule reports more. Fixers choosing between
+ * alternatives run it too (stream-never-ended's `acceptable`).
+ */
+export function validate(input: FixInput, before: Analysis, text: string, ruleId: string, rules: CodeRule[], baseErrors: number): Analysis | string {
   if (syntaxErrorCount(input.rel, text) > baseErrors) return 'the edited file would not parse';
   let after: Analysis;
   try {

@@ -1,5 +1,8 @@
-/** Text helpers for fixers: where lines start, their indentation, and insertions that keep the style. */
-import type { Node } from '../code/ast.js';
+/**
+ * Pure text helpers for every fixer (code, CDK/SST, Terraform, YAML): lines and their indentation, the
+ * file's newline, indentation unit, semicolon and quote style, and applying edits. Edits that need the AST
+ * are in ast-support.ts.
+ */
 import type { TextEdit } from '../model/fix.js';
 
 export function lineStartOf(text: string, offset: number): number {
@@ -11,10 +14,29 @@ export function lineEndOf(text: string, offset: number): number {
   return end === -1 ? text.length : end;
 }
 
+/** The end of the line holding `offset` before its line break (`\n` or `\r\n`): where text is added to the line. */
+export function contentEndOf(text: string, offset: number): number {
+  const end = lineEndOf(text, offset);
+  return text[end - 1] === '\r' ? end - 1 : end;
+}
+
+/** The 1-based line that holds `offset`. */
+export function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
 /** The whitespace that starts the line holding `offset`. */
 export function indentationAt(text: string, offset: number): string {
   const start = lineStartOf(text, offset);
   return /^[ \t]*/.exec(text.slice(start))![0];
+}
+
+/** The blanks between the start of the line and `offset`; null when anything else stands there before it. */
+export function indentBefore(text: string, offset: number): string | null {
+  const before = text.slice(lineStartOf(text, offset), offset);
+  return /^[ \t]*$/.test(before) ? before : null;
 }
 
 /** The line break the file uses. */
@@ -36,20 +58,22 @@ export function usesSemicolons(text: string): boolean {
   return withSemi >= without / 3;
 }
 
-/** Inserts `statement` on a new line after the statement node, at the same indentation. */
-export function insertStatementAfter(text: string, statement: Node, code: string): TextEdit {
-  const indent = indentationAt(text, statement.start);
-  const nl = newlineOf(text);
-  const semi = usesSemicolons(text) ? ';' : '';
-  return { start: statement.end, end: statement.end, text: `${nl}${indent}${code}${semi}` };
+/**
+ * Re-indents a multi-line snippet taken from `fromIndent` to `toIndent` (continuation lines only; the first
+ * line goes where the caller puts it). Unchanged unless every non-blank continuation line starts with
+ * `fromIndent`: a line indented less (a template literal's content) would otherwise be cut.
+ */
+export function reindent(snippet: string, fromIndent: string, toIndent: string): string {
+  if (fromIndent === toIndent) return snippet;
+  const lines = snippet.split('\n');
+  if (!lines.slice(1).every((l) => l.trim() === '' || l.startsWith(fromIndent))) return snippet;
+  return [lines[0], ...lines.slice(1).map((l) => (l.trim() === '' ? l : toIndent + l.slice(fromIndent.length)))].join('\n');
 }
 
-/** Inserts `statement` on a new line before the statement node, at the same indentation. */
-export function insertStatementBefore(text: string, statement: Node, code: string): TextEdit {
-  const indent = indentationAt(text, statement.start);
-  const nl = newlineOf(text);
-  const semi = usesSemicolons(text) ? ';' : '';
-  return { start: statement.start, end: statement.start, text: `${code}${semi}${nl}${indent}` };
+/** A JavaScript string literal of `value` in the given quote. */
+export function stringLiteral(value: string, quote: string): string {
+  if (quote === "'") return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return JSON.stringify(value);
 }
 
 /** Applies non-overlapping edits (any order) to the text. */

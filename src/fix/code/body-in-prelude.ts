@@ -3,8 +3,8 @@ import { memberPath, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
 import { metadataShape, streamCallsOf } from '../../code/rule-support.js';
 import type { CodeFixer, ProposedFix } from '../../model/fix.js';
-import { enclosingStatement, sourceOf } from '../ast-support.js';
-import { Declined, declining, freshName, insertBefore, isPure, ownedByPrelude, removeProperty } from './metadata-support.js';
+import { Declined, enclosingStatement, freshName, insertBefore, removeProperty, sourceOf } from '../ast-support.js';
+import { declining, isPure, ownedByPrelude } from './metadata-support.js';
 
 /**
  * Takes the body out of the metadata when the handler streams that same body after from():
@@ -68,7 +68,7 @@ function splitOff(facts: ModuleFacts, call: Node, source: Node): ProposedFix {
   const body = freshName(facts, ['_body']);
   return {
     title: `destructure body off ${name} and pass the rest as the metadata`,
-    edits: [insertBefore(facts, holder.statement, `const { body: ${body}, ...${metadata} } = ${name}`), { start: source.start, end: source.end, text: metadata }],
+    edits: [insertBefore(facts, holder.statement, [`const { body: ${body}, ...${metadata} } = ${name}`], { aboveComments: true }), { start: source.start, end: source.end, text: metadata }],
   };
 }
 

@@ -3,8 +3,7 @@ import type { Node } from '../../code/ast.js';
 import { isFunction, memberPath, propertyName, unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
 import { streamCallsOf } from '../../code/rule-support.js';
-import { ancestorsOf, sourceOf } from '../ast-support.js';
-import { styleOf } from './stream-never-ended.js';
+import { ancestorsOf, sourceOf, styleOf } from '../ast-support.js';
 
 /**
  * `stream.end(data, cb)` / `stream.end(data, encoding, cb)` -> `stream.write(data[, encoding]); stream.end(cb)`:
@@ -41,7 +40,7 @@ export const endCallbackDroppedFixer: CodeFixer = {
     const title = `write the data with ${stream}.write(), then pass only the callback to ${stream}.end()`;
     if (parent?.type === 'ExpressionStatement' && parent.expression === call) {
       // `a.end(x, cb);` -> `a.write(x);` and `a.end(cb);` on the next line (on the same line in one-line code).
-      const split = styleOf(facts.text).before(parent, [write]).text;
+      const split = styleOf(facts).before(parent, [write]).text;
       return { title, edits: [{ start: call.start, end: call.end, text: `${split}${end}` }] };
     }
     return { title, edits: [{ start: call.start, end: call.end, text: `(${write}, ${end})` }] };

@@ -2,8 +2,7 @@ import type { CodeFixer, TextEdit } from '../../model/fix.js';
 import type { FunctionNode, Node } from '../../code/ast.js';
 import { declaredNames, mentions } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { quoteOf } from '../ast-support.js';
-import { nameIsTaken, styleOf } from './stream-never-ended.js';
+import { addImportSpecifier, nameIsTaken, quoteOf, styleOf } from '../ast-support.js';
 
 /**
  * `context.callbackWaitsForEmptyEventLoop = false` as the first statement of every streamified handler
@@ -52,7 +51,7 @@ export const eventLoopKeepsInvocationAliveFixer: CodeFixer = {
       const statements: Node[] = fn.body.body;
       const directives = statements.filter((s, i) => s.directive && statements.slice(0, i).every((t) => t.directive));
       const code = `${context}.callbackWaitsForEmptyEventLoop = false`;
-      const style = styleOf(facts.text);
+      const style = styleOf(facts);
       edits.push(
         directives.length > 0
           ? style.after(directives[directives.length - 1], [code])
@@ -70,7 +69,7 @@ export const eventLoopKeepsInvocationAliveFixer: CodeFixer = {
 };
 
 function emptyBody(facts: ModuleFacts, fn: FunctionNode, code: string): TextEdit {
-  const style = styleOf(facts.text);
+  const style = styleOf(facts);
   return { start: fn.body.start + 1, end: fn.body.end - 1, text: ` ${code}${style.semi || ';'} ` };
 }
 
@@ -89,10 +88,9 @@ function contextTypeName(facts: ModuleFacts): { name: string; edits: TextEdit[] 
     (s) => s.type === 'ImportDeclaration' && s.source?.value === 'aws-lambda' && (s.specifiers ?? []).length > 0 && s.specifiers.every((spec: Node) => spec.type === 'ImportSpecifier'),
   );
   if (typeImport && !nameIsTaken(facts, 'Context')) {
-    const last = typeImport.specifiers.at(-1);
     const prefix = typeImport.importKind === 'type' ? '' : 'type ';
-    return { name: 'Context', edits: [{ start: last.end, end: last.end, text: `, ${prefix}Context` }] };
+    return { name: 'Context', edits: [addImportSpecifier(facts, typeImport, `${prefix}Context`)] };
   }
-  const q = quoteOf(facts.text);
+  const q = quoteOf(facts);
   return { name: `import(${q}aws-lambda${q}).Context`, edits: [] };
 }

@@ -3,7 +3,8 @@ import { propertyKey, propertyName, stringValue, unwrap } from '../../code/ast.j
 import type { ModuleFacts } from '../../code/facts.js';
 import { metadataShape } from '../../code/rule-support.js';
 import type { CodeFixer, ProposedFix } from '../../model/fix.js';
-import { Declined, declining, isPure, nodeAt, ownedByPrelude, parentOf, removeProperty, removeStatement, statementListOf } from './metadata-support.js';
+import { Declined, nodesAt, parentOf, removeProperty, removeStatement, statementListOf } from '../ast-support.js';
+import { declining, isPure, ownedByPrelude } from './metadata-support.js';
 
 /**
  * Drops the framing header the rule found:
@@ -28,7 +29,7 @@ export const hopByHopHeaderInPreludeFixer: CodeFixer = {
           return { title: `remove ${header} from the prelude headers`, edits: [removeProperty(facts, shape.headers, property)] };
         }
       }
-      const node = nodeAt(facts, report.start, report.end, ['CallExpression', 'AssignmentExpression']);
+      const node = nodesAt(facts.program, report.start).find((n) => n.end === report.end && (n.type === 'CallExpression' || n.type === 'AssignmentExpression'));
       if (!node) return null;
       return removeHeaderStatement(facts, node);
     });

@@ -1,6 +1,7 @@
 import { enclosingFunctionNode, streamCallsOf } from '../../code/rule-support.js';
 import type { CodeFixer } from '../../model/fix.js';
-import { Declined, declining, quoted } from './metadata-support.js';
+import { Declined, quoted } from '../ast-support.js';
+import { declining } from './metadata-support.js';
 
 /**
  * The filler (`write(" ")`, `write(Buffer.alloc(1))`, `write(new Uint8Array(8))`) becomes `write("")`, which

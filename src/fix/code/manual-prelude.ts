@@ -2,8 +2,8 @@ import type { Node } from '../../code/ast.js';
 import { calleeName, memberPath, propertyKey, unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
 import type { CodeFixer } from '../../model/fix.js';
-import { sourceOf } from '../ast-support.js';
-import { Declined, constInit, declining, insertAfter, parentOf, statementListOf } from './metadata-support.js';
+import { Declined, insertAfter, parentOf, sourceOf, statementListOf } from '../ast-support.js';
+import { constInit, declining } from './metadata-support.js';
 
 const PRELUDE_KEYS = new Set(['statusCode', 'headers', 'cookies']);
 
@@ -32,7 +32,7 @@ export const manualPreludeFixer: CodeFixer = {
       if (write.arguments.length !== 1 || !isPreludeJson(facts, write.arguments[0], write)) throw new Declined('the first write after setContentType() is not JSON.stringify of the metadata');
       return {
         title: 'write the 8-byte NUL delimiter right after the prelude JSON',
-        edits: [insertAfter(facts, next, `${sourceOf(facts, stream!)}.write(new Uint8Array(8))`)],
+        edits: [insertAfter(facts, next, [`${sourceOf(facts, stream!)}.write(new Uint8Array(8))`])],
       };
     });
   },

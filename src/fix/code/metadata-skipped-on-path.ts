@@ -2,8 +2,9 @@ import type { Node } from '../../code/ast.js';
 import { isFunction, unwrap } from '../../code/ast.js';
 import { enclosingFunctionNode, observationsOf } from '../../code/rule-support.js';
 import type { CodeFixer } from '../../model/fix.js';
-import { indentationAt, lineEndOf, newlineOf, usesSemicolons } from '../text.js';
-import { Declined, commentsIn, declining, insertBefore, isPure, quoted, readableAt, referencesOf, reindent, removeStatement, statementListOf } from './metadata-support.js';
+import { Declined, commentsIn, insertBefore, quoted, removeStatement, statementListOf } from '../ast-support.js';
+import { indentationAt, lineEndOf, newlineOf, reindent, usesSemicolons } from '../text.js';
+import { declining, isPure, readableAt, referencesOf } from './metadata-support.js';
 
 /**
  * The nitro shape `if (response.body) { stream = from(stream, meta); …write… } stream.end()`: the from()
@@ -46,7 +47,7 @@ export const metadataSkippedOnPathFixer: CodeFixer = {
       const edits =
         block.body.length === 1
           ? [{ start: guard.start, end: guard.end, text: `${moved}${nl}${indent}${flush}${semi}` }]
-          : [insertBefore(facts, guard, `${moved}${nl}${indent}${flush}`), removeStatement(facts, first)];
+          : [insertBefore(facts, guard, [`${moved}${nl}${indent}${flush}`], { aboveComments: true }), removeStatement(facts, first)];
       if (block.body.length === 1 && commentsIn(facts, guard.start, guard.end).some((c) => c.start < first.start || c.start >= movedEnd)) {
         throw new Declined('comments inside the if would be lost');
       }

@@ -1,7 +1,8 @@
 import type { Node } from '../../code/ast.js';
 import { memberPath, mentions } from '../../code/ast.js';
 import type { CodeFixer } from '../../model/fix.js';
-import { Declined, declining, insertBefore, quoted } from './metadata-support.js';
+import { Declined, insertBefore, quoted } from '../ast-support.js';
+import { declining } from './metadata-support.js';
 
 /**
  * Opens the prelude for the event stream: right before the handler's first top-level statement that touches
@@ -24,11 +25,9 @@ export const missingMetadataFixer: CodeFixer = {
       const first = fn.fn.body.body.find((statement: Node) => mentions(statement, new Set([stream])));
       if (!first) throw new Declined('no statement of the handler uses the stream');
       const metadata = `{ statusCode: 200, headers: { ${quoted(facts, 'content-type')}: ${quoted(facts, 'text/event-stream')} } }`;
-      const insert = insertBefore(facts, first, `awslambda.HttpResponseStream.from(${stream}, ${metadata})`);
-      const flush = insertBefore(facts, first, `${stream}.write(${quoted(facts, '')})`);
       return {
         title: `call awslambda.HttpResponseStream.from(${stream}, …text/event-stream…) and ${stream}.write("") before the first event`,
-        edits: [{ start: insert.start, end: insert.end, text: insert.text + flush.text }],
+        edits: [insertBefore(facts, first, [`awslambda.HttpResponseStream.from(${stream}, ${metadata})`, `${stream}.write(${quoted(facts, '')})`], { aboveComments: true })],
       };
     });
   },

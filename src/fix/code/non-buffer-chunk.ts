@@ -1,8 +1,8 @@
 import { propertyName, unwrap } from '../../code/ast.js';
 import { streamCallsOf } from '../../code/rule-support.js';
 import type { CodeFixer } from '../../model/fix.js';
-import { sourceOf } from '../ast-support.js';
-import { Declined, declining } from './metadata-support.js';
+import { Declined, sourceOf } from '../ast-support.js';
+import { declining } from './metadata-support.js';
 
 /**
  * Converts the chunk where the intent is unambiguous:

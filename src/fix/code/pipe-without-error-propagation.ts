@@ -2,9 +2,8 @@ import type { CodeFixer, TextEdit } from '../../model/fix.js';
 import type { Node } from '../../code/ast.js';
 import { calleeName, isFunction, propertyName, stringValue, unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { ancestorsOf, enclosingStatement, quoteOf, sourceOf } from '../ast-support.js';
+import { Declined, addImportSpecifier, ancestorsOf, commentsIn, enclosingStatement, nameIsTaken, quoteOf, removeStatement, sourceOf, styleOf } from '../ast-support.js';
 import { lineEndOf } from '../text.js';
-import { deleteStatement, nameIsTaken, styleOf } from './stream-never-ended.js';
 
 /**
  * `source.pipe(stream)` in an async function -> `await pipeline(source, stream)` from node:stream/promises
@@ -48,7 +47,7 @@ export const pipeWithoutErrorPropagationFixer: CodeFixer = {
       const promise = chain[fnIndex - 1];
       if (promise && isPipeAndFinishExecutor(promise, fn, statement, dest.name)) {
         // Comments inside the promise move to the end of the statement that holds it.
-        const comments = commentsIn(facts, promise.start, promise.end);
+        const comments = wholeLineComments(facts, promise.start, promise.end);
         const holderOfPromise = enclosingStatement(facts, promise);
         const afterHolder = holderOfPromise ? facts.text.slice(holderOfPromise.statement.end, lineEndOf(facts.text, holderOfPromise.statement.end)) : '';
         if (!comments || (comments.length > 0 && (!holderOfPromise || !/^\s*(\/[/*].*)?$/.test(afterHolder)))) {
@@ -82,7 +81,14 @@ export const pipeWithoutErrorPropagationFixer: CodeFixer = {
     const imported = namedImport(facts, 'pipeline', 'node:stream/promises');
     if (!imported) return { suggestion: 'The name `pipeline` is taken (or the module kind is unclear): import pipeline from node:stream/promises under another name and await it, by hand.' };
     const edits: TextEdit[] = [{ start: call.start, end: call.end, text: `await ${imported.local}(${args})` }, ...imported.edits];
-    if (wait) edits.push(deleteStatement(facts, wait));
+    if (wait) {
+      try {
+        edits.push(removeStatement(facts, wait, { keepComment: true }));
+      } catch (error) {
+        if (!(error instanceof Declined)) throw error;
+        return { suggestion: `Replace .pipe(${dest.name}) with \`await pipeline(...)\` from node:stream/promises and drop the wait for 'finish' after it (${error.message}), by hand.` };
+      }
+    }
     return {
       title: `replace .pipe(${dest.name}) with await ${imported.local}(…) from node:stream/promises${wait ? ` (it waits for 'finish' itself)` : ''}`,
       edits,
@@ -183,12 +189,9 @@ export function namedImport(facts: ModuleFacts, name: string, source: string): {
     }
   }
   if (nameIsTaken(facts, name)) return null;
-  const q = quoteOf(facts.text);
-  const style = styleOf(facts.text);
-  if (sameModule) {
-    const last = sameModule.specifiers.at(-1);
-    return { local: name, edits: [{ start: last.end, end: last.end, text: `, ${name}` }] };
-  }
+  const q = quoteOf(facts);
+  const style = styleOf(facts);
+  if (sameModule) return { local: name, edits: [addImportSpecifier(facts, sameModule, name)] };
   const imports = body.filter((s) => s.type === 'ImportDeclaration');
   const isEsm = imports.length > 0 || body.some((s) => /^Export/.test(s.type)) || /\.(mjs|mts|ts|tsx)$/.test(facts.file);
   if (isEsm) {
@@ -207,25 +210,8 @@ function firstStatement(body: Node[]): Node | undefined {
   return body[0];
 }
 
-/**
- * The comments between two offsets, each whole on one line (`// …` or `/* … *\/`), read where the
- * comment-blanked code differs from the text; null when one spans lines (it cannot be moved as is).
- */
-function commentsIn(facts: ModuleFacts, start: number, end: number): string[] | null {
-  const out: string[] = [];
-  let i = start;
-  while (i < end) {
-    if (facts.code[i] === facts.text[i]) {
-      i++;
-      continue;
-    }
-    // the comment runs over its own blanked characters and the spaces inside it, up to code or a line end
-    let j = i;
-    while (j < end && (facts.code[j] !== facts.text[j] || facts.text[j] === ' ' || facts.text[j] === '\t')) j++;
-    const comment = facts.text.slice(i, j).trim();
-    if (!/^(\/\/[^\n]*|\/\*[^\n]*\*\/)$/.test(comment)) return null;
-    out.push(comment);
-    i = j;
-  }
-  return out;
+/** The comments between two offsets, as written; null when one spans lines (it cannot be moved as is). */
+function wholeLineComments(facts: ModuleFacts, start: number, end: number): string[] | null {
+  const comments = commentsIn(facts, start, end).map((c) => facts.text.slice(c.start, c.end));
+  return comments.some((c) => c.includes('\n')) ? null : comments;
 }

@@ -1,8 +1,7 @@
 import type { CodeFixer } from '../../model/fix.js';
 import { observationsOf } from '../../code/rule-support.js';
 import { unwrap } from '../../code/ast.js';
-import { enclosingStatement, quoteOf } from '../ast-support.js';
-import { insertStatementAfter } from '../text.js';
+import { enclosingStatement, insertAfter, quoteOf } from '../ast-support.js';
 
 /**
  * `write("")` right after the statement holding `HttpResponseStream.from(stream, …)`: the empty write runs
@@ -22,10 +21,10 @@ export const preludeNotFlushedFixer: CodeFixer = {
     if (holder.statement.type === 'ReturnStatement') {
       return { suggestion: 'from() is returned by a helper: call write("") on its result where the helper is called.' };
     }
-    const q = quoteOf(facts.text);
+    const q = quoteOf(facts);
     return {
       title: `add ${stream.name}.write(${q}${q}) after HttpResponseStream.from() (sends the prelude even when the body is empty)`,
-      edits: [insertStatementAfter(facts.text, holder.statement, `${stream.name}.write(${q}${q})`)],
+      edits: [insertAfter(facts, holder.statement, [`${stream.name}.write(${q}${q})`])],
     };
   },
 };

@@ -1,7 +1,7 @@
 import { observationsOf, metadataShape } from '../../code/rule-support.js';
 import type { CodeFixer } from '../../model/fix.js';
-import { enclosingStatement, sourceOf } from '../ast-support.js';
-import { Declined, addProperty, declining, isPure, ownedByPrelude, parentOf, quoted, readableAt, removeStatement, statementListOf } from './metadata-support.js';
+import { Declined, enclosingStatement, insertProperty, parentOf, quoted, removeStatement, sourceOf, statementListOf } from '../ast-support.js';
+import { declining, isPure, ownedByPrelude, readableAt } from './metadata-support.js';
 
 /**
  * Moves the type into the metadata: `stream.setContentType(type)` is removed and `"content-type": type` is
@@ -36,11 +36,11 @@ export const setContentTypeAfterFromFixer: CodeFixer = {
       if (shape.headers) {
         if (shape.headers.type !== 'ObjectExpression') throw new Declined('the metadata headers are not an object literal');
         if (!ownedByPrelude(facts, shape.headers, from)) throw new Declined('the headers object is used elsewhere too');
-        edits = addProperty(facts, shape.headers, entry);
+        edits = insertProperty(facts, shape.headers, entry);
       } else {
         if (shape.keys.has('headers') || shape.hasSpread) throw new Declined('the metadata may get its headers elsewhere');
         if (!ownedByPrelude(facts, shape.object, from)) throw new Declined('the metadata object is used elsewhere too');
-        edits = addProperty(facts, shape.object, `headers: { ${entry} }`);
+        edits = insertProperty(facts, shape.object, `headers: { ${entry} }`);
       }
       return { title: 'move the content type into the metadata headers and remove setContentType()', edits: [...edits, removeStatement(facts, statement)] };
     });

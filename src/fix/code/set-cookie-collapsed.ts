@@ -3,8 +3,8 @@ import { memberPath, propertyName, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
 import { enclosingFunctionNode, headersCopy, metadataShape } from '../../code/rule-support.js';
 import type { CodeFixer, ProposedFix } from '../../model/fix.js';
-import { sourceOf } from '../ast-support.js';
-import { Declined, addCookiesFromHeaders, declining, isPure, stripSetCookie } from './metadata-support.js';
+import { Declined, sourceOf } from '../ast-support.js';
+import { addCookiesFromHeaders, declining, isPure, stripSetCookie } from './metadata-support.js';
 
 /**
  * Sends the cookies as the metadata's `cookies` array:

@@ -1,6 +1,7 @@
 import { headersCopy, metadataShape } from '../../code/rule-support.js';
 import type { CodeFixer } from '../../model/fix.js';
-import { Declined, addCookiesFromHeaders, declining } from './metadata-support.js';
+import { Declined } from '../ast-support.js';
+import { addCookiesFromHeaders, declining } from './metadata-support.js';
 
 /**
  * Adds `cookies: <headers>.getSetCookie()` to the metadata literal when its headers were copied from a Fetch

@@ -4,8 +4,8 @@ import type { ModuleFacts } from '../../code/facts.js';
 import type { HeadersCopy } from '../../code/rule-support.js';
 import { headersCopy, headersCopyOf, metadataShape, spreadResults } from '../../code/rule-support.js';
 import type { CodeFixer, ProposedFix } from '../../model/fix.js';
-import { sourceOf } from '../ast-support.js';
-import { Declined, declining, headersSourceOf, isPure, ownedByPrelude, pathText, removeProperty, setCookieSource, stripSetCookie } from './metadata-support.js';
+import { Declined, removeProperty, sourceOf } from '../ast-support.js';
+import { declining, headersSourceOf, isPure, ownedByPrelude, pathText, setCookieSource, stripSetCookie } from './metadata-support.js';
 
 /**
  * Keeps cookies in the `cookies` array only:

@@ -1,14 +1,14 @@
 import type { CodeFixer, ProposedFix, TextEdit } from '../../model/fix.js';
 import type { Node } from '../../code/ast.js';
 import { type StreamState, isFromCall } from '../../code/stream-flow.js';
-import { isFunction, patternNames, unwrap, walk } from '../../code/ast.js';
+import { isFunction, mentions, patternNames, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts, StreamFunctionFacts } from '../../code/facts.js';
 import { buildModuleFacts, syntaxErrorCount } from '../../code/facts.js';
-import { rulesFor } from '../../code/analyze.js';
 import { codeRules } from '../../checks/code/index.js';
 import { observationsOf, streamCallsOf } from '../../code/rule-support.js';
-import { ancestorsOf, enclosingStatement, quoteOf, sourceOf } from '../ast-support.js';
-import { applyEdits, indentUnitOf, indentationAt, lineEndOf, lineStartOf, newlineOf, overlaps, usesSemicolons } from '../text.js';
+import { analysisOf, validate } from '../engine.js';
+import { Declined, ancestorsOf, enclosingStatement, isPropertyName, quoteOf, removeStatement, sourceOf, styleOf } from '../ast-support.js';
+import { applyEdits, indentationAt, lineStartOf, overlaps, reindent } from '../text.js';
 
 /**
  * Ends the stream on the path the rule proved unended, where that path leaves:
@@ -87,7 +87,7 @@ function endBeforeReturn(facts: ModuleFacts, fn: StreamFunctionFacts, ret: Node,
   const name = streamNameAt(facts, ret);
   if (!name) return declined(why, NO_NAME);
   const holder = enclosingStatement(facts, ret);
-  const style = styleOf(facts.text);
+  const style = styleOf(facts);
   // `if (x) return;` -> `if (x) { s.end(); return; }` (only `return` and its value move into the braces)
   const core = ret.argument ? ret.argument.end : ret.start + 'return'.length;
   const coreEnd = facts.text[core] === ';' ? core + 1 : core;
@@ -105,7 +105,7 @@ function addElse(facts: ModuleFacts, fn: StreamFunctionFacts, ifNode: Node, why:
     // other modules that call it may end the stream themselves, or write after it
     return declined(why, 'The branch is in an exported helper: end the stream where the handler calls it, or in the helper if every caller expects that, by hand.');
   }
-  const style = styleOf(facts.text);
+  const style = styleOf(facts);
   const multiline = consequent.type === 'BlockStatement' && facts.text.slice(consequent.start, consequent.end).includes('\n');
   const indent = indentationAt(facts.text, ifNode.start);
   const closed = /[;}]$/.test(sourceOf(facts, consequent)) ? '' : ';';
@@ -154,7 +154,7 @@ function hoistFrom(facts: ModuleFacts, ifNode: Node, place: Place): ProposedFix 
     call = init;
     stream = d.id.name;
     moved = `${first.kind} ${sourceOf(facts, d)}`;
-    remove = first.declarations.length === 1 ? deleteStatement(facts, first) : { start: first.start, end: first.declarations[1].start, text: `${first.kind} ` };
+    remove = first.declarations.length === 1 ? removedOrNull(facts, first) : { start: first.start, end: first.declarations[1].start, text: `${first.kind} ` };
   } else if (first.type === 'ExpressionStatement') {
     const expr = unwrap(first.expression);
     const value = expr?.type === 'AssignmentExpression' && expr.operator === '=' && expr.left.type === 'Identifier' ? unwrap(expr.right) : expr;
@@ -163,12 +163,12 @@ function hoistFrom(facts: ModuleFacts, ifNode: Node, place: Place): ProposedFix 
     stream = expr === value ? (target?.type === 'Identifier' ? target.name : null) : expr.left.name;
     call = value;
     moved = sourceOf(facts, expr);
-    remove = deleteStatement(facts, first);
+    remove = removedOrNull(facts, first);
   }
   if (!call || !stream || !remove || !fromTemplate(facts, call, ifNode)) return null;
-  const style = styleOf(facts.text);
+  const style = styleOf(facts);
   const indent = indentationAt(facts.text, ifNode.start);
-  const q = quoteOf(facts.text);
+  const q = quoteOf(facts);
   const insert = style.before(ifNode, [reindent(moved, indentationAt(facts.text, first.start), indent)]);
   return {
     title: 'call HttpResponseStream.from() before the if, and add the missing else branch that sends the prelude and ends the stream',
@@ -176,27 +176,14 @@ function hoistFrom(facts: ModuleFacts, ifNode: Node, place: Place): ProposedFix 
   };
 }
 
-/** Removes a statement: its whole lines when it stands alone on them, else just its text. */
-export function deleteStatement(facts: ModuleFacts, statement: Node): TextEdit {
-  const text = facts.text;
-  const lineStart = lineStartOf(text, statement.start);
-  const lineEnd = lineEndOf(text, statement.end);
-  if (text.slice(lineStart, statement.start).trim() === '' && text.slice(statement.end, lineEnd).trim() === '') {
-    return { start: lineStart, end: Math.min(text.length, lineEnd + 1), text: '' };
+/** removeStatement() (its line comment stays where it was: the statement moves), or null where it declines. */
+function removedOrNull(facts: ModuleFacts, statement: Node): TextEdit | null {
+  try {
+    return removeStatement(facts, statement, { keepComment: true });
+  } catch (error) {
+    if (error instanceof Declined) return null;
+    throw error;
   }
-  let end = statement.end;
-  while (text[end] === ' ' || text[end] === '\t') end++;
-  return { start: statement.start, end, text: '' };
-}
-
-/** Continuation lines of moved code, shifted from one indentation to another. */
-function reindent(code: string, from: string, to: string): string {
-  if (!from.startsWith(to) || from === to) return code;
-  const delta = from.length - to.length;
-  return code
-    .split('\n')
-    .map((line, i) => (i > 0 && line.startsWith(from) ? line.slice(delta) : line))
-    .join('\n');
 }
 
 function referencedOutside(scope: Node, except: Node, name: string): boolean {
@@ -214,7 +201,7 @@ function endAtBodyEnd(facts: ModuleFacts, fn: StreamFunctionFacts, why: string[]
   if (!last || ['ReturnStatement', 'ThrowStatement'].includes(last.type)) return [];
   const name = streamNameAt(facts, last, true);
   if (!name) return declined(why, NO_NAME);
-  const place: Place = (statements) => styleOf(facts.text).after(last, statements);
+  const place: Place = (statements) => styleOf(facts).after(last, statements);
   return endWith(facts, fn, name, place, `end the stream at the end of \`${fn.name}\``, why);
 }
 
@@ -226,11 +213,11 @@ function rethrowFromCatch(facts: ModuleFacts, clause: Node, why: string[]): Prop
   const edits: TextEdit[] = [];
   let param = clause.param?.name as string | undefined;
   if (!param) {
-    param = ['error', 'err', 'caught', 'e'].find((n) => !referencesName(body, n));
+    param = ['error', 'err', 'caught', 'e'].find((n) => !mentions(body, new Set([n])));
     if (!param || facts.text.slice(clause.start, clause.start + 5) !== 'catch') return [];
     edits.push({ start: clause.start + 5, end: body.start, text: ` (${param}) ` });
   }
-  const style = styleOf(facts.text);
+  const style = styleOf(facts);
   const statement = `throw ${param}${style.semi}`;
   let insert: TextEdit;
   if (lastStatement) {
@@ -246,7 +233,7 @@ function rethrowFromCatch(facts: ModuleFacts, clause: Node, why: string[]): Prop
   // swallowed on purpose. A write("") probe at the end of the catch shows such paths (write after end).
   const name = streamNameAt(facts, lastStatement ?? body, lastStatement !== undefined);
   if (!name) return [];
-  const q = quoteOf(facts.text);
+  const q = quoteOf(facts);
   const probeText = `${name}.write(${q}${q})`;
   const probe: TextEdit = lastStatement
     ? { start: lastStatement.end, end: lastStatement.end, text: `;${probeText};` }
@@ -279,7 +266,7 @@ function endWith(facts: ModuleFacts, fn: StreamFunctionFacts, name: string, plac
   const probeEdit = place([endCall]);
   const probed = analyseProbe(facts, probeEdit, probeEdit.start + probeEdit.text.indexOf(endCall));
   if (!probed) return [];
-  const q = quoteOf(facts.text);
+  const q = quoteOf(facts);
   const write = `${name}.write(${q}${q})`;
   const pending = probed.kinds.has('end-without-flush');
   const none = probed.kinds.has('end-without-metadata');
@@ -320,8 +307,8 @@ function writeAfterFrom(facts: ModuleFacts, from: Node): TextEdit | null {
       : assigned?.type === 'AssignmentExpression' && assigned.left.type === 'Identifier' && unwrap(assigned.right) === from
         ? assigned.left.name
         : stream.name;
-  const q = quoteOf(facts.text);
-  return styleOf(facts.text).after(statement, [`${name}.write(${q}${q})`]);
+  const q = quoteOf(facts);
+  return styleOf(facts).after(statement, [`${name}.write(${q}${q})`]);
 }
 
 /** The from() call of the other branch, when everything it reads is also in scope at the `if`. */
@@ -602,36 +589,6 @@ function declarationsOf(statements: Node[], name: string): Node | null {
   return null;
 }
 
-/** Whether `name` is declared anywhere in the module or read as a global: a new binding would clash. */
-export function nameIsTaken(facts: ModuleFacts, name: string): boolean {
-  let taken = false;
-  walk(facts.program, (node, parent) => {
-    if (taken) return false;
-    if (node.type === 'Identifier' && node.name === name && !isPropertyName(node, parent)) taken = true;
-    return true;
-  });
-  return taken;
-}
-
-function isPropertyName(node: Node, parent: Node | null): boolean {
-  return (
-    !!parent &&
-    ((parent.type === 'MemberExpression' && parent.property === node && !parent.computed) ||
-      (parent.type === 'Property' && parent.key === node && !parent.computed && !parent.shorthand) ||
-      ((parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') && parent.key === node && !parent.computed))
-  );
-}
-
-function referencesName(root: Node, name: string): boolean {
-  let found = false;
-  walk(root, (node, parent) => {
-    if (found) return false;
-    if (node.type === 'Identifier' && node.name === name && !isPropertyName(node, parent)) found = true;
-    return true;
-  });
-  return found;
-}
-
 /** The innermost function holding a node. */
 function ownerOf(facts: ModuleFacts, node: Node): Node | null {
   const chain = ancestorsOf(facts.program, node);
@@ -653,7 +610,7 @@ function isExported(facts: ModuleFacts, fn: Node): boolean {
     (s) =>
       (s.type === 'ExportNamedDeclaration' && (s.specifiers ?? []).some((spec: Node) => spec.local?.name === name)) ||
       (s.type === 'ExportDefaultDeclaration' && s.declaration?.type === 'Identifier' && s.declaration.name === name) ||
-      (s.type === 'ExpressionStatement' && /^(module\.)?exports\b/.test(facts.text.slice(s.start, s.end)) && referencesName(s, name)),
+      (s.type === 'ExpressionStatement' && /^(module\.)?exports\b/.test(facts.text.slice(s.start, s.end)) && mentions(s, new Set([name]))),
   );
 }
 
@@ -669,79 +626,8 @@ function isInert(node: Node): boolean {
   return inert;
 }
 
-// ---- style and validation shared by the lifecycle fixers ----------------------------------------
-
-export interface Style {
-  nl: string;
-  unit: string;
-  /** ';' when the file ends its statements with semicolons, '' otherwise. */
-  semi: string;
-  /**
-   * Statements inserted just before `node`: on their own lines at its indentation when it starts a line,
-   * else on its line (`a; b; ` , minified code).
-   */
-  before(node: Node, statements: string[]): TextEdit;
-  /** Statements inserted just after `node`, on new lines at its indentation, or on its line when code follows it there. */
-  after(node: Node, statements: string[]): TextEdit;
-}
-
-export function styleOf(text: string): Style {
-  const nl = newlineOf(text);
-  const semi = usesSemicolons(text) ? ';' : '';
-  return {
-    nl,
-    unit: indentUnitOf(text),
-    semi,
-    before(node, statements) {
-      const start = lineStartOf(text, node.start);
-      if (text.slice(start, node.start).trim() !== '') return { start: node.start, end: node.start, text: statements.map((s) => `${s}; `).join('') };
-      const indent = indentationAt(text, node.start);
-      // Without semicolons, a statement that starts with ( [ ` + - / would continue ours.
-      const guard = semi || (/^[([`+\-/]/.test(text.slice(node.start, node.start + 1)) ? ';' : '');
-      return { start: node.start, end: node.start, text: statements.map((s, i) => `${s}${i === statements.length - 1 ? guard : semi}${nl}${indent}`).join('') };
-    },
-    after(node, statements) {
-      const end = lineEndOf(text, node.end);
-      const rest = text.slice(node.end, end);
-      // A comment that ends the line stays with the statement it follows.
-      const at = rest.trim() === '' ? node.end : /^\s*(?:\/\/.*|\/\*(?:(?!\*\/).)*\*\/\s*)$/.test(rest) ? end : -1;
-      if (at === -1) {
-        const open = /[;}]$/.test(text.slice(node.start, node.end)) ? '' : ';';
-        return { start: node.end, end: node.end, text: `${open}${statements.map((s) => ` ${s};`).join('')}` };
-      }
-      const indent = indentationAt(text, node.start);
-      return { start: at, end: at, text: statements.map((s) => `${nl}${indent}${s}${semi}`).join('') };
-    },
-  };
-}
-
-function counts(facts: ModuleFacts): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const rule of rulesFor(facts.text, codeRules)) {
-    for (const report of rule.check(facts)) {
-      const id = report.ruleId ?? rule.meta.id;
-      out.set(id, (out.get(id) ?? 0) + 1);
-    }
-  }
-  return out;
-}
-
-/**
- * The engine's own test, run by a fixer to choose between alternatives: the edited text parses as well,
- * `ruleId` reports less, and no rule reports more.
- */
+/** The engine's own test (engine.ts `validate`, all code rules), run by a fixer to choose between alternatives. */
 export function acceptable(facts: ModuleFacts, ruleId: string, edits: TextEdit[]): boolean {
-  const text = applyEdits(facts.text, edits);
-  if (syntaxErrorCount(facts.file, text) > syntaxErrorCount(facts.file, facts.text)) return false;
-  let after: ModuleFacts;
-  try {
-    after = buildModuleFacts(facts.file, text);
-  } catch {
-    return false;
-  }
-  const was = counts(facts);
-  const now = counts(after);
-  if ((now.get(ruleId) ?? 0) >= (was.get(ruleId) ?? 0)) return false;
-  for (const [id, n] of now) if (n > (was.get(id) ?? 0)) return false;
-  return true;
+  const verdict = validate({ rel: facts.file, text: facts.text }, analysisOf(facts, codeRules), applyEdits(facts.text, edits), ruleId, codeRules, syntaxErrorCount(facts.file, facts.text));
+  return typeof verdict !== 'string';
 }

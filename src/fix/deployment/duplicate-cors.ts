@@ -6,13 +6,14 @@
  * Access-Control-Allow-Origin by hand, it may not answer preflights the URL answers today: which side keeps
  * CORS is then the author's call, and the fixer suggests instead.
  */
-import type { Node } from '../../code/ast.js';
-import { propertyKey, unwrap, walk } from '../../code/ast.js';
+import { unwrap } from '../../code/ast.js';
 import { isResolved } from '../../model/deployment.js';
 import type { TextEdit } from '../../model/fix.js';
+import { insertProperty, parseSource, removeProperty } from '../ast-support.js';
 import { attempt } from './attempt.js';
-import { allBlocks, blockAtLine, parseBody, removeEntry } from './hcl-text.js';
-import { insertProperty, offsetOf, parseProgram, removeProperty } from './ts-text.js';
+import { allBlocks } from '../../iac/hcl-scan.js';
+import { blockAtLine, readHcl, removeEntry } from './hcl-text.js';
+import { offsetOf, propertyAt } from './ts-text.js';
 import { type DeploymentEdit, type DeploymentFixContext, type DeploymentFixer, CDK_OUT, formatOf } from './types.js';
 import { Unsafe, nodeAt, readYaml, removePair, replaceValue } from './yaml-text.js';
 
@@ -50,7 +51,7 @@ function removeUrlCors(context: DeploymentFixContext): DeploymentEdit {
       return { title, file, edits: [removePair(yaml, found.pair)] };
     }
     case 'terraform': {
-      const body = parseBody(text, 0).entries;
+      const body = readHcl(text);
       const offset = offsetOf(text, cors.at);
       const block = blockAtLine(text, body, cors.at.line);
       if (block?.type === 'cors' && block.labels.length === 0) return { title, file, edits: [removeEntry(text, block)] };
@@ -61,42 +62,28 @@ function removeUrlCors(context: DeploymentFixContext): DeploymentEdit {
       throw new Unsafe('the cors block was not found');
     }
     case 'typescript':
-      return { title: d.source === 'sst' ? 'set the Function URL\'s cors: false (the app answers CORS)' : title, file, edits: [d.source === 'sst' ? sstCorsOff(file, text, offsetOf(text, cors.at)) : cdkCorsRemoved(file, text, offsetOf(text, cors.at))] };
+      return { title: d.source === 'sst' ? 'set the Function URL\'s cors: false (the app answers CORS)' : title, file, edits: d.source === 'sst' ? sstCorsOff(file, text, offsetOf(text, cors.at)) : [cdkCorsRemoved(file, text, offsetOf(text, cors.at))] };
     default:
       throw new Unsafe(`${file} is not a format the fixer edits`);
   }
 }
 
-/** The object literal and property `key` whose value (or, with `atKey`, key) starts at `offset`. */
-function propertyAt(program: Node, offset: number, key: string, atKey = false): { object: Node; property: Node } | undefined {
-  let found: { object: Node; property: Node } | undefined;
-  walk(program, (node) => {
-    if (found || node.end < offset || node.start > offset) return false;
-    if (node.type === 'ObjectExpression') {
-      for (const p of node.properties as Node[]) {
-        if (p.type === 'Property' && propertyKey(p) === key && (atKey ? p.key.start : p.value.start) === offset) found = { object: node, property: p };
-      }
-    }
-    return true;
-  });
-  return found;
-}
-
 function cdkCorsRemoved(file: string, text: string, offset: number): TextEdit {
-  const found = propertyAt(parseProgram(file, text), offset, 'cors');
+  const source = parseSource(file, text);
+  const found = propertyAt(source.program, offset, 'cors');
   if (!found) throw new Unsafe('cors is not written in the URL options');
-  return removeProperty(text, found.object, found.property);
+  return removeProperty(source, found.object, found.property);
 }
 
 /** SST turns URL CORS on by default: `cors: false`, set or added. */
-function sstCorsOff(file: string, text: string, offset: number): TextEdit {
-  const program = parseProgram(file, text);
-  const explicit = propertyAt(program, offset, 'cors');
-  if (explicit) return { start: explicit.property.value.start, end: explicit.property.value.end, text: 'false' };
-  const url = propertyAt(program, offset, 'url', true);
+function sstCorsOff(file: string, text: string, offset: number): TextEdit[] {
+  const source = parseSource(file, text);
+  const explicit = propertyAt(source.program, offset, 'cors');
+  if (explicit) return [{ start: explicit.property.value.start, end: explicit.property.value.end, text: 'false' }];
+  const url = propertyAt(source.program, offset, 'url', true);
   const value = unwrap(url?.property.value);
   if (!url || !value) throw new Unsafe('the url option was not found');
-  if (value.type === 'Literal' && value.value === true) return { start: value.start, end: value.end, text: '{ cors: false }' };
-  if (value.type === 'ObjectExpression') return insertProperty(text, value, 'cors: false');
+  if (value.type === 'Literal' && value.value === true) return [{ start: value.start, end: value.end, text: '{ cors: false }' }];
+  if (value.type === 'ObjectExpression') return insertProperty(source, value, 'cors: false');
   throw new Unsafe('the url option is an expression');
 }

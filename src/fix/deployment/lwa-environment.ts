@@ -14,11 +14,13 @@ import type { YamlMap } from '../../iac/cloudformation.js';
 import type { Node } from '../../code/ast.js';
 import { propertyKey, unwrap, walk } from '../../code/ast.js';
 import type { TextEdit } from '../../model/fix.js';
-import { newlineOf } from '../text.js';
+import { insertProperty, nodesAt, parseSource, quoted } from '../ast-support.js';
+import { indentationAt, newlineOf } from '../text.js';
 import { type DeploymentEdit, type DeploymentFixContext, CDK_OUT, formatOf } from './types.js';
 import { Unsafe, addPair, asMap, nodeAt, ownValue, pairOf, readYaml, replaceScalar, type YamlFile, type YamlValue } from './yaml-text.js';
-import { HCL_STEP, addObjectEntry, allBlocks, attrOf, blockAtLine, blocksOf, insertBlock, literalString, parseBody, parseObject, setAttribute } from './hcl-text.js';
-import { insertProperty, nodesAt, offsetOf, parseProgram, propertyOf, quoteIn, replaceString, stringLiteral } from './ts-text.js';
+import { allBlocks, attributeOf, blocksOf } from '../../iac/hcl-scan.js';
+import { HCL_STEP, addObjectEntry, blockAtLine, insertBlock, literalString, objectOf, readHcl, setAttribute } from './hcl-text.js';
+import { offsetOf, propertyOf, replaceString } from './ts-text.js';
 
 const KEY = 'AWS_LWA_INVOKE_MODE';
 const VALUE = 'response_stream';
@@ -47,7 +49,7 @@ export function setLwaInvokeMode(context: DeploymentFixContext): DeploymentEdit 
     case 'terraform':
       return { title: TITLE, file, edits: [terraformEnvironment(text, d, target)] };
     case 'typescript':
-      return { title: TITLE, file, edits: [scriptEnvironment(file, text, d, target)] };
+      return { title: TITLE, file, edits: scriptEnvironment(file, text, d, target) };
     case 'dockerfile':
       return { title: target ? TITLE : `add ENV ${KEY}=${VALUE} after the web adapter`, file, edits: [dockerfileEnvironment(text, d, target)] };
     default:
@@ -92,17 +94,17 @@ function addVariable(yaml: YamlFile, map: YamlMap, path: string[], value: string
 }
 
 function terraformEnvironment(text: string, d: Deployment, field: Located<string> | undefined): TextEdit {
-  const body = parseBody(text, 0).entries;
-  const quoted = JSON.stringify(VALUE);
+  const body = readHcl(text);
+  const value = JSON.stringify(VALUE);
   if (field) {
     const offset = offsetOf(text, field.at);
     for (const block of allBlocks(body)) {
       for (const attr of block.body) {
-        if (attr.kind !== 'attr' || (attr.name !== 'variables' && attr.name !== 'environment_variables') || text[attr.exprStart] !== '{') continue;
-        const entry = parseObject(text, attr.exprStart).entries.find((e) => e.start === offset);
+        if (attr.kind !== 'attr' || (attr.name !== 'variables' && attr.name !== 'environment_variables') || attr.expr.kind !== 'object') continue;
+        const entry = objectOf(text, attr.expr, attr.name).entries.find((e) => e.start === offset);
         if (!entry) continue;
-        if (literalString(text, entry.valueStart, entry.valueEnd) === null) throw new Unsafe(`${KEY} is an expression (${text.slice(entry.valueStart, entry.valueEnd)})`);
-        return { start: entry.valueStart, end: entry.valueEnd, text: quoted };
+        if (literalString(text, entry.value) === null) throw new Unsafe(`${KEY} is an expression (${text.slice(entry.value.start, entry.value.end)})`);
+        return { start: entry.value.start, end: entry.value.end, text: value };
       }
     }
     throw new Unsafe(`${KEY} is not written in a variables map (a variable or local holds it)`);
@@ -110,40 +112,38 @@ function terraformEnvironment(text: string, d: Deployment, field: Located<string
   const block = blockAtLine(text, body, d.at.line);
   if (!block) throw new Unsafe('the function block was not found');
   if (block.type === 'module') {
-    const attr = attrOf(block, 'environment_variables');
-    if (!attr) return setAttribute(text, block, 'environment_variables', `{ ${KEY} = ${quoted} }`);
-    if (text[attr.exprStart] !== '{') throw new Unsafe('environment_variables is an expression');
-    return addObjectEntry(text, parseObject(text, attr.exprStart), KEY, quoted);
+    const attr = attributeOf(block.body, 'environment_variables');
+    if (!attr) return setAttribute(text, block, 'environment_variables', `{ ${KEY} = ${value} }`);
+    return addObjectEntry(text, objectOf(text, attr.expr, 'environment_variables'), KEY, value);
   }
   if (block.body.some((e) => e.kind === 'block' && e.type === 'dynamic' && e.labels[0] === 'environment')) throw new Unsafe('the environment is a dynamic block');
-  const environment = blocksOf(block, 'environment')[0];
+  const environment = blocksOf(block.body, 'environment')[0];
   if (!environment) {
-    return insertBlock(text, block, ['environment {', `${HCL_STEP}variables = {`, `${HCL_STEP}${HCL_STEP}${KEY} = ${quoted}`, `${HCL_STEP}}`, '}']);
+    return insertBlock(text, block, ['environment {', `${HCL_STEP}variables = {`, `${HCL_STEP}${HCL_STEP}${KEY} = ${value}`, `${HCL_STEP}}`, '}']);
   }
-  const variables = attrOf(environment, 'variables');
-  if (!variables) return setAttribute(text, environment, 'variables', `{ ${KEY} = ${quoted} }`);
-  if (text[variables.exprStart] !== '{') throw new Unsafe('variables is an expression');
-  return addObjectEntry(text, parseObject(text, variables.exprStart), KEY, quoted);
+  const variables = attributeOf(environment.body, 'variables');
+  if (!variables) return setAttribute(text, environment, 'variables', `{ ${KEY} = ${value} }`);
+  return addObjectEntry(text, objectOf(text, variables.expr, 'variables'), KEY, value);
 }
 
-function scriptEnvironment(file: string, text: string, d: Deployment, field: Located<string> | undefined): TextEdit {
-  const program = parseProgram(file, text);
+function scriptEnvironment(file: string, text: string, d: Deployment, field: Located<string> | undefined): TextEdit[] {
+  const source = parseSource(file, text);
+  const program = source.program;
   if (field) {
     const offset = offsetOf(text, field.at);
     const value = nodesAt(program, offset).find((n) => n.type === 'Literal' || n.type === 'TemplateLiteral');
     if (!value || !writtenAsVariable(program, value)) throw new Unsafe(`${KEY} is not written as a literal in the function's environment`);
-    return replaceString(text, value, VALUE);
+    return [replaceString(text, value, VALUE)];
   }
   const construct = nodesAt(program, offsetOf(text, d.at)).find((n) => n.type === 'NewExpression');
   const props = unwrap(construct?.arguments?.[d.source === 'sst' ? 1 : 2]);
   if (props?.type !== 'ObjectExpression') throw new Unsafe('the function properties are not an object literal');
-  const quote = quoteIn(program, text);
-  const entry = `${KEY}: ${stringLiteral(VALUE, quote)}`;
+  const entry = `${KEY}: ${quoted(source, VALUE)}`;
   const environment = propertyOf(props, 'environment');
-  if (!environment) return insertProperty(text, props, `environment: { ${entry} }`);
+  if (!environment) return insertProperty(source, props, `environment: { ${entry} }`);
   const object = unwrap(environment.value);
   if (object?.type !== 'ObjectExpression') throw new Unsafe('environment is not an object literal here');
-  return insertProperty(text, object, entry);
+  return insertProperty(source, object, entry);
 }
 
 /** The literal is the value of `AWS_LWA_INVOKE_MODE: ...` in an object, or of `addEnvironment('AWS_LWA_INVOKE_MODE', ...)`. */
@@ -183,7 +183,6 @@ function dockerfileEnvironment(text: string, d: Deployment, field: Located<strin
   const copy = dockerfile.getInstructions().find((i) => (i.getKeyword() === 'COPY' || i.getKeyword() === 'ADD') && i.getRange().start.line + 1 === adapter.at.line);
   if (!copy) throw new Unsafe('the adapter COPY line was not found');
   const end = offsetAt(copy.getRange().end);
-  const lineStart = text.lastIndexOf('\n', offsetAt(copy.getRange().start) - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const indent = indentationAt(text, offsetAt(copy.getRange().start));
   return { start: end, end, text: `${newlineOf(text)}${indent}ENV ${KEY}=${VALUE}` };
 }

@@ -6,15 +6,17 @@
  * that comes from somewhere shared (a template parameter, a Terraform variable, SAM Globals used by other
  * functions, a CDK variable) is not edited: the caller gets an Unsafe with the reason.
  */
-import type { Deployment, Located } from '../../model/deployment.js';
+import type { Deployment, Located, SourceLocation } from '../../model/deployment.js';
 import { isResolved } from '../../model/deployment.js';
 import type { Node } from '../../code/ast.js';
-import { propertyKey, propertyName, unwrap, walk } from '../../code/ast.js';
+import { propertyName, unwrap, walk } from '../../code/ast.js';
 import type { TextEdit } from '../../model/fix.js';
 import { type DeploymentEdit, type DeploymentFixContext, CDK_OUT, formatOf } from './types.js';
+import { type ParsedSource, insertProperty, nodesAt, parseSource } from '../ast-support.js';
 import { Unsafe, addPair, asMap, nodeAt, ownValue, readYaml, replaceScalar, scalarToMapping } from './yaml-text.js';
-import { blockAtLine, literalString, parseBody, setAttribute, allBlocks } from './hcl-text.js';
-import { hasSpread, insertProperty, lambdaMember, nodesAt, offsetOf, parseProgram, propertyOf, replaceString } from './ts-text.js';
+import { allBlocks } from '../../iac/hcl-scan.js';
+import { blockAtLine, literalString, readHcl, setAttribute } from './hcl-text.js';
+import { hasSpread, lambdaMember, offsetOf, propertyAt, propertyOf, replaceString } from './ts-text.js';
 
 const TITLE = 'set the Function URL invoke mode to RESPONSE_STREAM';
 
@@ -38,7 +40,7 @@ export function setUrlInvokeMode(context: DeploymentFixContext): DeploymentEdit 
     case 'terraform':
       return { title: TITLE, file, edits: [terraformInvokeMode(text, d, located)] };
     case 'typescript':
-      return d.source === 'sst' ? { title: 'set streaming: true (the URL invoke mode RESPONSE_STREAM)', file, edits: [sstStreaming(file, text, d, located)] } : { title: TITLE, file, edits: cdkInvokeMode(file, text, d, located) };
+      return d.source === 'sst' ? { title: 'set streaming: true (the URL invoke mode RESPONSE_STREAM)', file, edits: sstStreaming(file, text, d, located) } : { title: TITLE, file, edits: cdkInvokeMode(file, text, d, located) };
     default:
       throw new Unsafe(`${file} is not a format the fixer edits`);
   }
@@ -80,16 +82,16 @@ function yamlInvokeMode(file: string, text: string, d: Deployment, field: Locate
 }
 
 function terraformInvokeMode(text: string, d: Deployment, field: Located<string> | undefined): TextEdit {
-  const body = parseBody(text, 0).entries;
+  const body = readHcl(text);
   const url = d.url!;
   if (field) {
-    const offset = offsetOfLine(text, field.at.line, field.at.column);
+    const offset = offsetOf(text, field.at);
     for (const block of allBlocks(body)) {
       const attr = block.body.find((e) => e.kind === 'attr' && e.start === offset);
       if (attr?.kind !== 'attr') continue;
       if (attr.name !== 'invoke_mode') throw new Unsafe('unexpected attribute');
-      if (literalString(text, attr.exprStart, attr.exprEnd) === null) throw new Unsafe(`invoke_mode is an expression (${text.slice(attr.exprStart, attr.exprEnd)}): set the value where it is defined`);
-      return { start: attr.exprStart, end: attr.exprEnd, text: '"RESPONSE_STREAM"' };
+      if (literalString(text, attr.expr) === null) throw new Unsafe(`invoke_mode is an expression (${text.slice(attr.expr.start, attr.expr.end)}): set the value where it is defined`);
+      return { start: attr.expr.start, end: attr.expr.end, text: '"RESPONSE_STREAM"' };
     }
     throw new Unsafe('invoke_mode was not found');
   }
@@ -107,27 +109,17 @@ function terraformInvokeMode(text: string, d: Deployment, field: Located<string>
   throw new Unsafe('the URL is not declared in a form the fixer edits');
 }
 
-function offsetOfLine(text: string, line: number, column: number): number {
-  return offsetOf(text, { file: '', line, column });
-}
-
-/** The `key: value` property whose value starts at `offset`. */
-function propertyWithValueAt(program: Node, offset: number, key: string): Node | undefined {
-  let found: Node | undefined;
-  walk(program, (node) => {
-    if (found || node.end < offset || node.start > offset) return false;
-    if (node.type === 'Property' && propertyKey(node) === key && node.value?.start === offset) found = node;
-    return true;
-  });
-  return found;
+/** The value (unwrapped) of the `key: value` property whose value the reader located at `at`. */
+function writtenValue(source: ParsedSource, at: SourceLocation, key: string): Node | null {
+  return unwrap(propertyAt(source.program, offsetOf(source.text, at), key)?.property.value);
 }
 
 function cdkInvokeMode(file: string, text: string, d: Deployment, field: Located<string> | undefined): TextEdit[] {
-  const program = parseProgram(file, text);
+  const source = parseSource(file, text);
+  const program = source.program;
   if (field) {
-    const property = propertyWithValueAt(program, offsetOf(text, field.at), 'invokeMode');
-    const value = unwrap(property?.value);
-    if (!property || !value) throw new Unsafe('the invokeMode value is not written in the URL options');
+    const value = writtenValue(source, field.at, 'invokeMode');
+    if (!value) throw new Unsafe('the invokeMode value is not written in the URL options');
     if (value.type === 'MemberExpression' && !value.computed && propertyName(value) !== null && value.property.type === 'Identifier') {
       const owner = unwrap(value.object);
       const ownerName = owner?.type === 'Identifier' ? owner.name : owner?.type === 'MemberExpression' ? propertyName(owner) : null;
@@ -153,7 +145,7 @@ function cdkInvokeMode(file: string, text: string, d: Deployment, field: Located
     return true;
   });
   if (!owner) throw new Unsafe('the URL declaration was not found');
-  const member = lambdaMember(program, text, 'InvokeMode');
+  const member = lambdaMember(source, 'InvokeMode');
   if (!member) throw new Unsafe('the file does not import aws-lambda in a way the fixer can name InvokeMode with');
   const property = `invokeMode: ${member.ref}.RESPONSE_STREAM`;
   const edits: TextEdit[] = member.importEdit ? [member.importEdit] : [];
@@ -167,21 +159,20 @@ function cdkInvokeMode(file: string, text: string, d: Deployment, field: Located
   const object = unwrap(options);
   if (object?.type !== 'ObjectExpression') throw new Unsafe('the URL options are not an object literal at the call');
   if (hasSpread(object)) throw new Unsafe('the URL options spread another object');
-  edits.push(insertProperty(text, object, property));
+  edits.push(...insertProperty(source, object, property));
   return edits;
 }
 
-function sstStreaming(file: string, text: string, d: Deployment, field: Located<string> | undefined): TextEdit {
-  const program = parseProgram(file, text);
+function sstStreaming(file: string, text: string, d: Deployment, field: Located<string> | undefined): TextEdit[] {
+  const source = parseSource(file, text);
   if (field) {
-    const property = propertyWithValueAt(program, offsetOf(text, field.at), 'streaming');
-    const value = unwrap(property?.value);
-    if (!property || value?.type !== 'Literal' || value.value !== false) throw new Unsafe('streaming is not written as `false` in the function arguments');
-    return { start: value.start, end: value.end, text: 'true' };
+    const value = writtenValue(source, field.at, 'streaming');
+    if (value?.type !== 'Literal' || value.value !== false) throw new Unsafe('streaming is not written as `false` in the function arguments');
+    return [{ start: value.start, end: value.end, text: 'true' }];
   }
-  const construct = nodesAt(program, offsetOf(text, d.at)).find((n) => n.type === 'NewExpression');
+  const construct = nodesAt(source.program, offsetOf(text, d.at)).find((n) => n.type === 'NewExpression');
   const args = unwrap(construct?.arguments?.[1]);
   if (args?.type !== 'ObjectExpression') throw new Unsafe('the function arguments are not an object literal');
   if (propertyOf(args, 'streaming')) throw new Unsafe('streaming is already written');
-  return insertProperty(text, args, 'streaming: true', propertyOf(args, 'url'));
+  return insertProperty(source, args, 'streaming: true', propertyOf(args, 'url'));
 }

@@ -9,9 +9,11 @@
  */
 import { parseYamlDocument, type YamlMap, type YamlNode, type YamlScalar } from '../../iac/cloudformation.js';
 import type { TextEdit } from '../../model/fix.js';
-import { lineEndOf, lineStartOf, newlineOf } from '../text.js';
+import { Declined } from '../ast-support.js';
+import { contentEndOf, indentBefore, lineEndOf, lineStartOf, newlineOf } from '../text.js';
 
-export class Unsafe extends Error {}
+/** An infrastructure edit that cannot be made safely (a Declined, so every fixer's catch turns it into a suggestion). */
+export class Unsafe extends Declined {}
 
 export interface YamlFile {
   text: string;
@@ -169,9 +171,9 @@ export function ownValue(pair: Pair): boolean {
 
 /** The indentation of a block map's keys (spaces, also for the first key of a `- ` item). */
 function keyIndent(file: YamlFile, key: YamlNode): string {
-  const lineStart = lineStartOf(file.text, key.start);
-  const before = file.text.slice(lineStart, key.start);
-  if (/^[ \t]*$/.test(before)) return before;
+  const indent = indentBefore(file.text, key.start);
+  if (indent !== null) return indent;
+  const before = file.text.slice(lineStartOf(file.text, key.start), key.start);
   if (/^[ \t-]*$/.test(before)) return ' '.repeat(before.length);
   throw new Unsafe('the key shares its line with other content');
 }
@@ -197,9 +199,7 @@ export function indentStep(file: YamlFile): string {
 function afterLineOf(file: YamlFile, offset: number): number {
   const text = file.text;
   if (offset > 0 && text[offset - 1] === '\n') return offset - 1 - (text[offset - 2] === '\r' ? 1 : 0);
-  let end = lineEndOf(text, offset);
-  if (text[end - 1] === '\r') end--;
-  return end;
+  return contentEndOf(text, offset);
 }
 
 /** A value to write: a scalar already written as text, or a mapping of such values (nested as needed). */
