@@ -5,8 +5,24 @@ import { describe, expect, it } from 'vitest';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const lock = JSON.parse(readFileSync(path.join(repo, 'package-lock.json'), 'utf8')) as {
-  packages: Record<string, { dev?: boolean; optional?: boolean; hasInstallScript?: boolean }>;
+  packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; hasInstallScript?: boolean }>;
 };
+
+/**
+ * The AWS SDK packages at the versions the lock tested. The SDK publishes its packages one by one, and the
+ * registry reachable here can list a release whose own dependency it does not have yet (seen:
+ * @aws-sdk/credential-provider-node 3.972.98 asks for credential-provider-http ^3.972.87, absent), which
+ * fails any fresh install for a while. The test is about our package, so it installs the SDK tree the lock
+ * tested; every other dependency resolves as a user's install would.
+ */
+function sdkOverrides(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    const m = /^node_modules\/((?:@aws-sdk|@smithy|@aws-crypto)\/[^/]+)$/.exec(key);
+    if (m && !entry.dev && entry.version) out[m[1]] = entry.version;
+  }
+  return out;
+}
 const manifest = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8'));
 
 describe('the published package', () => {
@@ -34,7 +50,7 @@ describe('npm pack + npx', () => {
     const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: repo, encoding: 'utf8' }).trim().split('\n').pop()!;
     const app = path.join(work, 'app');
     mkdirSync(path.join(app, 'src'), { recursive: true });
-    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, overrides: sdkOverrides() }));
     writeFileSync(
       path.join(app, 'src/handler.mjs'),
       'export const handler = awslambda.streamifyResponse(async (e, s) => {\n  if (e.body) { s.write(e.body); s.end(); }\n});\n',
