@@ -115,7 +115,7 @@ const EXPECTED_TEXT = [
   '    fix: Call responseStream.end() before returning.',
   '',
   '✖ 2 problems (1 error, 1 warning, 0 info)',
-  '  2 with a mechanical fix (see each fix: line)',
+  '  2 with a mechanical fix (`stream-doctor fix` shows them, `--write` applies them)',
   "  Why: `stream-doctor explain <rule>` (or --verbose for each finding's evidence)",
   '  1 suppressed (1 by inline directives)',
   '42 files scanned, 3 parsed, 120 packages inventoried; 1 skipped (use --verbose to list)',

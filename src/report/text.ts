@@ -156,7 +156,11 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
     const breakdown = `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info`;
     const line = `✖ ${plural(total, 'problem')} (${breakdown})`;
     out.push(counts.error > 0 ? c.red(c.bold(line)) : counts.warning > 0 ? c.yellow(c.bold(line)) : c.bold(line));
-    if (fixable > 0) out.push(`  ${fixable} with a mechanical fix (see each fix: line)`);
+    if (fixable > 0) {
+      // `fix` edits a project; for live functions and URLs the fix belongs in the code or config behind them.
+      const how = report.subjects ? 'see each fix: line' : '`stream-doctor fix` shows them, `--write` applies them';
+      out.push(`  ${fixable} with a mechanical fix (${how})`);
+    }
     if (!opts.verbose) out.push(c.dim('  Why: `stream-doctor explain <rule>` (or --verbose for each finding\'s evidence)'));
   }
   if (report.suppressed.length > 0) {
