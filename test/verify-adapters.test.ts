@@ -6,8 +6,8 @@
  *   matches, else 200 with a body) built with the `aws-lambda` preset and `awsLambda: { streaming: true }`
  *   by nitro@3.0.1-alpha.1 (hangs on the 304: `if (response.body)` skips from/write/end) and by
  *   3.0.1-alpha.2 (a null body becomes a stream of "", so the prelude is written and the stream ended);
- * - seed 001's Express adapter (test/fixtures/verify-adapters/express-chat, as in
- *   examples/express-chat-streaming) with express, serverless-http, cors and pg, and an LLM stand-in that
+ * - seed 001's Express adapter (examples/express-chat-streaming/lambda.js, with the app and upstream of
+ *   test/fixtures/verify-adapters/express-chat) with express, serverless-http, cors and pg, and an LLM stand-in that
  *   fails after two tokens: the catch falls back to the buffered path, whose from() throws
  *   "Cannot set content-type, too late." after output started (metadata-after-write).
  *
@@ -156,6 +156,8 @@ describe("verify: seed 001's Express adapter with a chat upstream that fails mid
     const pkg = JSON.parse(readFileSync(join(FIXTURES, 'express-chat', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const specs = Object.entries(pkg.dependencies).map(([name, version]) => `${name}@${version}`);
     app = placeApp(installOnce(`express-chat@${specs.join('+')}`, specs), 'express-chat');
+    // The handler is the seed's own, as examples/ ships it (one copy in the repository).
+    cpSync(join(ROOT, 'examples', 'express-chat-streaming', 'lambda.js'), join(app, 'lambda.js'));
   }, 400_000);
 
   it('the buffered fallback calls from() after ": stream open" and two tokens: metadata-after-write on both runtimes', async () => {
@@ -182,7 +184,7 @@ describe("verify: seed 001's Express adapter with a chat upstream that fails mid
     // scan on the same code: the same error id. Its two warnings are not observable with these events:
     // the pg pool never connects (no open handle for 3.x to wait on), and responseStream.finished() only
     // throws after the buffered response was complete (an "Invoke Error" log line, nothing on the wire).
-    expect(scanIds(join(FIXTURES, 'express-chat'), 'lambda.js', 'error')).toEqual(ruleIds(outcome));
-    expect(scanIds(join(FIXTURES, 'express-chat'), 'lambda.js', 'warning')).toEqual(['event-loop-keeps-invocation-alive', 'nonexistent-stream-api']);
+    expect(scanIds(join(ROOT, 'examples', 'express-chat-streaming'), 'lambda.js', 'error')).toEqual(ruleIds(outcome));
+    expect(scanIds(join(ROOT, 'examples', 'express-chat-streaming'), 'lambda.js', 'warning')).toEqual(['event-loop-keeps-invocation-alive', 'nonexistent-stream-api']);
   }, 120_000);
 });
