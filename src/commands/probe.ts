@@ -13,6 +13,7 @@ import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { SEVERITY_RANK } from '../model/finding.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { toJsonReport } from '../report/json.js';
+import { formatReport } from '../report/index.js';
 import { createProgress } from '../report/progress.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { UsageError } from './errors.js';
@@ -20,7 +21,6 @@ import { performExchange, isUnreachable, unreachableLine, MAX_CHUNKS_KEPT } from
 import { analyze, bufferedCandidate, burstAfterWait, type BodyFacts } from '../probe/analyze.js';
 import { functionUrlRegion, resolveCredentials, signHeaders, type CredentialsResult } from '../probe/sign.js';
 import { probeEvidence } from '../probe/rules.js';
-import { formatProbeText } from '../probe/text.js';
 import { mediaType, type Exchange } from '../probe/types.js';
 
 export const PROBE_FORMATS = ['text', 'json'] as const;
@@ -278,6 +278,7 @@ export async function probeUrl(options: ProbeOptions, io: ProbeIo): Promise<Prob
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     root: file,
     subjects: [subject],
+    coverage: `${exchanges.length} request${exchanges.length === 1 ? '' : 's'} sent (rules and thresholds: docs/probe.md)`,
     findings,
     suppressed: [],
     skipped: [],
@@ -288,7 +289,7 @@ export async function probeUrl(options: ProbeOptions, io: ProbeIo): Promise<Prob
     const json = { ...toJsonReport(report), probe: probeJson(url, signing, timeoutMs, exchanges, analysis.bodies) };
     io.stdout(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    io.stdout(formatProbeText(report, { color: options.color, verbose: options.verbose, requests: exchanges.length }));
+    io.stdout(formatReport(report, 'text', { color: options.color, verbose: options.verbose }));
   }
   const threshold = options.failOn === 'none' ? Infinity : SEVERITY_RANK[options.failOn];
   const failing = findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);

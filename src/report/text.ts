@@ -68,7 +68,7 @@ function findingsByFile(c: Colors, report: Report, findings: Finding[], opts: Te
       const position = positionOf(finding).padEnd(positionWidth);
       const severity = paintSeverity(c, finding.severity, finding.severity.padEnd(SEVERITY_WIDTH));
       const pkg = finding.package ? ` ${c.cyan(`(${finding.package.name}@${finding.package.version})`)}` : '';
-      out.push(`  ${c.dim(position)}  ${severity}  ${finding.message}${pkg}  ${c.dim(finding.ruleId)}`);
+      out.push(`  ${c.dim(position)}  ${severity}  ${sanitize(finding.message)}${pkg}  ${c.dim(finding.ruleId)}`);
       const lines = sourceLines(file);
       if (lines) out.push(...codeFrame(c, lines, finding));
       if (finding.fix) out.push(`    ${c.green('fix:')} ${finding.fix}`);
@@ -86,10 +86,11 @@ function belongsTo(finding: Finding, subject: Subject): boolean {
 
 /** A live function: its title, the facts the diagnoses rest on, and what could not be checked. */
 function subjectHeader(c: Colors, subject: Subject): string[] {
-  const out = [c.bold(subject.title)];
+  // Facts can quote what a remote server sent (probe: response headers): never raw to the terminal.
+  const out = [c.bold(sanitize(subject.title))];
   const width = Math.max(0, ...subject.facts.map((f) => f.label.length));
-  for (const fact of subject.facts) out.push(`  ${c.dim(fact.label.padEnd(width))}  ${fact.value}`);
-  for (const note of subject.notes) out.push(`  ${c.yellow('!')} ${note}`);
+  for (const fact of subject.facts) out.push(`  ${c.dim(fact.label.padEnd(width))}  ${sanitize(fact.value)}`);
+  for (const note of subject.notes) out.push(`  ${c.yellow('!')} ${sanitize(note)}`);
   out.push('');
   return out;
 }
@@ -98,7 +99,7 @@ function paintSeverity(c: Colors, severity: Severity, text: string): string {
   return severity === 'error' ? c.red(text) : severity === 'warning' ? c.yellow(text) : c.blue(text);
 }
 
-/** Control characters from a scanned file must not reach the terminal (escape sequences). */
+/** Control characters from a scanned file or a remote response must not reach the terminal (escape sequences). */
 function sanitize(line: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   return line.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '\ufffd');
