@@ -15,6 +15,20 @@ function parseMegabytes(value: string): number {
   return Math.round(mb * 1024 * 1024);
 }
 
+function inCi(): boolean {
+  return !!process.env.CI && process.env.CI !== 'false';
+}
+
+/** Colour only for text on a terminal, unless --no-color, NO_COLOR or CI say otherwise. */
+function useColor(flag: boolean | undefined, format: string): boolean {
+  return flag !== false && format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR && !inCi();
+}
+
+/** The spinner only for text output on a terminal (stderr), never in CI or when piping JSON. */
+function showProgress(format: string): boolean {
+  return format === 'text' && !!process.stderr.isTTY && !inCi();
+}
+
 /** Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the command could not do its job. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -49,7 +63,6 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (target: string, opts) => {
       const format = opts.format as FormatName;
       const env = process.env;
-      const ci = !!env.CI && env.CI !== 'false';
       const result = await scanProject(
         {
           path: target,
@@ -65,12 +78,12 @@ export async function main(argv: string[]): Promise<number> {
           verbose: !!opts.verbose,
           maxFileBytes: opts.maxFileSize,
           deployment: opts.deployment !== false,
-          color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+          color: useColor(opts.color, format),
         },
         {
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
-          progressEnabled: format === 'text' && !!process.stderr.isTTY && !ci,
+          progressEnabled: showProgress(format),
           cwd: process.cwd(),
           env,
         },
@@ -96,7 +109,6 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts) => {
       const format = opts.format as FormatName;
       const env = process.env;
-      const ci = !!env.CI && env.CI !== 'false';
       // Loaded on use: the AWS SDK alone costs ~150 ms of startup that `scan` must not pay.
       const { diagnoseFunctions } = await import('./commands/aws.js');
       const result = await diagnoseFunctions(
@@ -111,13 +123,13 @@ export async function main(argv: string[]): Promise<number> {
           format,
           failOn: opts.failOn as Severity | 'none',
           verbose: !!opts.verbose,
-          color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+          color: useColor(opts.color, format),
           concurrency: opts.concurrency,
         },
         {
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
-          progressEnabled: format === 'text' && !!process.stderr.isTTY && !ci,
+          progressEnabled: showProgress(format),
           env,
         },
       );
@@ -137,8 +149,6 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'configuration file')
     .option('--no-color', 'never colour the diff')
     .action(async (target: string, opts) => {
-      const env = process.env;
-      const ci = !!env.CI && env.CI !== 'false';
       const { fixProject } = await import('./commands/fix.js');
       const result = await fixProject(
         {
@@ -149,13 +159,13 @@ export async function main(argv: string[]): Promise<number> {
           deployment: opts.deployment !== false,
           deps: opts.deps !== false,
           format: opts.format,
-          color: opts.color !== false && opts.format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+          color: useColor(opts.color, opts.format),
           config: opts.config,
         },
         {
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
-          progressEnabled: opts.format === 'text' && !!process.stderr.isTTY && !ci,
+          progressEnabled: showProgress(opts.format),
           cwd: process.cwd(),
         },
       );
@@ -180,7 +190,6 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-color', 'never colour the text output')
     .action(async (url: string, opts) => {
       const env = process.env;
-      const ci = !!env.CI && env.CI !== 'false';
       const { probeUrl } = await import('./commands/probe.js');
       const result = await probeUrl(
         {
@@ -195,12 +204,12 @@ export async function main(argv: string[]): Promise<number> {
           format: opts.format,
           failOn: opts.failOn as Severity | 'none',
           verbose: !!opts.verbose,
-          color: opts.color !== false && opts.format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+          color: useColor(opts.color, opts.format),
         },
         {
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
-          progressEnabled: opts.format === 'text' && !!process.stderr.isTTY && !ci,
+          progressEnabled: showProgress(opts.format),
           env,
         },
       );
@@ -225,7 +234,6 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (handler: string, opts) => {
       const format = opts.format as FormatName;
       const env = process.env;
-      const ci = !!env.CI && env.CI !== 'false';
       const { verifyHandler } = await import('./commands/verify.js');
       const result = await verifyHandler(
         {
@@ -240,12 +248,12 @@ export async function main(argv: string[]): Promise<number> {
           format,
           failOn: opts.failOn as Severity | 'none',
           verbose: !!opts.verbose,
-          color: opts.color !== false && format === 'text' && !!process.stdout.isTTY && !env.NO_COLOR && !ci,
+          color: useColor(opts.color, format),
         },
         {
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
-          progressEnabled: format === 'text' && !!process.stderr.isTTY && !ci,
+          progressEnabled: showProgress(format),
           cwd: process.cwd(),
           env,
         },

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Finding, Report, Severity, SkipNote, Subject } from '../model/finding.js';
-import { SEVERITY_RANK } from '../model/finding.js';
+import { failingFindings } from '../model/finding.js';
 import type { Deployment } from '../model/deployment.js';
 import { isResolved } from '../model/deployment.js';
 import type { DeploymentReport, LiveContext } from '../model/rule.js';
@@ -158,8 +158,7 @@ export async function diagnoseFunctions(options: AwsOptions, io: AwsIo): Promise
         durationMs: Date.now() - started,
       },
     };
-    const threshold = options.failOn === 'none' ? Infinity : SEVERITY_RANK[options.failOn];
-    const failing = findings.filter((f) => SEVERITY_RANK[f.severity] >= threshold);
+    const failing = failingFindings(findings, options.failOn);
     io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
     const failed = diagnoses.filter((d) => d.failed);
     for (const d of failed) io.stderr(`stream-doctor: ${d.subject.title}: ${d.subject.notes[0] ?? 'could not be checked'}\n`);

@@ -10,7 +10,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
-import { SEVERITY_RANK } from '../model/finding.js';
+import { failingFindings } from '../model/finding.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { toJsonReport } from '../report/json.js';
 import { formatReport } from '../report/index.js';
@@ -291,8 +291,7 @@ export async function probeUrl(options: ProbeOptions, io: ProbeIo): Promise<Prob
   } else {
     io.stdout(formatReport(report, 'text', { color: options.color, verbose: options.verbose }));
   }
-  const threshold = options.failOn === 'none' ? Infinity : SEVERITY_RANK[options.failOn];
-  const failing = findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
+  const failing = failingFindings(findings, options.failOn).length > 0;
   return { report, exchanges, exitCode: failing ? 1 : 0 };
 }
 

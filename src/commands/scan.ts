@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, Report, Severity, SkipNote } from '../model/finding.js';
-import { SEVERITY_RANK } from '../model/finding.js';
+import { failingFindings } from '../model/finding.js';
 import { scanCode, withoutRuntimeSpecific } from '../code/scan-code.js';
 import { applyConfig, loadConfig } from '../config/config.js';
 import { applySuppressions } from '../config/suppressions.js';
@@ -136,8 +136,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     },
   };
   const failOn = options.failOnExplicit ? options.failOn : (config.failOn ?? options.failOn);
-  const threshold = failOn === 'none' ? Infinity : SEVERITY_RANK[failOn];
-  const failing = options.updateBaseline ? [] : kept.filter((f) => SEVERITY_RANK[f.severity] >= threshold);
+  const failing = options.updateBaseline ? [] : failingFindings(kept, failOn);
   io.stdout(
     formatReport(report, options.format, {
       color: options.color,

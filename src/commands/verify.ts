@@ -7,7 +7,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
-import { SEVERITY_RANK } from '../model/finding.js';
+import { failingFindings } from '../model/finding.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { formatReport, type FormatName } from '../report/index.js';
 import { createProgress } from '../report/progress.js';
@@ -262,8 +262,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     stats: { filesWalked: 1, filesPrefiltered: 0, filesParsed: 1, packagesInventoried: 0, filesSkipped: 0, durationMs: Date.now() - started },
   };
   io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
-  const threshold = options.failOn === 'none' ? Infinity : SEVERITY_RANK[options.failOn];
-  const failing = findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
+  const failing = failingFindings(findings, options.failOn).length > 0;
   return { report, runs, exitCode: failing ? 1 : 0 };
 }
 

@@ -4,6 +4,12 @@ export type Severity = 'error' | 'warning' | 'info';
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
 
+/** The findings at or above `--fail-on` (none for 'none'): any of them makes a command exit 1. */
+export function failingFindings(findings: Finding[], failOn: Severity | 'none'): Finding[] {
+  if (failOn === 'none') return [];
+  return findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+}
+
 export interface PackageRef {
   name: string;
   version: string;
