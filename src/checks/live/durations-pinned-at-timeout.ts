@@ -1,6 +1,6 @@
 import type { LiveRule, LiveContext } from '../../model/rule.js';
 import { describe } from '../../iac/deployment-support.js';
-import { HANG_RULES, pinnedAtTimeout, runtimeOf, seconds, timeoutOf, waitsForEmptyEventLoop } from './support.js';
+import { HANG_RULES, packagePath, pinnedAtTimeout, runtimeOf, seconds, timeoutOf, waitsForEmptyEventLoop } from './support.js';
 
 /**
  * The REPORT lines say it: a share of invocations lasted exactly the configured timeout. The rule joins
@@ -40,7 +40,7 @@ function likelyCause(context: LiveContext): { why: string; fix: string } {
   const hang = context.codeFindings.find((f) => HANG_RULES.has(f.ruleId) && f.ruleId !== 'event-loop-keeps-invocation-alive');
   if (hang) {
     return {
-      why: `the deployed code leaves the stream open on some path (${hang.ruleId} at ${shortFile(hang.file)}:${hang.line}), so the runtime waits for an end() that never comes.`,
+      why: `the deployed code leaves the stream open on some path (${hang.ruleId} at ${packagePath(hang.file)}:${hang.line}), so the runtime waits for an end() that never comes.`,
       fix: `End the stream on every path (see \`stream-doctor explain ${hang.ruleId}\`), then redeploy.`,
     };
   }
@@ -65,10 +65,4 @@ function likelyCause(context: LiveContext): { why: string; fix: string } {
     why: `${unknownCode}; the handler or an upstream call (database, model API, fetch without a timeout) does not finish in time.`,
     fix: 'Log before and after each upstream call and give them timeouts shorter than the function timeout, so a slow dependency fails fast instead of holding the invocation.',
   };
-}
-
-/** `arn:...:function:chat/index.mjs` -> `index.mjs` (the package-relative path reads better in a sentence). */
-function shortFile(file: string): string {
-  const slash = file.indexOf('/');
-  return file.startsWith('arn:') && slash > 0 ? file.slice(slash + 1) : file;
 }

@@ -1,6 +1,6 @@
 import type { LiveRule } from '../../model/rule.js';
 import { capitalized, describe } from '../../iac/deployment-support.js';
-import { CRASH_RULES } from './support.js';
+import { CRASH_RULES, packagePath } from './support.js';
 
 /**
  * The runtime process exits (Runtime.ExitError, "Runtime exited with error", Runtime.OutOfMemory): the
@@ -33,7 +33,7 @@ export const runtimeExits: LiveRule = {
     const crashFinding = context.codeFindings.find((f) => CRASH_RULES.has(f.ruleId));
     const oom = crashTypes.some(([type]) => type === 'Runtime.OutOfMemory');
     const cause = crashFinding
-      ? ` The deployed code has ${crashFinding.ruleId} (line ${crashFinding.line} of ${crashFinding.file.slice(crashFinding.file.indexOf('/') + 1)}), which makes the streaming runtime exit.`
+      ? ` The deployed code has ${crashFinding.ruleId} (line ${crashFinding.line} of ${packagePath(crashFinding.file)}), which makes the streaming runtime exit.`
       : oom
         ? ' Out of memory: a streamed response that is buffered in memory (collected chunks, a large body) grows with the response.'
         : '';

@@ -41,3 +41,9 @@ export function pinnedAtTimeout(context: LiveContext): { count: number; of: numb
 export function seconds(value: number): string {
   return Number.isInteger(value) ? `${value} s` : `${value.toFixed(1)} s`;
 }
+
+/** `arn:…:function:chat/index.mjs` -> `index.mjs`: a deployed package's file reads better in a sentence. */
+export function packagePath(file: string): string {
+  const slash = file.indexOf('/');
+  return file.startsWith('arn:') && slash > 0 ? file.slice(slash + 1) : file;
+}
