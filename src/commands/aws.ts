@@ -23,6 +23,7 @@ import { formatReport, type FormatName } from '../report/index.js';
 import { createProgress } from '../report/progress.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { UsageError } from './errors.js';
+import { mapPool } from '../util/pool.js';
 import { awsErrorLine, awsErrorName, createClients, type AwsClients } from '../aws/clients.js';
 import { collectAccountLimit, collectFunction, FunctionNotFound, listFunctionNames, parseFunctionRef, type FunctionRef, type LiveFunction } from '../aws/collect.js';
 import { functionArnOf, toDeployments } from '../aws/to-deployment.js';
@@ -400,18 +401,4 @@ function ms(value: number): string {
 
 function sum<T>(items: T[], of: (item: T) => number): number {
   return items.reduce((total, item) => total + of(item), 0);
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
-async function mapPool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

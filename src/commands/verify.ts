@@ -23,6 +23,7 @@ import { diagnose, type Diagnosis } from '../verify/analyze.js';
 import { checkBehindWrapper, checkProtocol } from '../verify/protocol.js';
 import { parseTimeout } from './probe.js';
 
+import { mapPool } from '../util/pool.js';
 export interface VerifyOptions {
   handler: string;
   /** The function's code root (LAMBDA_TASK_ROOT); default: the current directory. */
@@ -100,14 +101,6 @@ export function passedEnv(names: string[], env: NodeJS.ProcessEnv): NodeJS.Proce
   return out;
 }
 
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(workers);
-}
-
 /** Static rules on the handler module that explain a 3.x-only wait better than open handles do. */
 function staticHints(file: string, abs: string, root: string): Set<string> {
   try {
@@ -167,7 +160,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     const jobs = lineages.flatMap((lineage) => events.map((event) => ({ lineage, event })));
     let done = 0;
     const extra = passedEnv(options.passEnv, io.env);
-    await pool(jobs, CONCURRENCY, async ({ lineage, event }) => {
+    await mapPool(jobs, CONCURRENCY, async ({ lineage, event }) => {
       progress.update(`running ${file} under ${runnerName(lineage)} (${done}/${jobs.length})…`);
       const requestId = `verify-${lineage.replace('.', '')}-${event.name}`;
       const once = (launch: Launch): Promise<RunResult> =>
