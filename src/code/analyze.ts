@@ -3,13 +3,14 @@
  * compute the module facts once, let every selected rule read them, and turn rule reports into
  * findings with positions, fingerprints and package attribution.
  */
-import type { Finding, PackageRef, Severity, SkipNote } from '../model/finding.js';
-import type { CodeRule } from '../model/rule.js';
-import { fingerprintOf, normalizeSnippet } from '../config/fingerprint.js';
+import type { Finding, InternalError, PackageRef, SkipNote } from '../model/finding.js';
+import type { CodeProblem, CodeRule } from '../model/rule.js';
+import { normalizeSnippet } from '../config/fingerprint.js';
+import { findingOf, runRules } from '../checks/runner.js';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Node } from './ast.js';
-import { type ModuleLoader, ParseFailure, buildModuleFacts, parseModule } from './facts.js';
+import { type ModuleFacts, type ModuleLoader, ParseFailure, buildModuleFacts, parseModule } from './facts.js';
 import { AnalysisBudgetExceeded } from './stream-flow.js';
 
 export interface SourceInput {
@@ -27,15 +28,17 @@ export interface SourceResult {
   findings: Finding[];
   parsed: boolean;
   skipped?: SkipNote;
+  /** Rules that threw on this file: the other rules' findings are kept, these may be missing. */
+  internalErrors: InternalError[];
 }
 
-export function rulesFor(text: string, rules: CodeRule[]): CodeRule[] {
+export function rulesFor(text: string, rules: readonly CodeRule[]): CodeRule[] {
   return rules.filter((rule) => rule.meta.triggers.some((token) => text.includes(token)));
 }
 
-export function analyzeSource(input: SourceInput, rules: CodeRule[]): SourceResult {
+export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): SourceResult {
   const selected = rulesFor(input.text, rules);
-  if (selected.length === 0) return { findings: [], parsed: false };
+  if (selected.length === 0) return { findings: [], parsed: false, internalErrors: [] };
   let facts;
   try {
     const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
@@ -49,44 +52,36 @@ export function analyzeSource(input: SourceInput, rules: CodeRule[]): SourceResu
           : error instanceof RangeError && /call stack/.test(error.message)
             ? 'too deeply nested to analyse'
             : `analysis failed: ${(error as Error).message}`;
-    return { findings: [], parsed: false, skipped: { file: input.rel, reason } };
+    return { findings: [], parsed: false, skipped: { file: input.rel, reason }, internalErrors: [] };
   }
-  const findings: Finding[] = [];
+  const { results, failures } = runRules(selected, facts, input.rel);
+  return { findings: codeFindings(facts, results, input), parsed: true, internalErrors: failures };
+}
+
+/**
+ * Code problems as findings: positions from offsets, and a fingerprint key that survives line drift (the
+ * problem's logical key, else its normalized snippet, plus an occurrence index among equal keys).
+ */
+export function codeFindings(
+  facts: ModuleFacts,
+  results: ReadonlyArray<{ rule: CodeRule; problem: CodeProblem }>,
+  input: Pick<SourceInput, 'rel' | 'origin' | 'package'>,
+): Finding[] {
   const occurrences = new Map<string, number>();
-  for (const rule of selected) {
-    let reports;
-    try {
-      reports = rule.check(facts);
-    } catch (error) {
-      // One broken rule must not hide the others' findings; say so in the skipped notes.
-      return { findings, parsed: true, skipped: { file: input.rel, reason: `rule ${rule.meta.id} failed: ${(error as Error).message}` } };
-    }
-    for (const report of reports) {
-      const ruleId = report.ruleId ?? rule.meta.id;
-      const start = facts.lines.position(report.start);
-      const end = facts.lines.position(Math.max(report.start, report.end));
-      const logical = normalizeSnippet(report.key ?? input.text.slice(report.start, report.end));
-      const seen = occurrences.get(`${ruleId}\0${logical}`) ?? 0;
-      occurrences.set(`${ruleId}\0${logical}`, seen + 1);
-      findings.push({
-        ruleId,
-        severity: (report.severity ?? rule.meta.severity) as Severity,
-        message: report.message,
-        file: input.rel,
-        line: start.line,
-        column: start.column,
-        endLine: end.line,
-        endColumn: end.column,
-        ...(input.package ? { package: input.package } : {}),
-        fixable: rule.meta.fixable,
-        ...(report.fix ? { fix: report.fix } : {}),
-        evidence: rule.meta.evidence,
-        fingerprint: fingerprintOf(ruleId, input.rel, `${logical}#${seen}`),
-        origin: input.origin,
-      });
-    }
-  }
-  return { findings, parsed: true };
+  return results.map(({ rule, problem }) => {
+    const start = facts.lines.position(problem.start);
+    const end = facts.lines.position(Math.max(problem.start, problem.end));
+    const logical = normalizeSnippet(problem.key ?? facts.text.slice(problem.start, problem.end));
+    const seen = occurrences.get(`${rule.meta.id}\0${logical}`) ?? 0;
+    occurrences.set(`${rule.meta.id}\0${logical}`, seen + 1);
+    return findingOf(
+      rule.meta,
+      problem,
+      { file: input.rel, line: start.line, column: start.column, endLine: end.line, endColumn: end.column },
+      { origin: input.origin, ...(input.package ? { package: input.package } : {}) },
+      `${logical}#${seen}`,
+    );
+  });
 }
 
 /** Modules larger than this are not read to follow a helper (bundles do not import relatively anyway). */

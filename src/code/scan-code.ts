@@ -2,7 +2,7 @@
  * The code half of a scan: walk a directory, pre-filter on streaming markers, run the code rules and
  * the known-bad-version check. Shared by `scan` (a project) and `aws` (a downloaded deployment package).
  */
-import type { Finding, SkipNote } from '../model/finding.js';
+import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import { codeRules } from '../checks/code/index.js';
 import { checkKnownBadVersions } from '../checks/packages/known-bad-version.js';
 import { analyzeSource } from './analyze.js';
@@ -29,6 +29,8 @@ export interface CodeScanOptions {
 export interface CodeScan {
   findings: Finding[];
   skipped: SkipNote[];
+  /** Rules that threw on some file (their findings there may be missing). */
+  internalErrors: InternalError[];
   /** Candidate sources by root-relative path (for suppression directives and code frames). */
   texts: Map<string, string>;
   filesWalked: number;
@@ -51,6 +53,7 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   const skipped: SkipNote[] = [...walked.skipped];
   const texts = new Map<string, string>();
   const findings: Finding[] = [];
+  const internalErrors: InternalError[] = [];
   let parsed = 0;
   for (const candidate of walked.candidates) {
     options.onFile?.(candidate.rel);
@@ -61,6 +64,7 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     );
     if (result.parsed) parsed++;
     if (result.skipped) skipped.push(result.skipped);
+    internalErrors.push(...result.internalErrors);
     findings.push(...result.findings);
   }
 
@@ -79,6 +83,7 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   return {
     findings,
     skipped,
+    internalErrors,
     texts,
     filesWalked: walked.filesWalked,
     filesPrefiltered: walked.candidates.length,

@@ -7,16 +7,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Finding, Report, Severity, SkipNote, Subject } from '../model/finding.js';
-import { failingFindings } from '../model/finding.js';
+import type { Finding, InternalError, Report, Severity, SkipNote, Subject } from '../model/finding.js';
+import { gateExitCode } from '../model/finding.js';
 import type { Deployment } from '../model/deployment.js';
 import { isResolved } from '../model/deployment.js';
-import type { DeploymentReport, LiveContext } from '../model/rule.js';
+import type { LiveContext } from '../model/rule.js';
 import type { HandlerFacts } from '../code/handler-facts.js';
 import { deploymentRules } from '../checks/deployment/index.js';
 import { liveRules } from '../checks/live/index.js';
 import { scanCode, withoutRuntimeSpecific } from '../code/scan-code.js';
-import { resolveHandlerFacts } from '../iac/index.js';
+import { locatedFinding, resolveHandlerFacts } from '../iac/index.js';
+import { runRules } from '../checks/runner.js';
 import { urlInvokeMode, webAdapterMode } from '../iac/deployment-support.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { formatReport, type FormatName } from '../report/index.js';
@@ -68,6 +69,7 @@ interface Diagnosis {
   subject: Subject;
   findings: Finding[];
   skipped: SkipNote[];
+  internalErrors: InternalError[];
   filesWalked: number;
   filesParsed: number;
   packages: number;
@@ -142,6 +144,7 @@ export async function diagnoseFunctions(options: AwsOptions, io: AwsIo): Promise
     const skipped: SkipNote[] = diagnoses.flatMap((d) => d.skipped);
     if (account.note) skipped.push({ file: `aws:${region}`, reason: account.note });
     const findings = diagnoses.flatMap((d) => d.findings);
+    const internalErrors = diagnoses.flatMap((d) => d.internalErrors);
     const report: Report = {
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       root: `aws:${region}`,
@@ -150,6 +153,7 @@ export async function diagnoseFunctions(options: AwsOptions, io: AwsIo): Promise
       findings,
       suppressed: [],
       skipped,
+      internalErrors,
       stats: {
         filesWalked: sum(diagnoses, (d) => d.filesWalked),
         filesPrefiltered: 0,
@@ -159,11 +163,11 @@ export async function diagnoseFunctions(options: AwsOptions, io: AwsIo): Promise
         durationMs: Date.now() - started,
       },
     };
-    const failing = failingFindings(findings, options.failOn);
+    const gate = gateExitCode(report, options.failOn);
     io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
     const failed = diagnoses.filter((d) => d.failed);
     for (const d of failed) io.stderr(`stream-doctor: ${d.subject.title}: ${d.subject.notes[0] ?? 'could not be checked'}\n`);
-    return { report, exitCode: failed.length > 0 ? 2 : failing.length > 0 ? 1 : 0 };
+    return { report, exitCode: failed.length > 0 ? 2 : gate };
   } finally {
     progress.stop();
     clients.destroy();
@@ -214,6 +218,7 @@ async function diagnoseOne(clients: AwsClients, ref: FunctionRef, ctx: DiagnoseC
       subject: { id: ref.given, title: `function ${ref.given}`, facts: [], notes: [reason] },
       findings: [],
       skipped: [{ file: ref.given, reason }],
+      internalErrors: [],
       filesWalked: 0,
       filesParsed: 0,
       packages: 0,
@@ -231,10 +236,11 @@ async function diagnoseOne(clients: AwsClients, ref: FunctionRef, ctx: DiagnoseC
   const codeFindings = runtime ? withoutRuntimeSpecific(code.findings, () => [runtime]) : code.findings;
 
   const findings: Finding[] = [...codeFindings];
+  const internalErrors: InternalError[] = [...code.internalErrors];
   for (const deployment of deployments) {
-    for (const rule of deploymentRules) {
-      for (const report of rule.check({ deployment, handler: code.handler })) findings.push(toFinding(rule.meta, report));
-    }
+    const run = runRules(deploymentRules, { deployment, handler: code.handler }, arn);
+    internalErrors.push(...run.failures);
+    for (const { rule, problem } of run.results) findings.push(locatedFinding(rule.meta, problem, true));
   }
 
   let logs: LogStats | null = null;
@@ -250,9 +256,9 @@ async function diagnoseOne(clients: AwsClients, ref: FunctionRef, ctx: DiagnoseC
     window: ctx.window.label,
     ...(ctx.accountConcurrency !== undefined ? { accountConcurrency: ctx.accountConcurrency } : {}),
   };
-  for (const rule of liveRules) {
-    for (const report of rule.check(liveContext)) findings.push(toFinding(rule.meta, report));
-  }
+  const live = runRules(liveRules, liveContext, arn);
+  internalErrors.push(...live.failures);
+  for (const { rule, problem } of live.results) findings.push(locatedFinding(rule.meta, problem, true));
 
   return {
     subject: {
@@ -263,6 +269,7 @@ async function diagnoseOne(clients: AwsClients, ref: FunctionRef, ctx: DiagnoseC
     },
     findings,
     skipped,
+    internalErrors,
     filesWalked: code.filesWalked,
     filesParsed: code.filesParsed,
     packages: code.packages,
@@ -270,27 +277,11 @@ async function diagnoseOne(clients: AwsClients, ref: FunctionRef, ctx: DiagnoseC
   };
 }
 
-function toFinding(meta: { id: string; severity: Severity; fixable: boolean; evidence: string }, report: DeploymentReport): Finding {
-  return {
-    ruleId: meta.id,
-    severity: report.severity ?? meta.severity,
-    message: report.message,
-    file: report.at.file,
-    line: report.at.line,
-    column: report.at.column,
-    ...(report.at.path ? { field: report.at.path } : {}),
-    fixable: false,
-    ...(report.fix ? { fix: report.fix } : {}),
-    evidence: meta.evidence,
-    fingerprint: fingerprintOf(meta.id, report.at.file, report.key),
-    origin: 'project',
-  };
-}
-
 interface DeployedCode {
   /** Where the package was extracted (removed after the run); undefined when not checked. */
   root?: string;
   findings: Finding[];
+  internalErrors: InternalError[];
   handler: HandlerFacts | null;
   filesWalked: number;
   filesParsed: number;
@@ -299,7 +290,7 @@ interface DeployedCode {
 }
 
 async function checkDeployedCode(fn: LiveFunction, arn: string, ctx: DiagnoseContext, notes: string[], skipped: SkipNote[]): Promise<DeployedCode> {
-  const none = (summary: string): DeployedCode => ({ findings: [], handler: null, filesWalked: 0, filesParsed: 0, packages: 0, summary });
+  const none = (summary: string): DeployedCode => ({ findings: [], internalErrors: [], handler: null, filesWalked: 0, filesParsed: 0, packages: 0, summary });
   if (!ctx.options.code || !ctx.tmpRoot) return none('not checked (--no-code)');
   if (fn.configuration.PackageType === 'Image') {
     notes.push('container image: its code cannot be downloaded through the Lambda API; run `stream-doctor scan` on the image build context');
@@ -325,6 +316,7 @@ async function checkDeployedCode(fn: LiveFunction, arn: string, ctx: DiagnoseCon
   return {
     root: extracted.dir,
     findings,
+    internalErrors: scan.internalErrors.map((e) => ({ ...e, file: `${arn}/${e.file}` })),
     handler,
     filesWalked: scan.filesWalked,
     filesParsed: scan.filesParsed,

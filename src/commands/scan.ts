@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, Report, Severity, SkipNote } from '../model/finding.js';
-import { failingFindings } from '../model/finding.js';
+import { gateExitCode } from '../model/finding.js';
 import { scanCode, withoutRuntimeSpecific } from '../code/scan-code.js';
 import { applyConfig, loadConfig } from '../config/config.js';
 import { applySuppressions } from '../config/suppressions.js';
@@ -73,6 +73,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     onFile: (rel) => progress.update(`Analysing ${rel}`),
   });
   const skipped: SkipNote[] = code.skipped;
+  const internalErrors = [...code.internalErrors];
   const texts = code.texts;
   let findings: Finding[] = code.findings;
   if (options.deployment !== false && !isFile) {
@@ -81,6 +82,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     findings = withoutRuntimeSpecific(findings, (file) => deployment.runtimesByHandler.get(file));
     findings.push(...deployment.findings);
     skipped.push(...deployment.skipped);
+    internalErrors.push(...deployment.internalErrors);
   }
   progress.stop();
 
@@ -126,6 +128,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     findings: kept,
     suppressed,
     skipped,
+    internalErrors,
     stats: {
       filesWalked: code.filesWalked,
       filesPrefiltered: code.filesPrefiltered,
@@ -136,7 +139,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     },
   };
   const failOn = options.failOnExplicit ? options.failOn : (config.failOn ?? options.failOn);
-  const failing = options.updateBaseline ? [] : failingFindings(kept, failOn);
+  const exitCode = options.updateBaseline ? 0 : gateExitCode(report, failOn);
   io.stdout(
     formatReport(report, options.format, {
       color: options.color,
@@ -146,7 +149,8 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
       stepSummaryPath: io.env.GITHUB_STEP_SUMMARY,
     }),
   );
-  return { report, exitCode: failing.length > 0 ? 1 : 0 };
+  if (exitCode === 2) io.stderr(`stream-doctor: ${internalErrors.length} rule failure(s): findings may be missing, so the check cannot pass (see the report)\n`);
+  return { report, exitCode };
 }
 
 function readTextSafely(file: string): string | undefined {

@@ -80,13 +80,13 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
   const tried = new Set<string>();
   for (let round = 0; round < MAX_FIXES_PER_FILE; round++) {
     const next = analysis.reports.find(({ rule, report }) => {
-      const id = report.ruleId ?? rule.meta.id;
+      const id = rule.meta.id;
       if (only && !only.has(id)) return false;
       if (options.suppressed?.(id, analysis.facts.lines.position(report.start).line)) return false;
       return !tried.has(keyOf(analysis, id, report));
     });
     if (!next) break;
-    const ruleId = next.report.ruleId ?? next.rule.meta.id;
+    const ruleId = next.rule.meta.id;
     tried.add(keyOf(analysis, ruleId, next.report));
     const line = analysis.facts.lines.position(next.report.start).line;
     const suggest = (why?: string) =>
@@ -134,7 +134,7 @@ export function analysisOf(facts: ModuleFacts, rules: CodeRule[]): Analysis {
 /** Stable across edits elsewhere in the file: the rule, its logical key, and the occurrence index. */
 function keyOf(analysis: Analysis, ruleId: string, report: RuleReport): string {
   const logical = normalizeSnippet(report.key ?? analysis.facts.text.slice(report.start, report.end));
-  const index = analysis.reports.filter(({ rule, report: r }) => (r.ruleId ?? rule.meta.id) === ruleId && normalizeSnippet(r.key ?? analysis.facts.text.slice(r.start, r.end)) === logical).indexOf(
+  const index = analysis.reports.filter(({ rule, report: r }) => rule.meta.id === ruleId && normalizeSnippet(r.key ?? analysis.facts.text.slice(r.start, r.end)) === logical).indexOf(
     analysis.reports.find(({ report: r }) => r === report)!,
   );
   return `${ruleId}\0${logical}\0${index}`;
@@ -142,8 +142,8 @@ function keyOf(analysis: Analysis, ruleId: string, report: RuleReport): string {
 
 function countByRule(reports: Analysis['reports']): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const { rule, report } of reports) {
-    const id = report.ruleId ?? rule.meta.id;
+  for (const { rule } of reports) {
+    const id = rule.meta.id;
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;

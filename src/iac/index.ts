@@ -5,12 +5,12 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Finding, SkipNote } from '../model/finding.js';
+import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import type { Deployment, ReaderResult } from '../model/deployment.js';
-import type { DeploymentReport } from '../model/rule.js';
+import type { LocatedProblem, RuleMeta } from '../model/rule.js';
 import { isResolved } from '../model/deployment.js';
 import { deploymentRules } from '../checks/deployment/index.js';
-import { fingerprintOf } from '../config/fingerprint.js';
+import { findingOf, runRules } from '../checks/runner.js';
 import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
 import type * as CloudFormationReader from './cloudformation.js';
@@ -70,21 +70,23 @@ interface IacFiles {
 export interface DeploymentCheck {
   findings: Finding[];
   skipped: SkipNote[];
+  /** Deployment rules that threw on some function (their findings there may be missing). */
+  internalErrors: InternalError[];
   deployments: number;
   /** Handler module (relative path) -> the runtimes it is deployed on (resolved values only). */
   runtimesByHandler: Map<string, string[]>;
 }
 
 export async function checkDeployments(root: string): Promise<DeploymentCheck> {
-  const { findings, skipped, deployments, runtimesByHandler } = await evaluateDeployments(root);
-  return { findings, skipped, deployments, runtimesByHandler };
+  const { findings, skipped, internalErrors, deployments, runtimesByHandler } = await evaluateDeployments(root);
+  return { findings, skipped, internalErrors, deployments, runtimesByHandler };
 }
 
 /** One deployment finding with what it was computed from (for `stream-doctor fix`). */
 export interface DeploymentFinding {
   finding: Finding;
   ruleId: string;
-  report: DeploymentReport;
+  report: LocatedProblem;
   /** The function as the rules saw it (joined with its image's Dockerfile facts). */
   deployment: Deployment;
   handler: HandlerFacts | null;
@@ -111,7 +113,7 @@ export interface EvaluateOptions {
 export async function evaluateDeployments(root: string, options: EvaluateOptions = {}): Promise<DeploymentEvaluation> {
   const skipped: SkipNote[] = [];
   const files = discover(root, skipped);
-  const empty = { findings: [], skipped, deployments: 0, runtimesByHandler: new Map<string, string[]>(), details: [], functions: [] };
+  const empty = { findings: [], skipped, internalErrors: [], deployments: 0, runtimesByHandler: new Map<string, string[]>(), details: [], functions: [] };
   if (
     files.cloudformation.length + files.cdkOut.length + files.serverless.length + files.dockerfiles.length + files.cdk.length + files.sst.length === 0 &&
     files.terraformDirs.size === 0
@@ -190,6 +192,7 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
 
   const findings: Finding[] = [];
   const details: DeploymentFinding[] = [];
+  const internalErrors: InternalError[] = [];
   const runtimesByHandler = new Map<string, string[]>();
   // Many functions share one handler module (a SAM template with hundreds of functions): read it once.
   const handlerCache = options.handlerCache ?? new Map<string, Promise<HandlerFacts | null>>();
@@ -198,29 +201,28 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
     if (handler && isResolved(deployment.runtime)) {
       runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
     }
-    for (const rule of deploymentRules) {
-      for (const report of rule.check({ deployment, handler })) {
-        const finding: Finding = {
-          ruleId: rule.meta.id,
-          severity: report.severity ?? rule.meta.severity,
-          message: report.message,
-          file: report.at.file,
-          line: report.at.line,
-          column: report.at.column,
-          fixable: rule.meta.fixable,
-          ...(report.fix ? { fix: report.fix } : {}),
-          evidence: rule.meta.evidence,
-          fingerprint: fingerprintOf(rule.meta.id, report.at.file, report.key),
-          origin: 'project',
-        };
-        findings.push(finding);
-        details.push({ finding, ruleId: rule.meta.id, report, deployment, handler });
-      }
+    const { results, failures } = runRules(deploymentRules, { deployment, handler }, deployment.at.file);
+    internalErrors.push(...failures);
+    for (const { rule, problem } of results) {
+      const finding = locatedFinding(rule.meta, problem);
+      findings.push(finding);
+      details.push({ finding, ruleId: rule.meta.id, report: problem, deployment, handler });
     }
   }
   const pythonProblem = pythonParserProblem();
   if (pythonProblem) skipped.push({ file: '.', reason: pythonProblem });
-  return { findings, skipped, deployments: functions.length, runtimesByHandler, details, functions };
+  return { findings, skipped, internalErrors, deployments: functions.length, runtimesByHandler, details, functions };
+}
+
+/**
+ * A deployment or live rule's problem as a finding: in the infrastructure file at the field's line, or for a
+ * live function (`live: true`) at its ARN with the API field (`FunctionUrlConfig($LATEST).InvokeMode`),
+ * which the command cannot edit.
+ */
+export function locatedFinding(meta: RuleMeta, problem: LocatedProblem, live = false): Finding {
+  const { at } = problem;
+  const place = { file: at.file, line: at.line, column: at.column, ...(live && at.path ? { field: at.path } : {}) };
+  return findingOf(meta, problem, place, live ? { origin: 'project', fixable: false } : { origin: 'project' }, problem.key);
 }
 
 /**

@@ -10,6 +10,17 @@ export function failingFindings(findings: Finding[], failOn: Severity | 'none'):
   return findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
 }
 
+/**
+ * The exit code of a report under `--fail-on`: 2 when a rule threw (its findings may be missing, so the gate
+ * cannot pass, whatever else was found), 1 for findings at or above the threshold, else 0. `--fail-on none`
+ * reports everything and never fails.
+ */
+export function gateExitCode(report: Pick<Report, 'findings' | 'internalErrors'>, failOn: Severity | 'none'): 0 | 1 | 2 {
+  if (failOn === 'none') return 0;
+  if ((report.internalErrors?.length ?? 0) > 0) return 2;
+  return failingFindings(report.findings, failOn).length > 0 ? 1 : 0;
+}
+
 export interface PackageRef {
   name: string;
   version: string;
@@ -17,6 +28,8 @@ export interface PackageRef {
 
 export interface Finding {
   ruleId: string;
+  /** Which of the rule's named messages this is (the rule's `messages` catalog). */
+  messageId?: string;
   severity: Severity;
   /** One sentence: what will happen in production, and why. */
   message: string;
@@ -42,6 +55,17 @@ export interface Finding {
   /** Which kind of source the finding came from. */
   origin: 'project' | 'dependency' | 'build-output';
   suppressed?: { kind: 'inSource' | 'baseline'; justification: string };
+}
+
+/**
+ * A rule or fixer that threw: its findings for that subject may be missing, so a gate must not pass on
+ * this report (the commands exit 2 unless --fail-on none).
+ */
+export interface InternalError {
+  ruleId: string;
+  /** The file, deployment or function the rule was looking at. */
+  file: string;
+  message: string;
 }
 
 /** A file or input the scan could not look at, with the reason. */
@@ -82,5 +106,7 @@ export interface Report {
   /** Findings hidden by inline directives or the baseline (kept for SARIF suppressions). */
   suppressed: Finding[];
   skipped: SkipNote[];
+  /** Rules or fixers that threw (findings may be missing). */
+  internalErrors?: InternalError[];
   stats: ScanStats;
 }

@@ -9,7 +9,7 @@ import type { RuleMeta } from '../model/rule.js';
 const DOC = 'docs/probe.md';
 
 function meta(id: string, severity: RuleMeta['severity'], title: string, consequence: string, evidence: string): RuleMeta {
-  return { id, category: 'live', severity, title, consequence, evidence, fixable: false, triggers: [] };
+  return { id, surface: 'probe', category: 'live', severity, title, consequence, evidence, fixable: false, triggers: [] };
 }
 
 /** Static rules the probe can prove on the wire (their docs pages live in docs/rules/). */

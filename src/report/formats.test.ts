@@ -318,6 +318,7 @@ const validateSarif = ajv.compile(SARIF_SCHEMA);
 const FAKE_RULES: RuleMeta[] = [
   {
     id: 'stream-never-ended',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'A streamified handler can resolve without ending the stream',
@@ -328,6 +329,7 @@ const FAKE_RULES: RuleMeta[] = [
   },
   {
     id: 'known-bad-version',
+    surface: 'package',
     category: 'package',
     severity: 'error',
     title: 'Known-bad dependency version',

@@ -15,6 +15,8 @@ export const JSON_SCHEMA_VERSION = 1;
  */
 export interface JsonFinding {
   ruleId: string;
+  /** The rule's named message (its `messages` catalog); absent only for findings of older baselines. */
+  messageId?: string;
   severity: Severity;
   message: string;
   file: string;
@@ -55,6 +57,8 @@ export interface JsonReport {
   findings: JsonFinding[];
   suppressed: JsonSuppressedFinding[];
   skipped: { file: string; reason: string }[];
+  /** Rules or fixers that threw: findings may be missing (present only when there are some). */
+  internalErrors?: { ruleId: string; file: string; message: string }[];
   summary: JsonSummary;
   /** `stream-doctor aws` only: one entry per function, with the facts the diagnoses rest on. */
   subjects?: Subject[];
@@ -74,6 +78,7 @@ export function toJsonReport(report: Report): JsonReport {
       },
     })),
     skipped: sortSkipped(report.skipped).map(({ file, reason }) => ({ file, reason })),
+    ...(report.internalErrors?.length ? { internalErrors: report.internalErrors.map(({ ruleId, file, message }) => ({ ruleId, file, message })) } : {}),
     summary: summarize(report),
     ...(report.subjects ? { subjects: report.subjects } : {}),
   };
@@ -87,6 +92,7 @@ export function formatJson(report: Report): string {
 function toJsonFinding(finding: Finding): JsonFinding {
   const out: JsonFinding = {
     ruleId: finding.ruleId,
+    ...(finding.messageId !== undefined ? { messageId: finding.messageId } : {}),
     severity: finding.severity,
     message: finding.message,
     file: finding.file,

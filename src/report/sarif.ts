@@ -102,6 +102,7 @@ export function toSarif(report: Report, opts: SarifOptions = {}): Record<string,
       ];
     }
     const properties: Record<string, unknown> = { origin: finding.origin, fixable: finding.fixable };
+    if (finding.messageId) properties.messageId = finding.messageId;
     if (finding.package) properties.package = `${finding.package.name}@${finding.package.version}`;
     result.properties = properties;
     return result;
@@ -120,12 +121,20 @@ export function toSarif(report: Report, opts: SarifOptions = {}): Record<string,
     automationDetails: { id: AUTOMATION_ID },
     invocations: [
       {
-        executionSuccessful: true,
-        toolExecutionNotifications: sortSkipped(report.skipped).map((note) => ({
-          level: 'note',
-          message: { text: note.file ? `Skipped ${note.file}: ${note.reason}` : `Skipped: ${note.reason}` },
-          ...(note.file ? { locations: [location(note.file)] } : {}),
-        })),
+        executionSuccessful: (report.internalErrors?.length ?? 0) === 0,
+        toolExecutionNotifications: [
+          ...(report.internalErrors ?? []).map((error) => ({
+            level: 'error',
+            message: { text: `Rule ${error.ruleId} failed on ${error.file}: ${error.message}` },
+            associatedRule: { id: error.ruleId },
+            locations: [location(error.file)],
+          })),
+          ...sortSkipped(report.skipped).map((note) => ({
+            level: 'note',
+            message: { text: note.file ? `Skipped ${note.file}: ${note.reason}` : `Skipped: ${note.reason}` },
+            ...(note.file ? { locations: [location(note.file)] } : {}),
+          })),
+        ],
       },
     ],
     columnKind: 'utf16CodeUnits',

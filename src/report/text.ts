@@ -151,8 +151,11 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
     if (finding.fixable) fixable++;
   }
   const total = report.findings.length;
-  if (total === 0) {
+  const internal = report.internalErrors ?? [];
+  if (total === 0 && internal.length === 0) {
     out.push(c.green('✔ No problems found'));
+  } else if (total === 0) {
+    out.push(c.red(c.bold('✖ No findings, but the check is incomplete (internal errors below)')));
   } else {
     const breakdown = `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info`;
     const line = `✖ ${plural(total, 'problem')} (${breakdown})`;
@@ -169,6 +172,11 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
     const baseline = report.suppressed.length - inSource;
     const parts = [inSource > 0 ? `${inSource} by inline directives` : '', baseline > 0 ? `${baseline} by the baseline` : ''].filter(Boolean);
     out.push(c.dim(`  ${report.suppressed.length} suppressed (${parts.join(', ')})`));
+  }
+
+  if (internal.length > 0) {
+    out.push(c.red(`  ${plural(internal.length, 'internal error')}: some findings may be missing`));
+    for (const error of internal) out.push(c.red(`    ${error.ruleId} on ${displayPath(report, error.file, opts.cwd, true)}: ${error.message}`));
   }
 
   const { stats } = report;

@@ -29,6 +29,7 @@ function wholeResponse(facts: ModuleFacts, call: Node): Node | null {
 export const bodyInPrelude: CodeRule = {
   meta: {
     id: 'body-in-prelude',
+    surface: 'code',
     category: 'metadata',
     severity: 'error',
     title: 'The response body is passed to HttpResponseStream.from() as metadata',

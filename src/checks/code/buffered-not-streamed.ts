@@ -8,6 +8,7 @@ const BUFFERING = new Set(['text', 'arrayBuffer', 'blob', 'json']);
 export const bufferedNotStreamed: CodeRule = {
   meta: {
     id: 'buffered-not-streamed',
+    surface: 'code',
     category: 'metadata',
     severity: 'info',
     title: 'A streamed response is read into memory before it is written',

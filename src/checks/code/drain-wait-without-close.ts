@@ -5,6 +5,7 @@ import { snippet, streamCallsOf } from '../../code/rule-support.js';
 export const drainWaitWithoutClose: CodeRule = {
   meta: {
     id: 'drain-wait-without-close',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'Waiting for "drain" without also waiting for "close" or "error"',

@@ -5,6 +5,7 @@ import { RUNTIME_EVIDENCE, snippet, streamCallsOf } from '../../code/rule-suppor
 export const endCallbackDropped: CodeRule = {
   meta: {
     id: 'end-callback-dropped',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'end(data, callback): the callback never fires on nodejs18.x/20.x/22.x',

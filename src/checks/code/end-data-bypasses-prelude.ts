@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const endDataBypassesPrelude: CodeRule = {
   meta: {
     id: 'end-data-bypasses-prelude',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'end(data) is the first output after HttpResponseStream.from()',

@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, observationsOf, snippet } from '../../code/rule-suppo
 export const errorAfterHeadersMasked: CodeRule = {
   meta: {
     id: 'error-after-headers-masked',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'A catch block writes an error text into a response that is already streaming',

@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, snippet } from '../../code/rule-support.js';
 export const eventLoopKeepsInvocationAlive: CodeRule = {
   meta: {
     id: 'event-loop-keeps-invocation-alive',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'Streaming handler with module-scope pools or timers, and callbackWaitsForEmptyEventLoop left on',

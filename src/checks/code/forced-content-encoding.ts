@@ -38,6 +38,7 @@ function underNegotiation(facts: ModuleFacts, target: Node): boolean {
 export const forcedContentEncoding: CodeRule = {
   meta: {
     id: 'forced-content-encoding',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'content-encoding is set in the prelude without checking accept-encoding',

@@ -10,6 +10,7 @@ const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'connection',
 export const hopByHopHeaderInPrelude: CodeRule = {
   meta: {
     id: 'hop-by-hop-header-in-prelude',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Framing (hop-by-hop) headers in the streaming prelude',

@@ -5,6 +5,7 @@ import { snippet, streamCallsOf } from '../../code/rule-support.js';
 export const junkBytesForEmptyBody: CodeRule = {
   meta: {
     id: 'junk-bytes-for-empty-body',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Filler bytes written to force the prelude out',

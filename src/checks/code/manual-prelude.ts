@@ -7,6 +7,7 @@ const DELIMITER = /new\s+Uint8Array\(\s*8\s*\)|Buffer\.alloc\(\s*8\s*\)|\\0{8}|(
 export const manualPrelude: CodeRule = {
   meta: {
     id: 'manual-prelude',
+    surface: 'code',
     category: 'metadata',
     severity: 'error',
     title: 'A hand-written prelude without the 8-byte NUL delimiter',

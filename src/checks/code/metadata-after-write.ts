@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const metadataAfterWrite: CodeRule = {
   meta: {
     id: 'metadata-after-write',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'HttpResponseStream.from(), a hand-written prelude or setContentType() can run after the first write',

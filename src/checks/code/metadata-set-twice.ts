@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const metadataSetTwice: CodeRule = {
   meta: {
     id: 'metadata-set-twice',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'HttpResponseStream.from() is called twice on one stream before the first write',

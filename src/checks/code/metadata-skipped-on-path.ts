@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const metadataSkippedOnPath: CodeRule = {
   meta: {
     id: 'metadata-skipped-on-path',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'The stream is ended on a path that never set the metadata that other paths set',

@@ -7,6 +7,7 @@ const SSE_FIELD = /^(data|event|id|retry):/;
 export const missingMetadata: CodeRule = {
   meta: {
     id: 'missing-metadata',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Server-sent events are streamed without any metadata',

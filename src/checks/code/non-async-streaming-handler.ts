@@ -6,6 +6,7 @@ import { RUNTIME_EVIDENCE } from '../../code/rule-support.js';
 export const nonAsyncStreamingHandler: CodeRule = {
   meta: {
     id: 'non-async-streaming-handler',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'A non-async function is passed to streamifyResponse()',

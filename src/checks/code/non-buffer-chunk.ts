@@ -24,6 +24,7 @@ const NON_UINT8_BINARY = new Set([
 export const nonBufferChunk: CodeRule = {
   meta: {
     id: 'non-buffer-chunk',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'A number, boolean, object, array or non-Uint8Array binary value is written to the response stream',

@@ -5,6 +5,7 @@ import { STREAM_SURFACE } from '../../code/stream-flow.js';
 export const nonexistentStreamApi: CodeRule = {
   meta: {
     id: 'nonexistent-stream-api',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'Calls a method the runtime\'s response stream does not have',

@@ -31,6 +31,7 @@ function isLocalTransform(facts: ModuleFacts, source: Node | undefined, at: Node
 export const pipeWithoutErrorPropagation: CodeRule = {
   meta: {
     id: 'pipe-without-error-propagation',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'source.pipe(responseStream) does not end the stream when the source fails',

@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const preludeNotFlushed: CodeRule = {
   meta: {
     id: 'prelude-not-flushed',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'HttpResponseStream.from() followed by end() with no write(): status, headers and cookies are lost',

@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const setContentTypeAfterFrom: CodeRule = {
   meta: {
     id: 'set-content-type-after-from',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'setContentType() on a stream that already carries HttpResponseStream metadata',

@@ -6,6 +6,7 @@ import { enclosingFunctionText, headersCopy, metadataShape, snippet } from '../.
 export const setCookieCollapsed: CodeRule = {
   meta: {
     id: 'set-cookie-collapsed',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Prelude headers are built from a Headers object with no cookies array',

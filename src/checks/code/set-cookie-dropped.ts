@@ -6,6 +6,7 @@ const STRIPS_COOKIE = /delete\s+\w+(\.\w+)*\[\s*['"]set-cookie['"]\s*\]|\.delete
 export const setCookieDropped: CodeRule = {
   meta: {
     id: 'set-cookie-dropped',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Set-Cookie is removed from the prelude headers and no cookies array is sent',

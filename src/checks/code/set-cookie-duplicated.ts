@@ -6,6 +6,7 @@ import { headersCopy, headersCopyOf, metadataShape, snippet, spreadResults } fro
 export const setCookieDuplicated: CodeRule = {
   meta: {
     id: 'set-cookie-duplicated',
+    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Cookies are sent both in the prelude headers and in the cookies array',

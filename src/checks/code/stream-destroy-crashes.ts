@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, snippet, streamCallsOf } from '../../code/rule-suppor
 export const streamDestroyCrashes: CodeRule = {
   meta: {
     id: 'stream-destroy-crashes',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'responseStream.destroy() crashes the runtime process',

@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const streamNeverEnded: CodeRule = {
   meta: {
     id: 'stream-never-ended',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'A streamified handler can resolve without ending the response stream',

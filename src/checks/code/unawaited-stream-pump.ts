@@ -4,6 +4,7 @@ import { observationsOf, snippet } from '../../code/rule-support.js';
 export const unawaitedStreamPump: CodeRule = {
   meta: {
     id: 'unawaited-stream-pump',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'A promise that writes the response stream is neither awaited nor returned',

@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, snippet } from '../../code/rule-support.js';
 export const wrappedStreamifiedHandler: CodeRule = {
   meta: {
     id: 'wrapped-streamified-handler',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'The exported handler wraps the result of streamifyResponse() in another function',

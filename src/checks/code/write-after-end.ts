@@ -4,6 +4,7 @@ import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/ru
 export const writeAfterEnd: CodeRule = {
   meta: {
     id: 'write-after-end',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'write() or end(data) can run after the stream was ended',

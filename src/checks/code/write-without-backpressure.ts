@@ -4,6 +4,7 @@ import { snippet, streamCallsOf } from '../../code/rule-support.js';
 export const writeWithoutBackpressure: CodeRule = {
   meta: {
     id: 'write-without-backpressure',
+    surface: 'code',
     category: 'lifecycle',
     severity: 'info',
     title: 'A write loop ignores write()\'s return value and never waits for drain',

@@ -4,6 +4,7 @@ import { capitalized, describe, urlInvokeMode } from '../../iac/deployment-suppo
 export const appStreamBufferedByAdapter: DeploymentRule = {
   meta: {
     id: 'app-stream-buffered-by-adapter',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'The app streams (SSE, StreamingResponse) but a buffered adapter delivers it all at once',

@@ -4,6 +4,7 @@ import { describe, urlInvokeMode } from '../../iac/deployment-support.js';
 export const bufferedHandlerBehindStreamingUrl: DeploymentRule = {
   meta: {
     id: 'buffered-handler-behind-streaming-url',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'A buffered handler (serverless-http, Mangum, a plain returned object) sits behind a RESPONSE_STREAM Function URL',

@@ -5,6 +5,7 @@ import { capitalized, describe } from '../../iac/deployment-support.js';
 export const callbackHandlerOnNodejs24: DeploymentRule = {
   meta: {
     id: 'callback-handler-on-nodejs24',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'A callback-style handler runs on nodejs24.x, which removed callback handlers',

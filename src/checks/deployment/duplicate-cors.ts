@@ -4,6 +4,7 @@ import { describe, urlCors } from '../../iac/deployment-support.js';
 export const duplicateCors: DeploymentRule = {
   meta: {
     id: 'duplicate-cors',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'CORS is configured on the Function URL and also emitted by the app',

@@ -5,6 +5,7 @@ import { capitalized, describe, streamsOrStreamingUrl } from '../../iac/deployme
 export const execWrapperProxiesRuntimeApi: DeploymentRule = {
   meta: {
     id: 'exec-wrapper-proxies-runtime-api',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'info',
     title: 'An exec wrapper sits between Lambda and the runtime of a streaming function',

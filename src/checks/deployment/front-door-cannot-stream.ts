@@ -5,6 +5,7 @@ import { capitalized, describe, streams } from '../../iac/deployment-support.js'
 export const frontDoorCannotStream: DeploymentRule = {
   meta: {
     id: 'front-door-cannot-stream',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'A streaming handler is reached through a front door that buffers (HTTP API, ALB, REST API without STREAM)',

@@ -4,6 +4,7 @@ import { capitalized, describe } from '../../iac/deployment-support.js';
 export const managedInstancesSharedState: DeploymentRule = {
   meta: {
     id: 'managed-instances-shared-state',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'A function on Lambda Managed Instances keeps mutable state at module scope',

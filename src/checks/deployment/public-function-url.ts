@@ -4,6 +4,7 @@ import { describe, urlAuthType } from '../../iac/deployment-support.js';
 export const publicFunctionUrl: DeploymentRule = {
   meta: {
     id: 'public-function-url',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'The Function URL has no authentication (AuthType NONE)',

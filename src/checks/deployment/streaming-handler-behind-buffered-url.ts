@@ -4,6 +4,7 @@ import { describe, streams, urlInvokeMode } from '../../iac/deployment-support.j
 export const streamingHandlerBehindBufferedUrl: DeploymentRule = {
   meta: {
     id: 'streaming-handler-behind-buffered-url',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'A streaming handler sits behind a Function URL in BUFFERED mode (the default)',

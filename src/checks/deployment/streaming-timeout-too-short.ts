@@ -8,6 +8,7 @@ const NOTE_BELOW_SECONDS = 30;
 export const streamingTimeoutTooShort: DeploymentRule = {
   meta: {
     id: 'streaming-timeout-too-short',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'A streaming function has a timeout too short for streamed work',

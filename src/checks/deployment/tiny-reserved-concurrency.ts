@@ -7,6 +7,7 @@ const SMALL = 5;
 export const tinyReservedConcurrency: DeploymentRule = {
   meta: {
     id: 'tiny-reserved-concurrency',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'Reserved concurrency is 0 or very small for a streaming function',

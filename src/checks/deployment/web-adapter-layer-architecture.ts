@@ -51,6 +51,7 @@ function functionArchitecture(d: Deployment): { value: Architecture; at?: Source
 export const webAdapterLayerArchitecture: DeploymentRule = {
   meta: {
     id: 'web-adapter-layer-architecture',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'The Lambda Web Adapter layer is built for the other architecture, or too old to stream',

@@ -4,6 +4,7 @@ import { capitalized, describe, urlInvokeMode, webAdapterMode } from '../../iac/
 export const webAdapterModeMismatch: DeploymentRule = {
   meta: {
     id: 'web-adapter-mode-mismatch',
+    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'The Lambda Web Adapter\'s AWS_LWA_INVOKE_MODE does not match the Function URL\'s invoke mode',

@@ -9,6 +9,7 @@ const SMALL_LIMIT = 50;
 export const concurrencyExhaustedByHangs: LiveRule = {
   meta: {
     id: 'concurrency-exhausted-by-hangs',
+    surface: 'live',
     category: 'live',
     severity: 'error',
     title: 'Hanging invocations use up a small concurrency limit: requests are throttled (429)',

@@ -9,6 +9,7 @@ import { HANG_RULES, packagePath, pinnedAtTimeout, runtimeOf, seconds, timeoutOf
 export const durationsPinnedAtTimeout: LiveRule = {
   meta: {
     id: 'durations-pinned-at-timeout',
+    surface: 'live',
     category: 'live',
     severity: 'error',
     title: 'Invocations last exactly the configured timeout (the stream or the event loop never lets go)',

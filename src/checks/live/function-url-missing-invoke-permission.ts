@@ -11,6 +11,7 @@ import { describe } from '../../iac/deployment-support.js';
 export const functionUrlMissingInvokePermission: LiveRule = {
   meta: {
     id: 'function-url-missing-invoke-permission',
+    surface: 'live',
     category: 'live',
     severity: 'error',
     title: 'A public Function URL lacks lambda:InvokeFunctionUrl or lambda:InvokeFunction in the resource policy (403 Forbidden)',

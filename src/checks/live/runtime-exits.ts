@@ -10,6 +10,7 @@ import { CRASH_RULES, packagePath } from './support.js';
 export const runtimeExits: LiveRule = {
   meta: {
     id: 'runtime-exits',
+    surface: 'live',
     category: 'live',
     severity: 'warning',
     title: 'The runtime process exits during invocations (crash, out of memory)',

@@ -2,19 +2,28 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import type { Finding, Severity } from '../../model/finding.js';
-import type { RuleMeta } from '../../model/rule.js';
-import { fingerprintOf } from '../../config/fingerprint.js';
+import { defineObservedRule, observed } from '../../model/rule.js';
+import { findingOf } from '../runner.js';
 
-export const knownBadVersionMeta: RuleMeta = {
-  id: 'known-bad-version',
-  category: 'package',
-  severity: 'error',
-  title: 'An installed dependency version is known to break Lambda response streaming',
-  consequence: 'The installed version ships a streaming bug (see the entry in data/known-bad-packages.json); upgrading fixes it.',
-  evidence: 'data/known-bad-packages.json: every entry was checked in the published tarballs of the last bad and first fixed versions, and links the issue and fix (docs/known-bad-packages.md).',
-  fixable: true,
-  triggers: [],
-};
+export const knownBadVersion = defineObservedRule({
+  meta: {
+    id: 'known-bad-version',
+    surface: 'package',
+    category: 'package',
+    severity: 'error',
+    title: 'An installed dependency version is known to break Lambda response streaming',
+    consequence: 'The installed version ships a streaming bug (see the entry in data/known-bad-packages.json); upgrading fixes it.',
+    evidence:
+      'data/known-bad-packages.json: every entry was checked in the published tarballs of the last bad and first fixed versions, and links the issue and fix (docs/known-bad-packages.md).',
+    fixable: true,
+  },
+  messages: {
+    affected: '{{package}}@{{version}} is affected by {{entry}} ({{bugRule}}): {{summary}}',
+  },
+});
+
+/** TRANSITION(rule-contract): the registry's old name for this rule's metadata. */
+export const knownBadVersionMeta = knownBadVersion.meta;
 
 export interface KnownBadEntry {
   id: string;
@@ -73,20 +82,21 @@ export function checkKnownBadVersions(
         }
         continue;
       }
-      out.push({
-        ruleId: knownBadVersionMeta.id,
+      const problem = observed(knownBadVersion, {
+        messageId: 'affected',
+        data: { package: pkg.name, version: pkg.version, entry: entry.id, bugRule: entry.ruleId, summary: entry.summary },
         severity: entry.severity,
-        message: `${pkg.name}@${pkg.version} is affected by ${entry.id} (${entry.ruleId}): ${entry.summary}`,
-        file: pkg.manifest,
-        line: 1,
-        column: 1,
-        package: { name: pkg.name, version: pkg.version },
-        fixable: entry.fixed !== null,
         fix: upgrade,
-        evidence: entry.evidence.join(', '),
-        fingerprint: fingerprintOf(knownBadVersionMeta.id, pkg.manifest, `${entry.id}@${pkg.version}`),
-        origin: 'dependency',
       });
+      out.push(
+        findingOf(
+          knownBadVersion.meta,
+          problem,
+          { file: pkg.manifest, line: 1, column: 1 },
+          { origin: 'dependency', package: { name: pkg.name, version: pkg.version }, fixable: entry.fixed !== null, evidence: entry.evidence.join(', ') },
+          `${entry.id}@${pkg.version}`,
+        ),
+      );
     }
   }
   return out;
