@@ -1,6 +1,7 @@
 /**
  * Rule fixtures: every file under test/fixtures/rules/<rule-id>/ is scanned and the findings of
- * that rule must be exactly the lines marked `// expect: <rule-id>` (several ids: comma-separated).
+ * that rule must be exactly the lines marked `// expect: <rule-id>:<messageId>` (several: comma-separated;
+ * `@severity` after it checks the severity too). The message id is required: the wording is the product.
  * Files without a marker are the valid cases: the rule must stay quiet on them.
  * The invalid/valid examples in docs/rules/<rule-id>.md are checked the same way.
  */
@@ -13,15 +14,22 @@ import { codeRules } from '../src/checks/code/index.js';
 const root = path.resolve(import.meta.dirname, 'fixtures/rules');
 const docs = path.resolve(import.meta.dirname, '../docs/rules');
 
-/** `// expect: rule-id` or `// expect: rule-id@warning` (then the severity is checked too). */
-function expectedMarkers(text: string, ruleId: string): Array<{ line: number; severity?: string }> {
-  const markers: Array<{ line: number; severity?: string }> = [];
+interface Marker {
+  line: number;
+  messageId?: string;
+  severity?: string;
+}
+
+/** `// expect: rule-id:messageId`, optionally `@warning` (then the severity is checked too). */
+function expectedMarkers(text: string, ruleId: string): Marker[] {
+  const markers: Marker[] = [];
   text.split('\n').forEach((line, index) => {
-    const match = /(?:\/\/|\/\*)\s*expect:\s*([\w\-,@ ]+)/.exec(line);
+    const match = /(?:\/\/|\/\*)\s*expect:\s*([\w\-,@: ]+)/.exec(line);
     if (!match) return;
     for (const item of match[1].split(',').map((s) => s.trim())) {
-      const [id, severity] = item.split('@');
-      if (id === ruleId) markers.push({ line: index + 1, ...(severity ? { severity } : {}) });
+      const [idAndMessage, severity] = item.split('@');
+      const [id, messageId] = idAndMessage!.split(':');
+      if (id === ruleId) markers.push({ line: index + 1, ...(messageId ? { messageId } : {}), ...(severity ? { severity } : {}) });
     }
   });
   return markers;
@@ -59,7 +67,14 @@ describe('rule fixtures', () => {
         expect(findingLines(name, text, rule.meta.id)).toEqual(expected);
         const found = findingsOf(name, text, rule.meta.id);
         for (const marker of expectedMarkers(text, rule.meta.id)) {
-          if (marker.severity) expect(found.find((f) => f.line === marker.line)?.severity, `severity at line ${marker.line}`).toBe(marker.severity);
+          const atLine = found.filter((f) => f.line === marker.line);
+          // TRANSITION(rule-contract): required for every rule once all rules declare messages.
+          if (rule.messages) {
+            expect(marker.messageId, `line ${marker.line}: the marker names no message id (expect: ${rule.meta.id}:<messageId>)`).toBeDefined();
+            expect(Object.keys(rule.messages), `line ${marker.line}: unknown message id`).toContain(marker.messageId);
+            expect(atLine.map((f) => f.messageId), `message id at line ${marker.line}`).toContain(marker.messageId);
+          }
+          if (marker.severity) expect(atLine[0]?.severity, `severity at line ${marker.line}`).toBe(marker.severity);
         }
       });
     }

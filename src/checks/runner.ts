@@ -4,7 +4,7 @@
  * way: message id, evidence, fixability, fingerprint.
  */
 import type { Finding, InternalError, PackageRef } from '../model/finding.js';
-import type { Problem, RuleMeta } from '../model/rule.js';
+import type { Problem, ProblemOf, RuleMeta } from '../model/rule.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 
 /** Where a finding points: a file position, and for live or run findings the API field or event. */
@@ -48,9 +48,6 @@ export function findingOf(meta: RuleMeta, problem: Problem, place: Place, attrib
     origin: attribution.origin,
   };
 }
-
-/** The problem type a rule's check returns. */
-export type ProblemOf<R> = R extends { check(context: never): Array<infer P> } ? P : never;
 
 export interface RuleRun<R, P> {
   results: Array<{ rule: R; problem: P }>;

@@ -58,7 +58,7 @@ export interface Analysis {
 const MAX_FIXES_PER_FILE = 50;
 
 export interface FixOptions {
-  rules: CodeRule[];
+  rules: readonly CodeRule[];
   fixers: Map<string, CodeFixer>;
   /** Only these rules (`--rule`). */
   only?: ReadonlySet<string>;
@@ -119,13 +119,13 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
   return result;
 }
 
-function analyze(input: FixInput, text: string, rules: CodeRule[]): Analysis {
+function analyze(input: FixInput, text: string, rules: readonly CodeRule[]): Analysis {
   const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
   return analysisOf(buildModuleFacts(input.rel, text, parseModule(input.rel, text), loader), rules);
 }
 
 /** The reports of the rules (those that apply to the text) on already built facts. */
-export function analysisOf(facts: ModuleFacts, rules: CodeRule[]): Analysis {
+export function analysisOf(facts: ModuleFacts, rules: readonly CodeRule[]): Analysis {
   const reports: Analysis['reports'] = [];
   for (const rule of rulesFor(facts.text, rules)) for (const report of rule.check(facts)) reports.push({ rule, report });
   return { facts, reports };
@@ -154,7 +154,7 @@ function countByRule(reports: Analysis['reports']): Map<string, number> {
  * errors than `baseErrors`, `ruleId` reports less, and no rule reports more. Fixers choosing between
  * alternatives run it too (stream-never-ended's `acceptable`).
  */
-export function validate(input: FixInput, before: Analysis, text: string, ruleId: string, rules: CodeRule[], baseErrors: number): Analysis | string {
+export function validate(input: FixInput, before: Analysis, text: string, ruleId: string, rules: readonly CodeRule[], baseErrors: number): Analysis | string {
   if (syntaxErrorCount(input.rel, text) > baseErrors) return 'the edited file would not parse';
   let after: Analysis;
   try {

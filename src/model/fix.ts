@@ -4,7 +4,7 @@
  * every edit by re-parsing and re-running the rules before anything is shown or written.
  */
 import type { ModuleFacts } from '../code/facts.js';
-import type { RuleReport } from './rule.js';
+import type { CodeProblem, CodeRule, ProblemOf } from './rule.js';
 
 /** Replace [start, end) of the original text (UTF-16 offsets) with `text`; start === end inserts. */
 export interface TextEdit {
@@ -30,8 +30,16 @@ export function isSuggestion(proposal: FixProposal): proposal is Suggestion {
   return !!proposal && 'suggestion' in proposal;
 }
 
-/** The fixer of one code rule: edits for one of its reports, read from the same facts the rule read. */
+/**
+ * The fixer of one code rule: edits for one of its problems, computed from what the rule saw (the problem's
+ * message id and payload) and the same facts. A fixer never finds its subject again by position.
+ */
 export interface CodeFixer {
   ruleId: string;
-  fix(report: RuleReport, facts: ModuleFacts): FixProposal;
+  fix(problem: CodeProblem, facts: ModuleFacts): FixProposal;
+}
+
+/** Declares the fixer of `rule`: its problems arrive typed, payload included. */
+export function defineCodeFixer<R extends CodeRule>(rule: R, fix: (problem: ProblemOf<R>, facts: ModuleFacts) => FixProposal): CodeFixer {
+  return { ruleId: rule.meta.id, fix: fix as CodeFixer['fix'] };
 }

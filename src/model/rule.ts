@@ -102,6 +102,9 @@ export interface LocatedProblem<P = unknown> extends Problem<P> {
   key: string;
 }
 
+/** A declared payload is always there: the fixer of a rule with a payload can rely on it. */
+export type WithPayload<P> = [P] extends [undefined] ? unknown : { payload: P };
+
 /** What a check passes to `report`: a message choice, where, and (when the rule declares one) its payload. */
 type ReportInput<M extends Messages, P, Where> = MessageChoice<M> &
   Where & { severity?: Severity; fix?: string; key?: string } & ([P] extends [undefined] ? { payload?: undefined } : { payload: P });
@@ -125,7 +128,7 @@ export type RuleReport = CodeProblem;
 export type DeploymentReport = LocatedProblem;
 
 export interface CodeRule<Id extends string = string, M extends Messages = Messages, P = any> extends RuleBase<Id, M> {
-  check(facts: ModuleFacts): Array<CodeProblem<P>>;
+  check(facts: ModuleFacts): Array<CodeProblem<P> & WithPayload<P>>;
 }
 
 /** Everything a deployment rule may look at: the deployment and, when it resolved, its handler's facts. */
@@ -135,7 +138,7 @@ export interface DeploymentContext {
 }
 
 export interface DeploymentRule<Id extends string = string, M extends Messages = Messages, P = any> extends RuleBase<Id, M> {
-  check(context: DeploymentContext): Array<LocatedProblem<P>>;
+  check(context: DeploymentContext): Array<LocatedProblem<P> & WithPayload<P>>;
 }
 
 /** A statement of a function's resource-based policy (GetPolicy), as far as the rules read it. */
@@ -174,7 +177,7 @@ export interface LiveContext {
 }
 
 export interface LiveRule<Id extends string = string, M extends Messages = Messages, P = any> extends RuleBase<Id, M> {
-  check(context: LiveContext): Array<LocatedProblem<P>>;
+  check(context: LiveContext): Array<LocatedProblem<P> & WithPayload<P>>;
 }
 
 /**
@@ -188,6 +191,9 @@ export interface ObservedRule<Id extends string = string, M extends Messages = M
 }
 
 export type AnyRule = CodeRule | DeploymentRule | LiveRule | ObservedRule;
+
+/** The problem type a rule's check returns (with the rule's payload type). */
+export type ProblemOf<R> = R extends { check(context: never): Array<infer P> } ? P : never;
 
 type MetaInput<Id extends string> = Omit<RuleMeta<Id>, 'surface' | 'triggers'>;
 
@@ -213,7 +219,7 @@ export function defineCodeRule<const Id extends string, const M extends Messages
     meta: { ...spec.meta, surface: 'code' },
     messages,
     check(facts) {
-      const problems: Array<CodeProblem<P>> = [];
+      const problems: Array<CodeProblem<P> & WithPayload<P>> = [];
       check(facts, collector(messages, problems));
       return problems;
     },
@@ -232,7 +238,7 @@ export function defineDeploymentRule<const Id extends string, const M extends Me
     meta: { ...spec.meta, surface: 'deployment', triggers: [] },
     messages,
     check(context) {
-      const problems: Array<LocatedProblem<P>> = [];
+      const problems: Array<LocatedProblem<P> & WithPayload<P>> = [];
       check(context, collector(messages, problems));
       return problems;
     },
@@ -251,7 +257,7 @@ export function defineLiveRule<const Id extends string, const M extends Messages
     meta: { ...spec.meta, surface: 'live', triggers: [] },
     messages,
     check(context) {
-      const problems: Array<LocatedProblem<P>> = [];
+      const problems: Array<LocatedProblem<P> & WithPayload<P>> = [];
       check(context, collector(messages, problems));
       return problems;
     },

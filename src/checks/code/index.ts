@@ -31,7 +31,7 @@ import { writeAfterEnd } from './write-after-end.js';
 import { writeWithoutBackpressure } from './write-without-backpressure.js';
 
 /** All code rules, one per file; the order is the order of `stream-doctor rules`. */
-export const codeRules: CodeRule[] = [
+export const codeRules = [
   // stream lifecycle
   streamNeverEnded,
   preludeNotFlushed,
@@ -64,4 +64,4 @@ export const codeRules: CodeRule[] = [
   nonBufferChunk,
   forcedContentEncoding,
   bufferedNotStreamed,
-];
+] as const satisfies readonly CodeRule[];

@@ -1,10 +1,10 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { Observation } from '../../code/stream-flow.js';
 import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
 
-export const preludeNotFlushed: CodeRule = {
+export const preludeNotFlushed = defineCodeRule({
   meta: {
     id: 'prelude-not-flushed',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'HttpResponseStream.from() followed by end() with no write(): status, headers and cookies are lost',
@@ -14,28 +14,28 @@ export const preludeNotFlushed: CodeRule = {
     fixable: true,
     triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    endsWithoutWrite: '`{{name}}` sets the response metadata (line {{fromLine}}) and then ends the stream without any write(): the prelude is only sent by write(), so the status code, headers and cookies are lost and the client gets 200 application/octet-stream.',
+    emptyLoop: '`{{name}}` sets the response metadata (line {{fromLine}}) and then ends the stream when the loop on line {{loopLine}} writes nothing (an empty body): the prelude is only sent by write(), so the status code, headers and cookies are lost and the client gets 200 application/octet-stream.',
+    pipesEmpty: '`{{name}}` sets the response metadata (line {{fromLine}}) and then pipes an empty source: the prelude is only sent by write(), so the status code, headers and cookies are lost and the client gets 200 application/octet-stream.',
+    pipesMaybeEmpty: '`{{name}}` sets the response metadata (line {{fromLine}}) and then pipes a source that may yield no chunk (an empty body): the prelude is only sent by write(), so the status code, headers and cookies are lost and the client gets 200 application/octet-stream.',
+  },
+  /** The path's observation: its `from` call is where the fixer adds `write("")`. */
+  payload: payloadType<Extract<Observation, { kind: 'end-without-flush' }>>(),
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'end-without-flush')) {
-      const fromLine = lineOf(facts, obs.from);
+      const data = { name: fn.name, fromLine: lineOf(facts, obs.from) };
       const proven = obs.via === 'end' ? !obs.emptyLoop : obs.provenEmptySource;
-      const how =
-        obs.via === 'pipeline'
-          ? obs.provenEmptySource
-            ? 'pipes an empty source'
-            : 'pipes a source that may yield no chunk (an empty body)'
-          : obs.emptyLoop
-            ? `ends the stream when the loop on line ${lineOf(facts, obs.emptyLoop)} writes nothing (an empty body)`
-            : 'ends the stream without any write()';
-      reports.push({
-        start: obs.at.start,
-        end: obs.at.end,
-        severity: proven ? 'error' : 'info',
-        message: `\`${fn.name}\` sets the response metadata (line ${fromLine}) and then ${how}: the prelude is only sent by write(), so the status code, headers and cookies are lost and the client gets 200 application/octet-stream.`,
+      const where = { start: obs.at.start, end: obs.at.end, severity: proven ? ('error' as const) : ('info' as const) };
+      const common = {
+        ...where,
         fix: 'Call `stream.write("")` right after HttpResponseStream.from() (it sends the prelude with an empty body).',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
-      });
+        payload: obs,
+      };
+      if (obs.via === 'pipeline') report({ ...common, messageId: obs.provenEmptySource ? 'pipesEmpty' : 'pipesMaybeEmpty', data });
+      else if (obs.emptyLoop) report({ ...common, messageId: 'emptyLoop', data: { ...data, loopLine: lineOf(facts, obs.emptyLoop) } });
+      else report({ ...common, messageId: 'endsWithoutWrite', data });
     }
-    return reports;
   },
-};
+});

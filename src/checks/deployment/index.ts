@@ -14,7 +14,7 @@ import { webAdapterLayerArchitecture } from './web-adapter-layer-architecture.js
 import { webAdapterModeMismatch } from './web-adapter-mode-mismatch.js';
 
 /** Deployment rules: pure functions of a Deployment and its handler facts (IaC today, live AWS later). */
-export const deploymentRules: DeploymentRule[] = [
+export const deploymentRules = [
   streamingHandlerBehindBufferedUrl,
   bufferedHandlerBehindStreamingUrl,
   webAdapterModeMismatch,
@@ -28,4 +28,4 @@ export const deploymentRules: DeploymentRule[] = [
   managedInstancesSharedState,
   appStreamBufferedByAdapter,
   webAdapterLayerArchitecture,
-];
+] as const satisfies readonly DeploymentRule[];

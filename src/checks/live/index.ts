@@ -5,4 +5,4 @@ import { runtimeExits } from './runtime-exits.js';
 import { functionUrlMissingInvokePermission } from './function-url-missing-invoke-permission.js';
 
 /** Rules about a live function's behaviour: its platform log statistics joined with its code and configuration. */
-export const liveRules: LiveRule[] = [durationsPinnedAtTimeout, concurrencyExhaustedByHangs, runtimeExits, functionUrlMissingInvokePermission];
+export const liveRules = [durationsPinnedAtTimeout, concurrencyExhaustedByHangs, runtimeExits, functionUrlMissingInvokePermission] as const satisfies readonly LiveRule[];

@@ -22,8 +22,6 @@ export const knownBadVersion = defineObservedRule({
   },
 });
 
-/** TRANSITION(rule-contract): the registry's old name for this rule's metadata. */
-export const knownBadVersionMeta = knownBadVersion.meta;
 
 export interface KnownBadEntry {
   id: string;

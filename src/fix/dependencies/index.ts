@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { codeRules } from '../../checks/code/index.js';
-import { knownBadVersionMeta, loadKnownBad, type KnownBadEntry } from '../../checks/packages/known-bad-version.js';
+import { knownBadVersion, loadKnownBad, type KnownBadEntry } from '../../checks/packages/known-bad-version.js';
 import { inventoryPackages } from '../../code/inventory.js';
 import { scanCode } from '../../code/scan-code.js';
 import type { CodeRule } from '../../model/rule.js';
@@ -28,7 +28,7 @@ export type { PatchInfo } from './patches.js';
 export interface DependencyFixOptions {
   only?: ReadonlySet<string>;
   /** The code rules to fix with (rules turned off in the configuration left out); all code rules by default. */
-  rules?: CodeRule[];
+  rules?: readonly CodeRule[];
   /** The known-bad versions database; data/known-bad-packages.json by default. */
   knownBad?: KnownBadEntry[];
 }
@@ -74,8 +74,8 @@ export async function planDependencyFixes(rootPath: string, options: DependencyF
 
   // Code findings inside installed packages that no upgrade covers: patch candidates.
   const enabled = new Set(rules.map((rule) => rule.meta.id));
-  const wanted = (ruleId: string) => ruleId !== knownBadVersionMeta.id && (!only || only.has(ruleId));
-  const needsCode = !only || [...only].some((id) => id !== knownBadVersionMeta.id);
+  const wanted = (ruleId: string) => ruleId !== knownBadVersion.meta.id && (!only || only.has(ruleId));
+  const needsCode = !only || [...only].some((id) => id !== knownBadVersion.meta.id);
   let patchPlan: PatchPlan | undefined;
   if (needsCode) {
     const scan = await scanCode({ root, deps: true });

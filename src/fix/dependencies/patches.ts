@@ -49,7 +49,7 @@ export interface PatchInput {
   findings: Finding[];
   /** Texts of the scanned files by root-relative path. */
   texts: Map<string, string>;
-  rules: CodeRule[];
+  rules: readonly CodeRule[];
   only?: ReadonlySet<string>;
 }
 
@@ -100,7 +100,7 @@ function countByRule(items: Array<{ ruleId: string }>): Map<string, number> {
  * The fixed text must pass the rules it was patched for: re-analysed, a rule that was fixed reports at
  * most what was left as a suggestion. (The engine checks this per edit; this checks the whole result.)
  */
-function verified(root: string, file: FixedFile, rules: CodeRule[]): string | undefined {
+function verified(root: string, file: FixedFile, rules: readonly CodeRule[]): string | undefined {
   const after = analyzeSource({ rel: file.rel, text: file.result.fixed, origin: 'dependency', abs: path.join(root, file.rel), root }, rules);
   if (after.skipped) return `the patched file could not be analysed (${after.skipped.reason})`;
   const left = countByRule(file.result.suggestions);
