@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectCandidates, isSourceFileName, planAnchors, WORKER_SOURCE, type WalkOptions, type WalkResult } from './walk.js';
@@ -418,7 +419,9 @@ describe('unreadable files and directories', () => {
   });
 
   // Root reads everything regardless of mode bits, so as root the same check runs in a child process with
-  // the uid of "nobody", against the built walker (dist/code/walk.js, built by `npm test`).
+  // the uid of "nobody", against the built walker (dist/code/walk.js, built by `npm test`). The checkout may
+  // sit in a folder "nobody" cannot traverse (a fresh `mktemp -d` is 0700), so the walker and the two
+  // packages it requires are copied into a traversable temp folder of their own first.
   const built = path.resolve(import.meta.dirname, '../../dist/code/walk.js');
   it.skipIf(!isRoot || !fs.existsSync(built))('notes EACCES and walks on (as root: checked as uid 65534)', () => {
     const root = tree(spec);
@@ -427,7 +430,8 @@ describe('unreadable files and directories', () => {
     for (const f of ['src/ok.ts', 'src/closed/inner.ts']) fs.chmodSync(path.join(root, f), 0o644);
     fs.chmodSync(path.join(root, 'src/locked.ts'), 0o000);
     fs.chmodSync(path.join(root, 'src/closed'), 0o000);
-    const script = `const { collectCandidates } = await import(${JSON.stringify(built)});
+    const walker = traversableCopyOfWalker(built);
+    const script = `const { collectCandidates } = await import(${JSON.stringify(walker)});
 const r = await collectCandidates({ root: ${JSON.stringify(root)}, includeDeps: true, tokens: ['awslambda'], workers: 0 });
 process.stdout.write(JSON.stringify({ candidates: r.candidates.map((c) => c.rel), skipped: r.skipped }));`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' });
@@ -436,6 +440,22 @@ process.stdout.write(JSON.stringify({ candidates: r.candidates.map((c) => c.rel)
     expect(JSON.parse(child.stdout)).toEqual({ candidates: ['src/ok.ts'], skipped: expected });
   });
 });
+
+/** dist/code/walk.js with the packages it requires (ignore, picomatch), in a folder every user can read. */
+function traversableCopyOfWalker(built: string): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sd-walker-')));
+  const target = path.join(dir, 'dist/code/walk.js');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(built, target);
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+  for (const pkg of ['ignore', 'picomatch']) {
+    fs.cpSync(path.dirname(createRequire(built).resolve(`${pkg}/package.json`)), path.join(dir, 'node_modules', pkg), { recursive: true });
+  }
+  for (const entry of [dir, ...fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((rel) => path.join(dir, rel))]) {
+    fs.chmodSync(entry, fs.statSync(entry).isDirectory() ? 0o755 : 0o644);
+  }
+  return target;
+}
 
 describe('worker threads', () => {
   it('give the same result as the calling thread alone, also when started automatically', async () => {
