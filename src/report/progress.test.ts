@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { createProgress } from './progress.js';
 
 /** A stream that says it is a terminal and records what is written to it. */
-function fakeTty(): NodeJS.WriteStream & { output: () => string } {
+function fakeTty(columns: number | null = 80): NodeJS.WriteStream & { output: () => string } {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream & { output: () => string };
   const chunks: string[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   Object.assign(stream, {
     isTTY: true,
-    columns: 80,
+    columns: columns ?? undefined,
     rows: 24,
     cursorTo: () => true,
     moveCursor: () => true,
@@ -40,6 +40,17 @@ describe('createProgress', () => {
     progress.stop();
     await progress.ready;
     expect(written).toBe('');
+  });
+
+  it.each([[0], [null], [5]])('never starts on a terminal that reports %s columns (ora looped forever there)', async (columns) => {
+    const stream = fakeTty(columns);
+    const progress = createProgress({ enabled: true, stream });
+    progress.update('Scanning… a line longer than the terminal');
+    await progress.ready;
+    progress.update('Analysing src/handler.mjs');
+    progress.stop();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stream.output()).toBe('');
   });
 
   it('loads ora lazily, shows the latest text and persists the success line', async () => {

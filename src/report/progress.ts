@@ -20,9 +20,15 @@ const NOOP: Progress = {
   ready: Promise.resolve(),
 };
 
+/**
+ * Below this width a spinner line cannot be drawn. A terminal that reports 0 or no columns (`docker run -t`,
+ * `ssh -tt`) made ora loop forever rewriting its line, and the scan never exited: never start it there.
+ */
+const MIN_COLUMNS = 20;
+
 export function createProgress(opts: { enabled: boolean; stream?: NodeJS.WriteStream }): Progress {
   const stream = opts.stream ?? process.stderr;
-  if (!opts.enabled || !stream.isTTY) return NOOP;
+  if (!opts.enabled || !stream.isTTY || !((stream.columns ?? 0) >= MIN_COLUMNS)) return NOOP;
 
   type Spinner = import('ora').Ora;
   let spinner: Spinner | undefined;
