@@ -78,22 +78,41 @@ function materialize(args, projects) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     // Only what the entry scans: a folder of a large repository, or the whole tree. A snapshot may lack
-    // large blobs; then only the triaged files' folders are extracted.
-    const attempts = [project.scan ? [project.scan] : [], [...new Set(project.files.map((f) => path.posix.dirname(f)))]];
-    let ok = false;
-    for (const paths of attempts) {
-      const archive = spawnSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', project.commit, ...paths], { maxBuffer: 1 << 30 });
-      if (archive.status !== 0) continue;
-      execFileSync('tar', ['-x', '-C', dir], { input: archive.stdout });
-      ok = true;
-      break;
-    }
-    if (!ok) {
+    // large blobs (git archive then refuses): those files are left out, file by file.
+    const archive = spawnSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', project.commit, ...(project.scan ? [project.scan] : [])], { maxBuffer: 1 << 30 });
+    if (archive.status === 0) execFileSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+    else if (!extractBlobByBlob(gitDir, project.commit, project.scan, dir)) {
       process.stderr.write(`ecosystem: cannot extract ${project.repo}@${project.commit.slice(0, 7)}\n`);
       continue;
     }
     writeFileSync(stamp, `${project.commit}\n`);
   }
+}
+
+/** Extracts every blob of the commit (under `folder`) that the snapshot has; false when none could be read. */
+function extractBlobByBlob(gitDir, commit, folder, dir) {
+  const list = spawnSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-z', commit, ...(folder ? [folder] : [])], { maxBuffer: 1 << 28 });
+  if (list.status !== 0) return false;
+  const entries = list.stdout
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const [meta, file] = line.split('\t');
+      const [mode, type, object] = meta.split(' ');
+      return { mode, type, object, file };
+    })
+    .filter((e) => e.type === 'blob' && e.mode !== '120000');
+  let written = 0;
+  for (const entry of entries) {
+    const blob = spawnSync('git', ['--git-dir', gitDir, 'cat-file', 'blob', entry.object], { maxBuffer: 1 << 28 });
+    if (blob.status !== 0) continue;
+    const target = path.join(dir, entry.file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, blob.stdout);
+    written++;
+  }
+  return written > 0;
 }
 
 function scan(args, project) {
