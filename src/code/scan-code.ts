@@ -6,7 +6,8 @@ import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import { codeRules } from '../checks/code/index.js';
 import { checkKnownBadVersions } from '../checks/packages/known-bad-version.js';
 import { analyzeSource } from './analyze.js';
-import { collectCandidates } from './walk.js';
+import path from 'node:path';
+import { collectCandidates, isSourceFileName } from './walk.js';
 import { inventoryPackages } from './inventory.js';
 
 /**
@@ -36,6 +37,8 @@ export interface CodeScan {
   filesWalked: number;
   filesPrefiltered: number;
   filesParsed: number;
+  /** Source files not looked at: too large, binary, unreadable, or not parsable/analysable. */
+  sourcesSkipped: number;
   packagesInventoried: number;
 }
 
@@ -55,6 +58,7 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
   let parsed = 0;
+  let sourcesSkipped = walked.skipped.filter((note) => isSourceFileName(path.posix.basename(note.file))).length;
   for (const candidate of walked.candidates) {
     options.onFile?.(candidate.rel);
     texts.set(candidate.rel, candidate.text);
@@ -63,7 +67,10 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
       codeRules,
     );
     if (result.parsed) parsed++;
-    if (result.skipped) skipped.push(result.skipped);
+    if (result.skipped) {
+      skipped.push(result.skipped);
+      sourcesSkipped++;
+    }
     internalErrors.push(...result.internalErrors);
     findings.push(...result.findings);
   }
@@ -88,6 +95,7 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     filesWalked: walked.filesWalked,
     filesPrefiltered: walked.candidates.length,
     filesParsed: parsed,
+    sourcesSkipped,
     packagesInventoried,
   };
 }

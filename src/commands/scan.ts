@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Finding, Report, Severity, SkipNote } from '../model/finding.js';
 import { gateExitCode } from '../model/finding.js';
 import { scanCode, withoutRuntimeSpecific } from '../code/scan-code.js';
-import { applyConfig, loadConfig } from '../config/config.js';
+import { applyConfig, loadConfig, rebaseGlobs } from '../config/config.js';
+import { formatsFor } from '../iac/formats.js';
 import { applySuppressions } from '../config/suppressions.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../config/baseline.js';
 import { formatReport, type FormatName } from '../report/index.js';
@@ -58,9 +59,12 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const isFile = statSync(target).isFile();
   const root = isFile ? path.dirname(target) : target;
 
-  const { config } = await loadConfig(root, options.config);
-  const include = isFile ? [path.basename(target)] : (options.include ?? config.include);
-  const exclude = options.exclude ?? config.exclude;
+  const { config, source: configSource } = await loadConfig(root, options.config);
+  // The config's paths are relative to its own folder (which may be above the scanned one).
+  const configDir = configSource ? path.dirname(configSource) : root;
+  const configGlobs = (globs: string[] | undefined) => (globs ? rebaseGlobs(globs, configDir, root) : undefined);
+  const include = isFile ? [path.basename(target)] : (options.include ?? configGlobs(config.include));
+  const exclude = options.exclude ?? configGlobs(config.exclude);
   const progress = createProgress({ enabled: io.progressEnabled });
   progress.update('Scanning…');
   const code = await scanCode({
@@ -76,15 +80,20 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const internalErrors = [...code.internalErrors];
   const texts = code.texts;
   let findings: Finding[] = code.findings;
-  if (options.deployment !== false && !isFile) {
+  let infrastructureFiles = 0;
+  // A single file is read as the deployment it is when a format takes it (joined to the handlers beside it).
+  const deploymentTarget = options.deployment !== false && (!isFile || formatsFor(path.basename(target)).length > 0);
+  if (deploymentTarget) {
     progress.update('Checking deployment configuration…');
-    const deployment = await checkDeployments(root);
+    const deployment = await checkDeployments(root, isFile ? { only: path.basename(target) } : { include, exclude });
+    infrastructureFiles = deployment.filesRead;
     findings = withoutRuntimeSpecific(findings, (file) => deployment.runtimesByHandler.get(file));
     findings.push(...deployment.findings);
     skipped.push(...deployment.skipped);
     internalErrors.push(...deployment.internalErrors);
   }
   progress.stop();
+  nothingScanned(options, code, infrastructureFiles, skipped);
 
   findings = applyConfig(findings, config);
   // Files that carry directives are checked too, so a directive that suppresses nothing is noted.
@@ -110,7 +119,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     skipped.push({ file: unused.file, reason: `line ${unused.line}: unused stream-doctor-disable directive for ${unused.rule}` });
   }
 
-  const baselinePath = options.baseline ?? config.baseline;
+  const baselinePath = options.baseline ?? (config.baseline ? path.resolve(configDir, config.baseline) : undefined);
   if (options.updateBaseline) {
     const file = path.resolve(root, baselinePath ?? '.stream-doctor-baseline.json');
     await writeBaseline(file, kept);
@@ -134,6 +143,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
       filesPrefiltered: code.filesPrefiltered,
       filesParsed: code.filesParsed,
       packagesInventoried: code.packagesInventoried,
+      infrastructureFiles,
       filesSkipped: skipped.length,
       durationMs: Date.now() - started,
     },
@@ -151,6 +161,22 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   );
   if (exitCode === 2) io.stderr(`stream-doctor: ${internalErrors.length} rule failure(s): findings may be missing, so the check cannot pass (see the report)\n`);
   return { report, exitCode };
+}
+
+/**
+ * A scan that looked at nothing must not say "No problems found" (like ESLint's "No files matching"): no
+ * source, infrastructure or package at all, or every candidate source skipped and nothing else read.
+ */
+function nothingScanned(options: ScanOptions, code: { filesWalked: number; filesParsed: number; sourcesSkipped: number; packagesInventoried: number }, infrastructureFiles: number, skipped: SkipNote[]): void {
+  if (infrastructureFiles > 0 || code.packagesInventoried > 0 || code.filesParsed > 0) return;
+  const filtered = options.include || options.exclude ? ' (after --include/--exclude)' : '';
+  if (code.filesWalked === 0 && code.sourcesSkipped === 0) {
+    throw new UsageError(`nothing to scan in ${options.path}: no JavaScript, TypeScript or Python source and no infrastructure file${filtered}`);
+  }
+  if (code.sourcesSkipped > 0 && code.sourcesSkipped >= code.filesWalked) {
+    const first = skipped[0];
+    throw new UsageError(`nothing was analysed in ${options.path}: every source file was skipped${first ? ` (${first.file}: ${first.reason})` : ''}`);
+  }
 }
 
 function readTextSafely(file: string): string | undefined {

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import picomatch from 'picomatch';
 import type { Finding, Severity } from '../model/finding.js';
 import { ruleMetaById } from '../checks/index.js';
 
@@ -42,10 +44,11 @@ const defaultIsKnownRule = (id: string): boolean => ruleMetaById(id) !== undefin
 
 /**
  * Reads the configuration for `root`: `explicitPath` when given (resolved against the working
- * directory; a `package.json` there is read through its "stream-doctor" key), otherwise
- * `<root>/stream-doctor.config.json` or the "stream-doctor" key of `<root>/package.json`.
- * Having both is an error, so that nobody edits the one that is ignored. No configuration at all
- * gives `{ config: {} }` without a source.
+ * directory; a `package.json` there is read through its "stream-doctor" key), otherwise the nearest
+ * `stream-doctor.config.json` or "stream-doctor" key of a `package.json` at or above `root`, up to the
+ * repository root. Having both in one folder is an error, so that nobody edits the one that is ignored.
+ * No configuration at all gives `{ config: {} }` without a source. Paths in it (globs, the baseline) are
+ * relative to the folder of its `source`.
  */
 export async function loadConfig(
   root: string,
@@ -68,8 +71,20 @@ export async function loadConfig(
     return { config: validateConfig(parseJson(text, display(file)), display(file), isKnownRule), source: file };
   }
 
-  const configFile = path.join(root, CONFIG_FILE_NAME);
-  const packageFile = path.join(root, 'package.json');
+  // Like ESLint and Prettier: the nearest configuration at or above the scanned folder, up to the
+  // repository root (the folder holding .git) or the file system root.
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    const found = await configIn(dir, isKnownRule);
+    if (found) return found;
+    if (existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) break;
+  }
+  return { config: {} };
+}
+
+/** The configuration a folder holds (its config file or its package.json key), if any. */
+async function configIn(dir: string, isKnownRule: (id: string) => boolean): Promise<{ config: StreamDoctorConfig; source: string } | undefined> {
+  const configFile = path.join(dir, CONFIG_FILE_NAME);
+  const packageFile = path.join(dir, 'package.json');
   const [configText, packageText] = await Promise.all([readText(configFile), readText(packageFile)]);
 
   let packageSection: unknown;
@@ -90,7 +105,39 @@ export async function loadConfig(
     const where = `${display(packageFile)}#${PACKAGE_JSON_KEY}`;
     return { config: validateConfig(packageSection, where, isKnownRule), source: packageFile };
   }
-  return { config: {} };
+  return undefined;
+}
+
+/**
+ * The configuration's globs (written relative to its own folder, `configDir`) for a scan of `root` below
+ * it: `legacy/**` in the repository's config means `<repo>/legacy/**`, so scanning `src/` it matches
+ * nothing there, and `src/gen/**` becomes `gen/**`. Globs that cannot match under `root` are dropped.
+ */
+export function rebaseGlobs(globs: readonly string[], configDir: string, root: string): string[] {
+  const prefix = path.relative(configDir, root).split(path.sep).join('/');
+  if (prefix === '' ) return [...globs];
+  if (prefix.startsWith('..')) return [];
+  const prefixParts = prefix.split('/');
+  const out: string[] = [];
+  for (const glob of globs) {
+    const parts = glob.replace(/^\.\//, '').split('/');
+    let i = 0;
+    let rebased: string | null = null;
+    for (;;) {
+      if (parts[i] === '**') {
+        rebased = parts.slice(i).join('/');
+        break;
+      }
+      if (i === prefixParts.length) {
+        rebased = parts.slice(i).join('/');
+        break;
+      }
+      if (i >= parts.length - 1 || !picomatch.isMatch(prefixParts[i]!, parts[i]!, { dot: true })) break;
+      i++;
+    }
+    if (rebased) out.push(rebased);
+  }
+  return out;
 }
 
 /**

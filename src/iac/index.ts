@@ -13,43 +13,8 @@ import { deploymentRules } from '../checks/deployment/index.js';
 import { findingOf, runRules } from '../checks/runner.js';
 import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
-import type * as CloudFormationReader from './cloudformation.js';
-import type * as ServerlessReader from './serverless.js';
-import type * as TerraformReader from './terraform.js';
-import type * as DockerfileReader from './dockerfile.js';
-import type * as CdkReader from './cdk.js';
-import type * as SstReader from './sst.js';
-
-interface Readers {
-  cloudformation: () => Promise<typeof CloudFormationReader>;
-  serverless: () => Promise<typeof ServerlessReader>;
-  terraform: () => Promise<typeof TerraformReader>;
-  dockerfile: () => Promise<typeof DockerfileReader>;
-  cdk: () => Promise<typeof CdkReader>;
-  sst: () => Promise<typeof SstReader>;
-}
-
-/** Imports a module on first use only (one promise, shared by every later use). */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let loaded: Promise<T> | undefined;
-  return () => (loaded ??= load());
-}
-
-/**
- * The reader modules and their parsers (js-yaml, HCL WASM, dockerfile-ast) load only for the kinds of
- * files a project has, and only once a file of that kind is about to be read: a project with only a
- * template and a CDK app never loads the Terraform, Dockerfile or serverless readers.
- */
-function loadReaders(): Readers {
-  return {
-    cloudformation: once(() => import('./cloudformation.js')),
-    serverless: once(() => import('./serverless.js')),
-    terraform: once(() => import('./terraform.js')),
-    dockerfile: once(() => import('./dockerfile.js')),
-    cdk: once(() => import('./cdk.js')),
-    sst: once(() => import('./sst.js')),
-  };
-}
+import { IAC_FORMATS, formatsFor, type IacFormat } from './formats.js';
+import picomatch from 'picomatch';
 
 /** Directories never searched for infrastructure code. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.aws-sam', '.serverless', '.terraform', '.sst', '.next', '.output', '.open-next', 'coverage']);
@@ -57,29 +22,24 @@ const SKIP_DIRS = new Set(['node_modules', '.git', '.aws-sam', '.serverless', '.
 const MAX_IAC_BYTES = 4 * 1024 * 1024;
 const MAX_FILES = 20_000;
 
-interface IacFiles {
-  cloudformation: string[];
-  cdkOut: string[];
-  serverless: string[];
-  terraformDirs: Map<string, string[]>;
-  dockerfiles: string[];
-  cdk: string[];
-  sst: string[];
-}
+/** Infrastructure files found by discovery, by root-relative path. */
+type IacFiles = string[];
 
 export interface DeploymentCheck {
   findings: Finding[];
   skipped: SkipNote[];
   /** Deployment rules that threw on some function (their findings there may be missing). */
   internalErrors: InternalError[];
+  /** Infrastructure files read into deployments. */
+  filesRead: number;
   deployments: number;
   /** Handler module (relative path) -> the runtimes it is deployed on (resolved values only). */
   runtimesByHandler: Map<string, string[]>;
 }
 
-export async function checkDeployments(root: string): Promise<DeploymentCheck> {
-  const { findings, skipped, internalErrors, deployments, runtimesByHandler } = await evaluateDeployments(root);
-  return { findings, skipped, internalErrors, deployments, runtimesByHandler };
+export async function checkDeployments(root: string, options: Pick<EvaluateOptions, 'include' | 'exclude' | 'only'> = {}): Promise<DeploymentCheck> {
+  const { findings, skipped, internalErrors, deployments, runtimesByHandler, filesRead } = await evaluateDeployments(root, options);
+  return { findings, skipped, internalErrors, deployments, runtimesByHandler, filesRead };
 }
 
 /** One deployment finding with what it was computed from (for `stream-doctor fix`). */
@@ -107,20 +67,20 @@ export interface EvaluateOptions {
   overrides?: ReadonlyMap<string, string>;
   /** Handler facts shared between evaluations of the same project (the handler modules do not change). */
   handlerCache?: Map<string, Promise<HandlerFacts | null>>;
+  /** Only files matching these globs (relative to the root) are read, as for source files (`--include`). */
+  include?: string[];
+  /** Files matching these globs are not read (`--exclude`, the config's `exclude`). */
+  exclude?: string[];
+  /** Read only this file (a root-relative path): `scan path/to/template.yaml`. */
+  only?: string;
 }
 
 /** `checkDeployments` with each finding's rule report, deployment and handler facts. */
 export async function evaluateDeployments(root: string, options: EvaluateOptions = {}): Promise<DeploymentEvaluation> {
   const skipped: SkipNote[] = [];
-  const files = discover(root, skipped);
-  const empty = { findings: [], skipped, internalErrors: [], deployments: 0, runtimesByHandler: new Map<string, string[]>(), details: [], functions: [] };
-  if (
-    files.cloudformation.length + files.cdkOut.length + files.serverless.length + files.dockerfiles.length + files.cdk.length + files.sst.length === 0 &&
-    files.terraformDirs.size === 0
-  ) {
-    return empty;
-  }
-  const readers = loadReaders();
+  const files = options.only ? withCompanions(root, options.only) : discover(root, skipped, options);
+  const empty = { findings: [], skipped, internalErrors: [], deployments: 0, runtimesByHandler: new Map<string, string[]>(), details: [], functions: [], filesRead: 0 };
+  if (files.length === 0) return empty;
   const read = (rel: string): string | null => {
     const override = options.overrides?.get(rel);
     if (override !== undefined) return override;
@@ -136,52 +96,43 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
       return null;
     }
   };
-  const results: ReaderResult[] = [];
-  type Reader = (file: string, text: string) => ReaderResult;
-  /** Reads the file, then (past the gate) loads its reader module and runs it. */
-  const run = async (rel: string, reader: () => Promise<Reader>, gate?: RegExp) => {
-    const text = read(rel);
-    if (text === null || (gate && !gate.test(text))) return;
-    const readFile = await reader();
-    try {
-      results.push(readFile(rel, text));
-    } catch (error) {
-      skipped.push({ file: rel, reason: `cannot read infrastructure: ${(error as Error).message.split('\n')[0]}` });
-    }
-  };
-  for (const rel of files.cloudformation) await run(rel, async () => (await readers.cloudformation()).readCloudFormation, /AWS::(Serverless|Lambda)::/);
-  for (const rel of files.serverless) await run(rel, async () => (await readers.serverless()).readServerless);
-  for (const rel of files.dockerfiles) await run(rel, async () => (await readers.dockerfile()).readDockerfile);
-  for (const rel of files.sst) await run(rel, async () => (await readers.sst()).readSst);
-  const cdkResults: ReaderResult[] = [];
-  for (const rel of files.cdk) {
+
+  // Each file goes to the first format that matches its path and accepts its text (src/iac/formats.ts).
+  const inputs = new Map<IacFormat, Map<string, Array<{ file: string; text: string }>>>();
+  for (const rel of files) {
+    const candidates = formatsFor(rel);
+    if (candidates.length === 0) continue;
     const text = read(rel);
     if (text === null) continue;
-    const isSst = /\bsst\.aws\./.test(text); // SST apps often declare functions in infra/*.ts
-    const isCdk = !isSst && /aws-cdk-lib|@aws-cdk\//.test(text);
-    if (!isSst && !isCdk) continue;
-    const sst = isSst ? await readers.sst() : undefined;
-    const cdk = isCdk ? await readers.cdk() : undefined;
-    try {
-      if (sst) results.push(sst.readSst(rel, text));
-      else if (cdk) cdkResults.push(cdk.readCdk(rel, text, { appRoot: cdkAppRoot(root, rel) }));
-    } catch (error) {
-      skipped.push({ file: rel, reason: `cannot read infrastructure: ${(error as Error).message.split('\n')[0]}` });
-    }
+    const name = path.posix.basename(rel);
+    const format = candidates.find((f) => !f.accepts || f.accepts(text, name));
+    if (!format) continue;
+    const group = format.group === 'directory' ? path.posix.dirname(rel) : rel;
+    const groups = inputs.get(format) ?? new Map<string, Array<{ file: string; text: string }>>();
+    groups.set(group, [...(groups.get(group) ?? []), { file: rel, text }]);
+    inputs.set(format, groups);
   }
-  results.push(...cdkResults);
-  // Synthesized templates describe the same functions as the CDK source: read them only without it.
-  if (!cdkResults.some((r) => r.deployments.length > 0)) {
-    for (const rel of files.cdkOut) await run(rel, async () => (await readers.cloudformation()).readCdkOut, /AWS::Lambda::Function/);
-  }
-  for (const [, tfFiles] of files.terraformDirs) {
-    const inputs = tfFiles.map((file) => ({ file, text: read(file) })).filter((f): f is { file: string; text: string } => f.text !== null);
-    if (inputs.length === 0) continue;
-    const { readTerraform } = await readers.terraform();
-    try {
-      results.push(await readTerraform(inputs));
-    } catch (error) {
-      skipped.push({ file: tfFiles[0], reason: `cannot read Terraform: ${(error as Error).message.split('\n')[0]}` });
+
+  const results: ReaderResult[] = [];
+  const produced = new Set<IacFormat['id']>();
+  let filesRead = 0;
+  // Formats read only without another one's functions go last (cdk.out after the CDK sources).
+  for (const format of [...IAC_FORMATS].sort((a, b) => Number(!!a.onlyWithout) - Number(!!b.onlyWithout))) {
+    const groups = inputs.get(format);
+    if (!groups) continue;
+    // Synthesized output describes the same functions as its source: read it only without the source.
+    if (format.onlyWithout?.some((id) => produced.has(id))) continue;
+    const reader = await format.load();
+    for (const [, group] of groups) {
+      try {
+        const result = await reader(group, { appRoot: format.id === 'cdk' ? cdkAppRoot(root, group[0]!.file) : undefined });
+        results.push(result);
+        filesRead += group.length;
+        if (result.deployments.length > 0) produced.add(format.id);
+      } catch (error) {
+        const what = format.id === 'terraform' ? 'Terraform' : 'infrastructure';
+        skipped.push({ file: group[0]!.file, reason: `cannot read ${what}: ${(error as Error).message.split('\n')[0]}` });
+      }
     }
   }
 
@@ -211,7 +162,7 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   }
   const pythonProblem = pythonParserProblem();
   if (pythonProblem) skipped.push({ file: '.', reason: pythonProblem });
-  return { findings, skipped, internalErrors, deployments: functions.length, runtimesByHandler, details, functions };
+  return { findings, skipped, internalErrors, deployments: functions.length, runtimesByHandler, details, functions, filesRead };
 }
 
 /**
@@ -316,8 +267,33 @@ function cdkAppRoot(root: string, rel: string): string | undefined {
   }
 }
 
-function discover(root: string, skipped: SkipNote[]): IacFiles {
-  const files: IacFiles = { cloudformation: [], cdkOut: [], serverless: [], terraformDirs: new Map(), dockerfiles: [], cdk: [], sst: [] };
+/**
+ * One infrastructure file and what its deployment needs beside it: the other .tf files of its Terraform
+ * module, and the Dockerfiles of its folder (images are joined to the function deployed from them).
+ */
+function withCompanions(root: string, rel: string): IacFiles {
+  const dir = path.posix.dirname(rel);
+  let siblings: string[] = [];
+  try {
+    siblings = readdirSync(path.join(root, dir), { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => (dir === '.' ? e.name : `${dir}/${e.name}`));
+  } catch {
+    // the file alone
+  }
+  const companion = (other: string) =>
+    other !== rel && formatsFor(other).some((f) => f.id === 'dockerfile' || (f.id === 'terraform' && rel.endsWith('.tf')));
+  return [rel, ...siblings.filter(companion)];
+}
+
+/**
+ * Every file some infrastructure format may claim (by path; the format table decides by content when it
+ * reads them), honouring `--include`/`--exclude` like the source walk does.
+ */
+function discover(root: string, skipped: SkipNote[], filters: Pick<EvaluateOptions, 'include' | 'exclude'> = {}): IacFiles {
+  const files: IacFiles = [];
+  const included = filters.include?.length ? picomatch(filters.include, { dot: true }) : null;
+  const excluded = filters.exclude?.length ? picomatch(filters.exclude, { dot: true }) : null;
   let count = 0;
   const visit = (dir: string, rel: string, depth: number) => {
     if (depth > 12 || count > MAX_FILES) return;
@@ -332,25 +308,13 @@ function discover(root: string, skipped: SkipNote[]): IacFiles {
       count++;
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (SKIP_DIRS.has(entry.name)) continue;
+        if (SKIP_DIRS.has(entry.name) || excluded?.(childRel) || excluded?.(`${childRel}/`)) continue;
         visit(path.join(dir, entry.name), childRel, depth + 1);
         continue;
       }
       if (!entry.isFile()) continue; // symlinks are not followed for infrastructure code
-      const name = entry.name;
-      const inCdkOut = childRel.split('/').includes('cdk.out');
-      if (inCdkOut) {
-        if (name.endsWith('.template.json')) files.cdkOut.push(childRel);
-        continue;
-      }
-      if (/^serverless\.ya?ml$/.test(name)) files.serverless.push(childRel);
-      else if (/\.(ya?ml|template|json)$/.test(name) && !/^(package(-lock)?|tsconfig.*|composer|\.eslintrc.*)\.json$/.test(name)) files.cloudformation.push(childRel);
-      else if (name.endsWith('.tf')) {
-        const d = rel || '.';
-        files.terraformDirs.set(d, [...(files.terraformDirs.get(d) ?? []), childRel]);
-      } else if (name === 'Dockerfile' || name.endsWith('.Dockerfile') || name.startsWith('Dockerfile.')) files.dockerfiles.push(childRel);
-      else if (/^sst\.config\.(ts|js|mjs)$/.test(name)) files.sst.push(childRel);
-      else if (/\.(ts|js|mjs)$/.test(name) && !/\.d\.ts$/.test(name) && !childRel.split('/').some((p) => p === 'dist' || p === 'build')) files.cdk.push(childRel);
+      if (excluded?.(childRel) || (included && !included(childRel))) continue;
+      if (formatsFor(childRel).length > 0) files.push(childRel);
     }
   };
   visit(root, '', 0);

@@ -79,6 +79,8 @@ export interface ScanStats {
   filesPrefiltered: number;
   filesParsed: number;
   packagesInventoried: number;
+  /** Infrastructure files (templates, CDK/SST apps, serverless, Terraform, Dockerfiles) read into deployments. */
+  infrastructureFiles?: number;
   filesSkipped: number;
   durationMs: number;
 }

@@ -47,6 +47,8 @@ export interface JsonSummary {
   filesParsed: number;
   filesSkipped: number;
   packagesInventoried: number;
+  /** Infrastructure files read (scan only). */
+  infrastructureFiles?: number;
   durationMs: number;
 }
 
@@ -151,6 +153,7 @@ export function summarize(report: Report): JsonSummary {
     filesParsed: report.stats.filesParsed,
     filesSkipped: report.stats.filesSkipped,
     packagesInventoried: report.stats.packagesInventoried,
+    ...(report.stats.infrastructureFiles !== undefined ? { infrastructureFiles: report.stats.infrastructureFiles } : {}),
     durationMs: report.stats.durationMs,
   };
   for (const finding of report.findings) {

@@ -181,6 +181,7 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
 
   const { stats } = report;
   let scanned = `${plural(stats.filesWalked, 'file')} scanned, ${stats.filesParsed} parsed, ${plural(stats.packagesInventoried, 'package')} inventoried`;
+  if (stats.infrastructureFiles) scanned += `, ${plural(stats.infrastructureFiles, 'infrastructure file')} read`;
   if (report.coverage) scanned = report.coverage;
   if (report.skipped.length > 0) {
     scanned += `; ${report.skipped.length} skipped${opts.verbose ? '' : ' (use --verbose to list)'}`;

@@ -5,6 +5,7 @@
  */
 import type { DeploymentFinding } from '../../iac/index.js';
 import type { TextEdit } from '../../model/fix.js';
+import { formatsFor, type IacEditor } from '../../iac/formats.js';
 
 export interface DeploymentFixContext {
   root: string;
@@ -36,19 +37,14 @@ export function isDeploymentSuggestion(proposal: DeploymentProposal): proposal i
   return 'suggestion' in proposal;
 }
 
-export type IacFormat = 'yaml' | 'serverless' | 'terraform' | 'typescript' | 'dockerfile' | 'cdk-out' | 'unknown';
+/** The editor a file needs (src/iac/formats.ts), `cdk-out` for synthesized output, `unknown` for no format. */
+export type IacFormat = IacEditor | 'cdk-out' | 'unknown';
 
-/** Which editor a file needs, from its name (cdk.out is synthesized output: never edited). */
+/** Which editor a file needs, from the format table (cdk.out is synthesized output: never edited). */
 export function formatOf(file: string): IacFormat {
-  const parts = file.split('/');
-  const name = parts[parts.length - 1];
-  if (parts.includes('cdk.out')) return 'cdk-out';
-  if (/^serverless\.ya?ml$/.test(name)) return 'serverless';
-  if (/\.(ya?ml|json|template)$/.test(name)) return 'yaml';
-  if (name.endsWith('.tf')) return 'terraform';
-  if (name === 'Dockerfile' || name.endsWith('.Dockerfile') || name.startsWith('Dockerfile.')) return 'dockerfile';
-  if (/\.(ts|js|mjs|cjs|mts|cts)$/.test(name)) return 'typescript';
-  return 'unknown';
+  const format = formatsFor(file)[0];
+  if (!format) return 'unknown';
+  return format.editor ?? 'cdk-out';
 }
 
 /** The suggestion for synthesized CDK output. */
