@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../model/finding.js';
+import { BaselineError } from './errors.js';
 
 /**
  * `.stream-doctor-baseline.json`: the findings a team has accepted, so that a CI gate fails on new
@@ -22,10 +23,7 @@ export interface Baseline {
   findings: BaselineEntry[];
 }
 
-/** A missing, unreadable or malformed baseline file. The CLI exits 2 on it. */
-export class BaselineError extends Error {
-  override name = 'BaselineError';
-}
+export { BaselineError };
 
 export const BASELINE_JUSTIFICATION = 'accepted in the baseline';
 

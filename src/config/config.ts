@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import picomatch from 'picomatch';
 import type { Finding, Severity } from '../model/finding.js';
 import { ruleMetaById } from '../checks/index.js';
+import { ConfigError } from './errors.js';
 
 export interface StreamDoctorConfig {
   /** Per-rule severity override, or 'off' to drop the rule's findings. */
@@ -18,10 +19,7 @@ export interface StreamDoctorConfig {
   baseline?: string;
 }
 
-/** A configuration problem: always one line, naming the file and the key. The CLI exits 2 on it. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export const CONFIG_FILE_NAME = 'stream-doctor.config.json';
 export const PACKAGE_JSON_KEY = 'stream-doctor';

@@ -3,11 +3,10 @@ import { formatGithub } from './github.js';
 import { formatJson } from './json.js';
 import { formatSarif } from './sarif.js';
 import { formatText } from './text.js';
+import { FORMAT_NAMES, type FormatName } from './format-names.js';
 
 /** Every output format is a pure function of one `Report` (github also appends to the step summary). */
-export const FORMAT_NAMES = ['text', 'json', 'sarif', 'github'] as const;
-
-export type FormatName = (typeof FORMAT_NAMES)[number];
+export { FORMAT_NAMES, type FormatName };
 
 export interface FormatOptions {
   /** ANSI colours in text output; the caller decides (stdout is a TTY, no NO_COLOR, not CI). */

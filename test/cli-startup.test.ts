@@ -1,0 +1,94 @@
+/** The CLI's shell: --version and --help, the shared options each command declares, and what start-up loads. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '..');
+const bin = path.join(repo, 'bin/stream-doctor.js');
+const recorder = path.join(repo, 'test/support/record-modules.mjs');
+const version = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+
+function run(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [...nodeArgs, bin, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1', ...env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The modules (repo-relative, or the package name for node_modules) that `stream-doctor ...args` loads. */
+function loadedModules(args: string[]): string[] {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'sd-modules-')), 'modules.txt');
+  const result = run(args, ['--import', recorder], { RECORD_MODULES_TO: out });
+  expect(result.code).toBe(0);
+  return readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((url) => url.startsWith('file:'))
+    .map((url) => {
+      const file = new URL(url).pathname;
+      const nm = file.lastIndexOf('/node_modules/');
+      return nm >= 0 ? file.slice(nm + '/node_modules/'.length) : path.relative(repo, file);
+    });
+}
+
+describe('--version and --help', () => {
+  it('--version prints the package version and exits 0', () => {
+    expect(run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('--help lists every command and exits 0', () => {
+    const { code, stdout } = run(['--help']);
+    expect(code).toBe(0);
+    for (const name of ['scan', 'aws', 'fix', 'probe', 'verify', 'rules', 'explain']) expect(stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+  });
+
+  it("a command's --help lists the shared options it declares, with its own formats and --fail-on default", () => {
+    const help = (command: string) => {
+      const { code, stdout } = run([command, '--help']);
+      expect(code).toBe(0);
+      return stdout.replace(/\s+/g, ' ');
+    };
+    const scan = help('scan');
+    expect(scan).toContain('-f, --format <format> output format (choices: "text", "json", "sarif", "github", default: "text")');
+    // scan reads a configuration file: --fail-on has no default, so the config's failOn applies.
+    expect(scan).toContain('--fail-on <severity> exit 1 when a finding is at or above this severity (choices: "error", "warning", "info", "none") --no-deps');
+    expect(scan).toContain('-c, --config <file> configuration file (default: stream-doctor.config.json or package.json "stream-doctor")');
+    expect(scan).toContain('--verbose list skipped files and suppressed findings');
+    expect(scan).toContain('--no-color never colour the text output');
+
+    for (const command of ['aws', 'probe', 'verify']) {
+      const text = help(command);
+      expect(text).toContain('(choices: "error", "warning", "info", "none", default: "error")');
+      expect(text).toContain('--verbose');
+      expect(text).toContain('--no-color never colour the text output');
+      expect(text).not.toContain('--config');
+    }
+    expect(help('probe')).toContain('(choices: "text", "json", default: "text")');
+    expect(help('verify')).toContain('(choices: "text", "json", "sarif", "github", default: "text")');
+
+    const fix = help('fix');
+    expect(fix).toContain('-f, --format <format> output format (choices: "text", "json", default: "text")');
+    expect(fix).toContain('-c, --config <file> configuration file (default: stream-doctor.config.json');
+    expect(fix).toContain('--no-color never colour the diff');
+    expect(fix).not.toContain('--fail-on');
+    expect(help('rules')).toContain('-f, --format <format> output format (choices: "text", "json", default: "text")');
+  });
+
+  it('a usage error exits 2 with commander\'s message', () => {
+    const { code, stderr } = run(['fix', '--fail-on', 'error']);
+    expect(code).toBe(2);
+    expect(stderr).toBe("error: unknown option '--fail-on'\n");
+  });
+});
+
+describe('start-up loads only the command that runs', () => {
+  const pipeline = (modules: string[]) =>
+    modules.filter((m) => /^dist\/(commands\/(?!errors\.js)|checks\/|code\/|config\/(?!errors\.js)|iac\/|aws\/|report\/(?!format-names\.js))/.test(m) || /^(oxc-parser|@aws-sdk|web-tree-sitter)\//.test(m));
+
+  it('--version and --help load no implementation, formatter, config reader, rule or parser', () => {
+    for (const args of [['--version'], ['--help'], ['scan', '--help']]) {
+      const modules = loadedModules(args);
+      expect(modules).toContain('dist/cli.js');
+      expect(pipeline(modules), args.join(' ')).toEqual([]);
+    }
+  });
+});
