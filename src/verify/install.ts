@@ -4,7 +4,8 @@
  * addon (libcurl + aws-lambda-cpp), so the build tools are checked first and a missing one is named.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { killProcessGroup, onInterrupt } from '../util/interrupt.js';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -69,6 +70,103 @@ export interface InstallIo {
   env: NodeJS.ProcessEnv;
   /** Progress text (a spinner on a TTY). */
   progress: (text: string) => void;
+  /** A plain progress line, every few seconds, where there is no spinner (CI logs, a pipe). */
+  log?: (line: string) => void;
+  /** Milliseconds between plain progress lines (default 10 s). */
+  logEveryMs?: number;
+}
+
+/** How long a build may take before another process waiting for it gives up (a hung build). */
+const WAIT_FOR_OTHER_BUILD_MS = 20 * 60_000;
+
+/**
+ * The build phases npm prints (`--foreground-scripts`): the native addon builds libcurl, then
+ * aws-lambda-cpp, then the addon itself with node-gyp.
+ */
+function phaseOf(line: string, current: string): string {
+  if (/curl/i.test(line) && /configure|checking/i.test(line)) return 'configuring libcurl';
+  if (/curl/i.test(line) && /make|CC |libtool/i.test(line)) return 'building libcurl';
+  if (/aws-lambda-cpp|aws-lambda-runtime/i.test(line)) return 'building aws-lambda-cpp';
+  if (/cmake/i.test(line)) return 'building aws-lambda-cpp';
+  if (/node-gyp|gyp info|CXX\(target\)/i.test(line)) return 'building the Node addon';
+  if (/added \d+ package/.test(line)) return 'finishing';
+  return current;
+}
+
+function elapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Whether a process with this pid is alive (a lock held by a dead process is stale). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One build per version at a time, across processes: `<version>.lock` holds the builder's pid. A second
+ * `verify` waits for it (and then uses its result); a lock whose process died is taken over, and the
+ * dead builder's partial folders are removed. Returns the release function, or null when the version got
+ * installed while waiting.
+ */
+async function lockBuild(cacheRoot: string, version: string, io: InstallIo): Promise<(() => void) | null> {
+  const lock = join(cacheRoot, `${version}.lock`);
+  const started = Date.now();
+  let lastLog = 0;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(readTextOr(lock, ''), 10);
+    if (!Number.isInteger(holder) || !alive(holder)) {
+      rmSync(lock, { force: true });
+      removeStalePartials(cacheRoot, version);
+      continue;
+    }
+    if (isInstalled(cacheRoot, version)) return null;
+    const waited = Date.now() - started;
+    if (waited > WAIT_FOR_OTHER_BUILD_MS) throw new RuntimeInstallError(`another stream-doctor (pid ${holder}) has been building aws-lambda-ric@${version} for ${elapsed(waited)}; stop it or remove ${lock}`);
+    const text = `waiting for another stream-doctor (pid ${holder}) to finish building aws-lambda-ric@${version} (${elapsed(waited)})`;
+    io.progress(`${text}…`);
+    if (io.log && Date.now() - lastLog >= (io.logEveryMs ?? 10_000)) {
+      io.log(text);
+      lastLog = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (isInstalled(cacheRoot, version)) return null;
+  }
+}
+
+function readTextOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** `<version>.partial-<pid>` folders of builders that are gone (killed before they could clean up). */
+function removeStalePartials(cacheRoot: string, version: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(cacheRoot);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = new RegExp(`^${version.replace(/\./g, '\\.')}\\.partial-(\\d+)$`).exec(name);
+    if (match && !alive(Number(match[1]))) rmSync(join(cacheRoot, name), { recursive: true, force: true });
+  }
 }
 
 /**
@@ -85,28 +183,63 @@ export async function ensureRic(lineage: Lineage, cacheRoot: string, io: Install
     );
   }
   mkdirSync(cacheRoot, { recursive: true });
+  const unlock = await lockBuild(cacheRoot, version, io);
+  if (!unlock) return ricPackageDir(cacheRoot, version);
+  try {
+    if (isInstalled(cacheRoot, version)) return ricPackageDir(cacheRoot, version);
+    return await build(lineage, version, cacheRoot, io);
+  } finally {
+    unlock();
+  }
+}
+
+async function build(lineage: Lineage, version: string, cacheRoot: string, io: InstallIo): Promise<string> {
   const staging = join(cacheRoot, `${version}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   writeFileSync(join(staging, 'package.json'), '{"name":"stream-doctor-ric-cache","private":true}\n');
-  io.progress(`installing aws-lambda-ric@${version} (the ${lineage} runtime; it builds a native addon, about a minute)…`);
+  const title = `installing aws-lambda-ric@${version} (the ${lineage} runtime; it builds a native addon, a few minutes)`;
+  io.progress(`${title}…`);
+  io.log?.(title);
   const log: string[] = [];
+  const started = Date.now();
+  let phase = 'downloading';
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn('npm', ['install', `aws-lambda-ric@${version}`, '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--loglevel=error'], {
-      env: io.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(
+      'npm',
+      ['install', `aws-lambda-ric@${version}`, '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--foreground-scripts'],
+      // its own process group: an interruption kills npm and every compiler it started
+      { env: io.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    const release = onInterrupt(() => {
+      killProcessGroup(child.pid);
+      rmSync(staging, { recursive: true, force: true });
+      rmSync(join(cacheRoot, `${version}.lock`), { force: true });
     });
+    const show = () => io.progress(`${title}: ${phase} (${elapsed(Date.now() - started)})…`);
+    const ticker = setInterval(() => {
+      show();
+      io.log?.(`aws-lambda-ric@${version}: ${phase} (${elapsed(Date.now() - started)})`);
+    }, io.logEveryMs ?? 10_000);
     const keep = (d: Buffer) => {
-      log.push(d.toString('utf8'));
+      const text = d.toString('utf8');
+      for (const line of text.split('\n')) phase = phaseOf(line, phase);
+      log.push(text);
       if (log.length > 400) log.splice(0, log.length - 400);
+      show();
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
+    const done = (exitCode: number | null) => {
+      clearInterval(ticker);
+      release();
+      resolve(exitCode);
+    };
     child.on('error', (error) => {
       log.push(error.message);
-      resolve(null);
+      done(null);
     });
-    child.on('exit', (exitCode) => resolve(exitCode));
+    child.on('exit', (exitCode) => done(exitCode));
   });
   const target = join(cacheRoot, version);
   if (code !== 0 || !existsSync(join(staging, 'node_modules', 'aws-lambda-ric', 'package.json'))) {

@@ -4,6 +4,7 @@
  * the process exits, or the timeout passes. The process group is always killed before returning.
  */
 import { spawn } from 'node:child_process';
+import { killProcessGroup, onInterrupt } from '../util/interrupt.js';
 import { join } from 'node:path';
 import { startRuntimeApi, type InvocationRecord } from './runtime-api.js';
 import type { Lineage } from './install.js';
@@ -69,15 +70,6 @@ export function lambdaEnv(input: { taskRoot: string; handler: string; runtimeApi
   };
 }
 
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
 export async function runInvocation(input: RunInput): Promise<RunResult> {
   const api = await startRuntimeApi({
     requestId: input.requestId,
@@ -97,6 +89,8 @@ export async function runInvocation(input: RunInput): Promise<RunResult> {
   });
   const [file, args] = commandLine(launch, input.handler);
   const child = spawn(file, args, { cwd: input.taskRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Ctrl-C or a kill of stream-doctor must not leave the handler (and what it started) running.
+  const release = onInterrupt(() => killProcessGroup(child.pid));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -143,7 +137,8 @@ export async function runInvocation(input: RunInput): Promise<RunResult> {
     }
   } finally {
     seenExit = exit;
-    killGroup(child.pid);
+    killProcessGroup(child.pid);
+    release();
     await Promise.race([exited, delay(1000)]);
     await api.close();
   }
