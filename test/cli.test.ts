@@ -214,6 +214,16 @@ describe('rules and explain', () => {
     expect(explained.stdout).toMatch(/stream-never-ended/);
     expect(run(['explain', 'no-such-rule']).code).toBe(2);
   });
+
+  it('explains the rules only probe and verify report', () => {
+    const ids = JSON.parse(run(['rules', '--format', 'json']).stdout).map((r: { id: string }) => r.id);
+    for (const id of ['protocol-not-chunked', 'stream-still-open']) {
+      expect(ids).toContain(id);
+      const explained = run(['explain', id]);
+      expect(explained.code, explained.stderr).toBe(0);
+      expect(explained.stdout.startsWith(`# ${id}\n`)).toBe(true);
+    }
+  });
 });
 
 describe('the bundled examples', () => {

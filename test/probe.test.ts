@@ -12,7 +12,7 @@ import { probeUrl, parseTimeout, type ProbeOptions } from '../src/commands/probe
 import { findLeakedPrelude } from '../src/probe/prelude.js';
 import { checkNdjson, checkSse } from '../src/probe/framing.js';
 import { functionUrlRegion } from '../src/probe/sign.js';
-import { PROBE_RULE_IDS } from '../src/probe/rules.js';
+import { PROBE_RULE_IDS } from '../src/probe/observations.js';
 // @ts-expect-error -- plain ESM test support without type declarations
 import { preludeBytes, startProbeServers } from './support/probe-servers.mjs';
 

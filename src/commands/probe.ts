@@ -11,7 +11,6 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { failingFindings } from '../model/finding.js';
-import { fingerprintOf } from '../config/fingerprint.js';
 import { toJsonReport } from '../report/json.js';
 import { formatReport } from '../report/index.js';
 import { createProgress } from '../report/progress.js';
@@ -20,7 +19,8 @@ import { UsageError } from './errors.js';
 import { performExchange, isUnreachable, unreachableLine, MAX_CHUNKS_KEPT } from '../probe/http.js';
 import { analyze, bufferedCandidate, burstAfterWait, type BodyFacts } from '../probe/analyze.js';
 import { functionUrlRegion, resolveCredentials, signHeaders, type CredentialsResult } from '../probe/sign.js';
-import { probeEvidence } from '../probe/rules.js';
+import { findingOf } from '../checks/runner.js';
+import type { RuleMeta } from '../model/rule.js';
 import { mediaType, type Exchange } from '../probe/types.js';
 
 export const PROBE_FORMATS = ['text', 'json'] as const;
@@ -250,23 +250,9 @@ export async function probeUrl(options: ProbeOptions, io: ProbeIo): Promise<Prob
   if (options.origin === undefined) notes.push(`Origin sent: ${DEFAULT_ORIGIN} (pass --origin with your site's origin to test its CORS answer)`);
 
   const file = url.href;
-  const findings: Finding[] = analysis.findings.map((f) => {
-    const field = f.requests.join(', ');
-    return {
-      ruleId: f.ruleId,
-      severity: f.severity,
-      message: f.message,
-      file,
-      line: 1,
-      column: 1,
-      field,
-      fixable: false,
-      ...(f.fix ? { fix: f.fix } : {}),
-      evidence: probeEvidence(f.ruleId),
-      fingerprint: fingerprintOf(f.ruleId, file, `${f.requests[0]}:${f.key}`),
-      origin: 'project',
-    };
-  });
+  const findings: Finding[] = analysis.findings.map((f) =>
+    findingOf(f.meta, f, { file, line: 1, column: 1, field: f.requests.join(', ') }, { origin: 'project', fixable: false, evidence: probeEvidence(f.meta) }, `${f.requests[0]}:${f.key}`),
+  );
 
   const subject: Subject = {
     id: file,
@@ -296,6 +282,12 @@ export async function probeUrl(options: ProbeOptions, io: ProbeIo): Promise<Prob
 }
 
 // ---- facts -------------------------------------------------------------------------------------------
+
+/** The probe's own rules state how the probe sees them; a static rule's id points at its page for the bug. */
+function probeEvidence(meta: RuleMeta): string {
+  if (meta.surface === 'probe') return meta.evidence;
+  return `Observed on the wire by stream-doctor probe; the bug and its fix: docs/rules/${meta.id}.md.`;
+}
 
 function ms(value: number): string {
   return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;

@@ -8,10 +8,9 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import { relative, resolve } from 'node:path';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { failingFindings } from '../model/finding.js';
-import { fingerprintOf } from '../config/fingerprint.js';
 import { formatReport, type FormatName } from '../report/index.js';
 import { createProgress } from '../report/progress.js';
-import { ruleMetaById } from '../checks/index.js';
+import { findingOf } from '../checks/runner.js';
 import { codeRules } from '../checks/code/index.js';
 import { analyzeSource } from '../code/analyze.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -21,6 +20,7 @@ import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineag
 import { runInvocation, type Launch, type RunResult } from '../verify/run.js';
 import { diagnose, type Diagnosis } from '../verify/analyze.js';
 import { checkBehindWrapper, checkProtocol } from '../verify/protocol.js';
+import { verifyObservations } from '../verify/observations.js';
 import { parseTimeout } from './probe.js';
 
 import { mapPool } from '../util/pool.js';
@@ -196,38 +196,33 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     const problems = [...d.problems];
     if (d.keptRunning && run.lineage === '3.x') {
       const dropped = hints.has('end-callback-dropped');
+      const data = { timeout: timeoutMs / 1000 };
       problems.push(
         dropped
-          ? {
-              ruleId: 'end-callback-dropped',
+          ? verifyObservations.observe('end-callback-dropped', {
+              messageId: 'callbackNeverFired',
+              data,
               severity: 'warning',
-              message: `Under the 3.x runtime the response was complete but the invocation kept running until --timeout ${timeoutMs / 1000} s: the callback passed to end(data, cb) never fires on 3.x, so the code awaiting it (and the handles it would close) never runs.`,
               fix: 'Do not pass a callback to end() (or await the "finish" event); set context.callbackWaitsForEmptyEventLoop = false.',
-            }
-          : {
-              ruleId: 'event-loop-keeps-invocation-alive',
+            })
+          : verifyObservations.observe('event-loop-keeps-invocation-alive', {
+              messageId: 'openHandlesKeepRunning',
+              data,
               severity: 'warning',
-              message: `Under the 3.x runtime (nodejs18.x/20.x/22.x) the response was complete but the runtime did not ask for the next event within --timeout ${timeoutMs / 1000} s: open handles keep the event loop busy and callbackWaitsForEmptyEventLoop is on, so on Lambda the invocation runs to the function timeout.`,
               fix: 'Set context.callbackWaitsForEmptyEventLoop = false at the top of the streamified handler, or close/unref the handle.',
-            },
+            }),
       );
     }
     for (const p of problems) {
-      const meta = ruleMetaById(p.ruleId);
-      findings.push({
-        ruleId: p.ruleId,
-        severity: p.severity,
-        message: p.message,
-        file,
-        line: 1,
-        column: 1,
-        field: `${run.lineage} ${run.event}`,
-        fixable: false,
-        ...(p.fix ? { fix: p.fix } : {}),
-        ...(meta ? { evidence: `Observed under ${runnerName(run.lineage)}; ${meta.evidence}` } : {}),
-        fingerprint: fingerprintOf(p.ruleId, file, `verify:${run.lineage}:${run.event}`),
-        origin: 'project',
-      });
+      findings.push(
+        findingOf(
+          p.meta,
+          p,
+          { file, line: 1, column: 1, field: `${run.lineage} ${run.event}` },
+          { origin: 'project', fixable: false, evidence: `Observed under ${runnerName(run.lineage)}; ${p.meta.evidence}` },
+          `verify:${run.lineage}:${run.event}`,
+        ),
+      );
     }
     subjects.push(subjectOf(run, runnerName(run.lineage), events.find((e) => e.name === run.event)!, timeoutMs, options.verbose));
   }

@@ -4,6 +4,16 @@
  * it names, and weaker evidence lowers the severity rather than inventing certainty.
  */
 import type { Severity } from '../model/finding.js';
+import { observe, type Observation } from '../checks/observations.js';
+import { emptyBody } from '../checks/probe/empty-body.js';
+import { ndjsonFraming } from '../checks/probe/ndjson-framing.js';
+import { noResponse } from '../checks/probe/no-response.js';
+import { nulBytesInBody } from '../checks/probe/nul-bytes-in-body.js';
+import { responseAborted } from '../checks/probe/response-aborted.js';
+import { responseBuffered } from '../checks/probe/response-buffered.js';
+import { sseFraming } from '../checks/probe/sse-framing.js';
+import { streamStillOpen } from '../checks/probe/stream-still-open.js';
+import { probeObservations } from './observations.js';
 import { checkNdjson, checkSse, isNdjson, isSse, shorten, type FramingProblem, type FramingResult } from './framing.js';
 import { findLeakedPrelude, INTEGRATION_CONTENT_TYPE, type LeakedPrelude } from './prelude.js';
 import { headerValue, headerValues, mediaType, type Exchange } from './types.js';
@@ -20,15 +30,16 @@ export const HANG_MIN_IDLE_SHARE = 0.5;
 /** set-content-type-after-from instead of a BUFFERED URL: the leaked body was visibly streamed over this many ms. */
 export const STREAMED_MIN_SPREAD_MS = 100;
 
-export interface ProbeFinding {
-  ruleId: string;
-  severity: Severity;
-  message: string;
-  fix?: string;
+/** An observation on the wire: the rule's problem (message rendered, metadata attached) and where it was seen. */
+export interface ProbeFinding extends Observation {
   /** The request labels it was seen on (`GET`, `OPTIONS`…). */
   requests: string[];
   /** Logical key for the fingerprint: stable across runs (no timings). */
   key: string;
+}
+
+function seenOn(observation: Observation, requests: string[], key: string): ProbeFinding {
+  return { ...observation, requests, key };
 }
 
 export interface AnalysisContext {
@@ -163,28 +174,20 @@ function corsDuplicates(exchange: Exchange): ProbeFinding[] {
   }
   if (problems.length === 0) return [];
   const severity: Severity = problems.some((p) => p.severity === 'error') ? 'error' : 'info';
-  const consequence =
-    severity === 'error'
-      ? 'browsers reject the response ("contains multiple values … but only one is allowed")'
-      : 'browsers merge these lists, but two places set CORS';
   // Different origins in one header is a list of allowed origins, not two layers adding the same one.
   const origins = [...byName.entries()].filter(([lower]) => lower === 'access-control-allow-origin').flatMap(([, { values }]) => values.flatMap((v) => v.split(',').map((o) => o.trim())));
   const list = new Set(origins).size > 1;
-  const cause = list
-    ? 'Access-Control-Allow-Origin holds one origin: answer with the request\'s Origin when it is allowed (and Vary: Origin), not a list.'
-    : 'CORS is set twice, typically in the Function URL\'s Cors configuration and in the app.';
-  return [
-    {
-      ruleId: 'duplicate-cors',
-      severity,
-      message: `${problems.map((p) => p.text).join('; ')}: ${consequence}. ${cause}`,
-      fix: list
-        ? 'Echo the one allowed origin that matches the request (the Function URL Cors AllowOrigins does this), never a comma-separated list.'
-        : 'Keep CORS in one place: remove the Function URL Cors configuration, or the app\'s CORS middleware/headers.',
-      requests: [exchange.label],
-      key: problems.map((p) => p.key).sort().join('|'),
-    },
-  ];
+  // A list needs two values in Access-Control-Allow-Origin, which is single-valued: always an error.
+  const messageId = list ? 'originList' : severity === 'error' ? 'setTwiceRejected' : 'setTwiceMerged';
+  const observation = probeObservations.observe('duplicate-cors', {
+    messageId,
+    data: { problems: problems.map((p) => p.text).join('; ') },
+    severity,
+    fix: list
+      ? 'Echo the one allowed origin that matches the request (the Function URL Cors AllowOrigins does this), never a comma-separated list.'
+      : 'Keep CORS in one place: remove the Function URL Cors configuration, or the app\'s CORS middleware/headers.',
+  });
+  return [seenOn(observation, [exchange.label], problems.map((p) => p.key).sort().join('|'))];
 }
 
 // ---- completion: hangs, resets, timeouts ----------------------------------------------------------
@@ -193,67 +196,52 @@ function completion(exchange: Exchange, ctx: AnalysisContext): ProbeFinding[] {
   const label = exchange.label;
   const timeout = seconds(ctx.timeoutMs);
   if (exchange.outcome === 'timeout' && exchange.headersMs === undefined && exchange.connectMs !== undefined) {
-    return [
-      {
-        ruleId: 'no-response',
-        severity: 'warning',
-        message: `No status line within --timeout ${timeout} (connected at ${ms(exchange.connectMs)}): a streaming handler that never writes and never ends looks like this until the function timeout (stream-never-ended), so does a slow cold start.`,
-        fix: 'Rerun with a longer --timeout; if it still hangs, run `stream-doctor scan` on the handler and check its end() on every path.',
-        requests: [label],
-        key: 'no-status',
-      },
-    ];
+    const observation = observe(noResponse, {
+      messageId: 'noStatusLine',
+      data: { timeout, connectedAt: ms(exchange.connectMs) },
+      severity: 'warning',
+      fix: 'Rerun with a longer --timeout; if it still hangs, run `stream-doctor scan` on the handler and check its end() on every path.',
+    });
+    return [seenOn(observation, [label], 'no-status')];
   }
   if (exchange.outcome === 'timeout' && exchange.headersMs !== undefined) {
     const lastActivity = exchange.lastByteMs ?? exchange.headersMs;
     const idle = exchange.totalMs - lastActivity;
     const status = `status ${exchange.status ?? '?'} at ${ms(exchange.headersMs)}`;
     if (idle < HANG_MIN_IDLE_SHARE * ctx.timeoutMs) {
-      return [
-        {
-          ruleId: 'stream-still-open',
-          severity: 'info',
-          message: `Still streaming when --timeout ${timeout} expired (${status}, ${bytes(exchange.bodyBytes)} in ${exchange.chunkCount} chunks, the last ${ms(idle)} before the deadline): not a hang.`,
-          fix: 'Rerun with a longer --timeout to see the response end.',
-          requests: [label],
-          key: 'still-open',
-        },
-      ];
+      const observation = observe(streamStillOpen, {
+        messageId: 'stillStreaming',
+        data: { timeout, status, size: bytes(exchange.bodyBytes), chunks: exchange.chunkCount, idle: ms(idle) },
+        severity: 'info',
+        fix: 'Rerun with a longer --timeout to see the response end.',
+      });
+      return [seenOn(observation, [label], 'still-open')];
     }
     if (exchange.bodyBytes === 0) {
-      return [
-        {
-          ruleId: 'stream-never-ended',
-          severity: 'error',
-          message: `The response never ended: ${status}, then no body byte and no end for ${ms(idle)} until --timeout ${timeout}. A streamified handler that resolves without ending the stream holds the invocation until the function timeout.`,
-          fix: 'End the stream on every path (`responseStream.end()`, after `write("")` when metadata was set); `stream-doctor scan` finds the path.',
-          requests: [label],
-          key: 'no-body-no-end',
-        },
-      ];
+      const observation = probeObservations.observe('stream-never-ended', {
+        messageId: 'noBodyNoEnd',
+        data: { status, idle: ms(idle), timeout },
+        severity: 'error',
+        fix: 'End the stream on every path (`responseStream.end()`, after `write("")` when metadata was set); `stream-doctor scan` finds the path.',
+      });
+      return [seenOn(observation, [label], 'no-body-no-end')];
     }
-    return [
-      {
-        ruleId: 'stream-never-ended',
-        severity: 'warning',
-        message: `The response stalled: ${status}, ${bytes(exchange.bodyBytes)} until ${ms(lastActivity)}, then nothing for ${ms(idle)} until --timeout ${timeout}. Either the stream is never ended (the invocation runs to the function timeout) or the endpoint sends sparse events.`,
-        fix: 'Rerun with a longer --timeout; if it never ends, end the stream on every path (`stream-doctor scan` finds the path).',
-        requests: [label],
-        key: 'stalled',
-      },
-    ];
+    const observation = probeObservations.observe('stream-never-ended', {
+      messageId: 'stalled',
+      data: { status, size: bytes(exchange.bodyBytes), lastActivity: ms(lastActivity), idle: ms(idle), timeout },
+      severity: 'warning',
+      fix: 'Rerun with a longer --timeout; if it never ends, end the stream on every path (`stream-doctor scan` finds the path).',
+    });
+    return [seenOn(observation, [label], 'stalled')];
   }
   if (exchange.outcome === 'aborted') {
-    return [
-      {
-        ruleId: 'response-aborted',
-        severity: 'warning',
-        message: `The connection closed after ${bytes(exchange.bodyBytes)} at ${ms(exchange.totalMs)}, before the response ended (${exchange.error ?? exchange.errorCode ?? 'reset'}): the client gets a truncated body. A function that crashes mid-stream (an unhandled pipeline() error, destroy(), write after end) does this.`,
-        fix: 'Check the function\'s logs for a crash at that time (`stream-doctor aws --function NAME` reads them).',
-        requests: [label],
-        key: 'aborted',
-      },
-    ];
+    const observation = observe(responseAborted, {
+      messageId: 'closedEarly',
+      data: { size: bytes(exchange.bodyBytes), at: ms(exchange.totalMs), error: exchange.error ?? exchange.errorCode ?? 'reset' },
+      severity: 'warning',
+      fix: 'Check the function\'s logs for a crash at that time (`stream-doctor aws --function NAME` reads them).',
+    });
+    return [seenOn(observation, [label], 'aborted')];
   }
   return [];
 }
@@ -278,42 +266,38 @@ function bodyFindings(exchange: Exchange, body: BodyFacts, ctx: AnalysisContext)
     if (first !== -1) {
       let count = 0;
       for (const byte of rest) if (byte === 0) count++;
-      out.push({
-        ruleId: 'nul-bytes-in-body',
+      const observation = observe(nulBytesInBody, {
+        messageId: 'nulInTextBody',
+        data: { nulBytes: `${count} NUL byte${count === 1 ? '' : 's'}`, media, first: scanFrom + first },
         severity: 'warning',
-        message: `${count} NUL byte${count === 1 ? '' : 's'} in a ${media} body (first at byte ${scanFrom + first}): filler written to force the prelude out, or a hand-written prelude delimiter, reaches the client.`,
         fix: 'Flush the prelude with `write("")` instead of writing NUL or filler bytes (see junk-bytes-for-empty-body, manual-prelude).',
-        requests: [label],
-        key: `nul:${media}`,
       });
+      out.push(seenOn(observation, [label], `nul:${media}`));
     }
   }
 
   if (body.framing && body.framing.result.problems.length > 0) {
     const { kind, result } = body.framing;
-    const where = body.prelude ? ' (lines counted after the leaked prelude)' : '';
-    out.push({
-      ruleId: kind === 'sse' ? 'sse-framing' : 'ndjson-framing',
-      severity: 'error',
-      message: `${describeProblems(result.problems)}${where}.`,
-      fix:
-        kind === 'sse'
-          ? 'Write each event as `data: <one line>\\n` lines followed by a blank line (`\\n\\n`); JSON.stringify without indentation.'
-          : 'Write exactly one JSON.stringify(record) (no indentation) followed by "\\n" per record.',
-      requests: [label],
-      key: `${kind}:${[...new Set(result.problems.map((p) => p.kind))].sort().join(',')}`,
-    });
+    const problem = {
+      messageId: body.prelude ? ('malformedAfterPrelude' as const) : ('malformed' as const),
+      data: { problems: describeProblems(result.problems) },
+      severity: 'error' as const,
+    };
+    const observation =
+      kind === 'sse'
+        ? observe(sseFraming, { ...problem, fix: 'Write each event as `data: <one line>\\n` lines followed by a blank line (`\\n\\n`); JSON.stringify without indentation.' })
+        : observe(ndjsonFraming, { ...problem, fix: 'Write exactly one JSON.stringify(record) (no indentation) followed by "\\n" per record.' });
+    out.push(seenOn(observation, [label], `${kind}:${[...new Set(result.problems.map((p) => p.kind))].sort().join(',')}`));
   }
 
   if (exchange.outcome === 'complete' && exchange.bodyBytes === 0 && exchange.status === 200 && media === 'application/octet-stream' && isLambda(exchange, ctx) && headerValue(exchange, 'content-disposition') === undefined) {
-    out.push({
-      ruleId: 'prelude-not-flushed',
+    const observation = probeObservations.observe('prelude-not-flushed', {
+      messageId: 'emptyOctetStream',
+      data: {},
       severity: 'warning',
-      message: `200 application/octet-stream with an empty body from Lambda: exactly what a streamified handler sends when it calls HttpResponseStream.from() and then end() without a write(); the status code, headers and cookies it meant (a redirect, a 204) were lost.`,
       fix: 'Call `stream.write("")` right after HttpResponseStream.from() (`stream-doctor scan` finds the spot).',
-      requests: [label],
-      key: 'octet-stream-empty',
     });
+    out.push(seenOn(observation, [label], 'octet-stream-empty'));
   } else if (
     exchange.outcome === 'complete' &&
     exchange.bodyBytes === 0 &&
@@ -323,14 +307,13 @@ function bodyFindings(exchange: Exchange, body: BodyFacts, ctx: AnalysisContext)
     media !== undefined &&
     media !== 'application/octet-stream'
   ) {
-    out.push({
-      ruleId: 'empty-body',
+    const observation = observe(emptyBody, {
+      messageId: 'declaredButEmpty',
+      data: { status: exchange.status, media },
       severity: 'warning',
-      message: `${exchange.status} ${media} with an empty body: the response declares content but none was sent (a write that never happened, or a streaming/buffered mode mismatch).`,
       fix: 'Check that every path writes the body before end(), and that the URL\'s InvokeMode matches the handler (`stream-doctor aws --function NAME`).',
-      requests: [label],
-      key: `empty:${media}`,
     });
+    out.push(seenOn(observation, [label], `empty:${media}`));
   }
   return out;
 }
@@ -352,31 +335,27 @@ function describeProblems(problems: FramingProblem[]): string {
 }
 
 function preludeLeak(exchange: Exchange, prelude: LeakedPrelude | undefined, integrationType: boolean): ProbeFinding {
-  const what = prelude
-    ? `The body starts with the streaming prelude (${prelude.jsonBytes} bytes of JSON metadata${typeof prelude.metadata.statusCode === 'number' ? `, statusCode ${prelude.metadata.statusCode}` : ''}) and 8 NUL bytes`
-    : `The response carries the content type ${INTEGRATION_CONTENT_TYPE}`;
+  const described = prelude
+    ? `${prelude.jsonBytes} bytes of JSON metadata${typeof prelude.metadata.statusCode === 'number' ? `, statusCode ${prelude.metadata.statusCode}` : ''}`
+    : undefined;
   const spread = exchange.firstByteMs !== undefined && exchange.lastByteMs !== undefined ? exchange.lastByteMs - exchange.firstByteMs : 0;
   const media = mediaType(exchange);
   const streamed = exchange.chunkCount > 1 && spread >= STREAMED_MIN_SPREAD_MS;
   if (prelude && streamed && !integrationType && media !== undefined && media !== 'application/json') {
     // A BUFFERED URL cannot deliver bytes over time: the path streams, so the handler mislabelled its own stream.
-    return {
-      ruleId: 'set-content-type-after-from',
+    const observation = probeObservations.observe('set-content-type-after-from', {
+      messageId: 'preludeStreamed',
+      data: { prelude: described!, spread: ms(spread), media },
       severity: 'warning',
-      message: `${what}, streamed over ${ms(spread)} as ${media}: the path streams, so the handler overrides the content type after HttpResponseStream.from() and the prelude goes out as body.`,
       fix: 'Remove setContentType() and put `content-type` in the headers passed to HttpResponseStream.from().',
-      requests: [exchange.label],
-      key: 'prelude-streamed',
-    };
+    });
+    return seenOn(observation, [exchange.label], 'prelude-streamed');
   }
-  return {
-    ruleId: 'streaming-handler-behind-buffered-url',
-    severity: 'error',
-    message: `${what}: a streamified handler answered through a path that does not read the prelude (a Function URL with InvokeMode BUFFERED, the default, or the Invoke API), so the client gets the metadata as body and nothing streams.`,
-    fix: 'Set the Function URL\'s InvokeMode to RESPONSE_STREAM (and redeploy); keep BUFFERED only with a buffered handler.',
-    requests: [exchange.label],
-    key: integrationType && !prelude ? 'integration-content-type' : 'prelude-in-body',
-  };
+  const fix = 'Set the Function URL\'s InvokeMode to RESPONSE_STREAM (and redeploy); keep BUFFERED only with a buffered handler.';
+  const observation = described
+    ? probeObservations.observe('streaming-handler-behind-buffered-url', { messageId: 'preludeInBody', data: { prelude: described }, severity: 'error', fix })
+    : probeObservations.observe('streaming-handler-behind-buffered-url', { messageId: 'integrationContentType', data: {}, severity: 'error', fix });
+  return seenOn(observation, [exchange.label], integrationType && !prelude ? 'integration-content-type' : 'prelude-in-body');
 }
 
 // ---- timing ----------------------------------------------------------------------------------------
@@ -399,31 +378,36 @@ function bufferedFinding(main: Exchange, repeat: Exchange | undefined, body: Bod
   const records = body.framing?.result.records ?? 0;
   const media = mediaType(main);
   let severity: Severity = STREAMING_MEDIA(media) ? 'warning' : 'info';
-  let confirmation: string;
+  let repeatWait: string | undefined;
   if (repeat) {
     const again = burstAfterWait(repeat);
     if (!again) {
       notes.push(`${main.label} arrived in one burst after ${ms(burst.waitMs)}, but the repeated request did not: a cold start, not buffering.`);
       return undefined;
     }
-    confirmation = `; the repeat did the same (${ms(again.waitMs)} wait)`;
+    repeatWait = ms(again.waitMs);
   } else {
     severity = 'info';
-    confirmation = '; not repeated (the request has a body), so a cold start is not ruled out';
   }
   const headersEarly = main.headersMs !== undefined && main.firstByteMs !== undefined && main.firstByteMs - main.headersMs >= BUFFERED_MIN_WAIT_MS / 2;
-  const where = headersEarly
-    ? `The headers came at ${ms(main.headersMs!)}, so the path streams: the app produced the body at once (it reads everything before writing: buffered-not-streamed).`
-    : 'Headers and body came together: a Function URL in BUFFERED mode, a proxy, or the app holds the response back.';
   const size = records >= BUFFERED_MIN_RECORDS ? `${records} ${body.framing?.kind === 'sse' ? 'events' : 'records'}, ${bytes(main.bodyBytes)}` : bytes(main.bodyBytes);
-  return {
-    ruleId: 'response-buffered',
-    severity,
-    message: `The body (${size}) arrived all at once after a ${ms(burst.waitMs)} wait (${burst.burstMs < 1 ? 'in one piece' : `all within ${Math.round(burst.burstMs)} ms`})${confirmation}. ${where}${severity === 'info' && !STREAMING_MEDIA(media) ? ' Fine if this endpoint is not meant to stream.' : ''}`,
-    fix: 'On a Function URL set InvokeMode RESPONSE_STREAM; in the handler, write each piece as it is produced (pipeline() from the source, no await res.text()).',
-    requests: [main.label],
-    key: 'burst',
-  };
+  const data = { size, wait: ms(burst.waitMs), burst: burst.burstMs < 1 ? 'in one piece' : `all within ${Math.round(burst.burstMs)} ms` };
+  // Who holds the body back (the app when the headers came early), whether the repeat confirmed it, and
+  // whether the content type is one that may well be meant to arrive at once.
+  const maybeFine = severity === 'info' && !STREAMING_MEDIA(media);
+  const fix = 'On a Function URL set InvokeMode RESPONSE_STREAM; in the handler, write each piece as it is produced (pipeline() from the source, no await res.text()).';
+  let observation: Observation<'response-buffered'>;
+  if (repeatWait !== undefined) {
+    const confirmed = { ...data, repeatWait };
+    observation = headersEarly
+      ? observe(responseBuffered, { messageId: maybeFine ? 'appBuffersMaybeFine' : 'appBuffers', data: { ...confirmed, headersAt: ms(main.headersMs!) }, severity, fix })
+      : observe(responseBuffered, { messageId: maybeFine ? 'pathBuffersMaybeFine' : 'pathBuffers', data: confirmed, severity, fix });
+  } else {
+    observation = headersEarly
+      ? observe(responseBuffered, { messageId: maybeFine ? 'appBuffersUnrepeatedMaybeFine' : 'appBuffersUnrepeated', data: { ...data, headersAt: ms(main.headersMs!) }, severity, fix })
+      : observe(responseBuffered, { messageId: maybeFine ? 'pathBuffersUnrepeatedMaybeFine' : 'pathBuffersUnrepeated', data, severity, fix });
+  }
+  return seenOn(observation, [main.label], 'burst');
 }
 
 // ---- notes -----------------------------------------------------------------------------------------

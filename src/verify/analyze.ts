@@ -2,8 +2,9 @@
  * From one recorded invocation to a verdict (completed / hung / crashed), the response the client would
  * get (the prelude parsed), and findings under the static rules' ids where the wire proves the same bug.
  */
-import type { Severity } from '../model/finding.js';
+import type { Observation } from '../checks/observations.js';
 import type { Lineage } from './install.js';
+import { verifyObservations } from './observations.js';
 import type { RunResult } from './run.js';
 
 export const INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
@@ -35,7 +36,7 @@ export interface Diagnosis {
   functionError?: { type: string; message: string; via: 'trailers' | '/error' };
   exit?: { code: number | null; signal: string | null; afterEnd: boolean };
   initError?: string;
-  problems: Array<{ ruleId: string; severity: Severity; message: string; fix?: string }>;
+  problems: Observation[];
 }
 
 export interface Prelude {
@@ -139,53 +140,70 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
   }
 
   const seconds = Number((timeoutMs / 1000).toFixed(3));
-  const runtimeName = lineage === 'bootstrap' ? 'the custom runtime (--bootstrap)' : lineage === '3.x' ? 'the 3.x runtime (nodejs18.x/20.x/22.x)' : 'the 4.x runtime (nodejs24.x)';
+  const runtime = lineage === 'bootstrap' ? 'the custom runtime (--bootstrap)' : lineage === '3.x' ? 'the 3.x runtime (nodejs18.x/20.x/22.x)' : 'the 4.x runtime (nodejs24.x)';
+  const bytes = (count: number) => `${count} body byte${count === 1 ? '' : 's'}`;
   if (verdict === 'hung' && response?.streaming !== false) {
-    const sent = response ? `after ${response.bodyBytes} body byte${response.bodyBytes === 1 ? '' : 's'}` : 'without sending a byte';
-    problems.push({
-      ruleId: 'stream-never-ended',
-      severity: 'error',
-      message: `Under ${runtimeName} the response stream was never ended (${sent}): the invocation was still running at --timeout ${seconds} s and runs to the function timeout on Lambda.`,
-      fix: 'End the stream on every path: HttpResponseStream.from(), write(""), then end() (in a finally block).',
-    });
+    const fix = 'End the stream on every path: HttpResponseStream.from(), write(""), then end() (in a finally block).';
+    problems.push(
+      response
+        ? verifyObservations.observe('stream-never-ended', { messageId: 'neverEndedAfterBody', data: { runtime, bytes: bytes(response.bodyBytes), timeout: seconds }, severity: 'error', fix })
+        : verifyObservations.observe('stream-never-ended', { messageId: 'neverEndedSilent', data: { runtime, timeout: seconds }, severity: 'error', fix }),
+    );
   }
   if (streamEnded && d.preludeState === 'missing-empty') {
-    problems.push({
-      ruleId: 'prelude-not-flushed',
-      severity: 'error',
-      message: `Under ${runtimeName} the response was ended with the integration content type but no prelude: the status, headers and cookies never left (the client gets an empty 200).`,
-      fix: 'Call write("") right after HttpResponseStream.from() so the prelude is sent even without a body.',
-    });
+    problems.push(
+      verifyObservations.observe('prelude-not-flushed', {
+        messageId: 'endedWithoutPrelude',
+        data: { runtime },
+        severity: 'error',
+        fix: 'Call write("") right after HttpResponseStream.from() so the prelude is sent even without a body.',
+      }),
+    );
   }
   if (d.preludeState === 'missing-with-body') {
-    problems.push({
-      ruleId: 'end-data-bypasses-prelude',
-      severity: 'error',
-      message: `Under ${runtimeName} body bytes arrived under the integration content type without a prelude: a malformed response (reported as 502), status and headers lost.`,
-      fix: 'write() the first chunk (or write("")) before end(data), so the runtime sends the prelude first.',
-    });
+    problems.push(
+      verifyObservations.observe('end-data-bypasses-prelude', {
+        messageId: 'bodyWithoutPrelude',
+        data: { runtime },
+        severity: 'error',
+        fix: 'write() the first chunk (or write("")) before end(data), so the runtime sends the prelude first.',
+      }),
+    );
   }
   if (d.functionError && /Cannot set content-type, too late/i.test(d.functionError.message)) {
     // setContentType() (which from() calls) after the first write: the handler failed, the runtime reported it.
-    const sent = response ? ` after ${response.bodyBytes} body byte${response.bodyBytes === 1 ? '' : 's'} had been sent` : '';
-    problems.push({
-      ruleId: 'metadata-after-write',
-      severity: 'error',
-      message: `Under ${runtimeName} HttpResponseStream.from() (or setContentType()) ran${sent}: the runtime threw ${d.functionError.type} "Cannot set content-type, too late.": ${d.preludeState === 'sent' ? `the client keeps the first status (${d.client?.status ?? 200}) and headers` : 'the client gets a raw 200 body without the intended status and headers'}, cut off by the error.`,
-      fix: 'Decide the status and headers before the first write; do not fall back to a buffered response once streaming has started.',
-    });
+    const errorType = d.functionError.type;
+    const fix = 'Decide the status and headers before the first write; do not fall back to a buffered response once streaming has started.';
+    problems.push(
+      !response
+        ? verifyObservations.observe('metadata-after-write', { messageId: 'tooLateNoResponse', data: { runtime, errorType }, severity: 'error', fix })
+        : d.preludeState === 'sent'
+          ? verifyObservations.observe('metadata-after-write', {
+              messageId: 'tooLateAfterPrelude',
+              data: { runtime, bytes: bytes(response.bodyBytes), errorType, status: d.client?.status ?? 200 },
+              severity: 'error',
+              fix,
+            })
+          : verifyObservations.observe('metadata-after-write', { messageId: 'tooLateWithoutPrelude', data: { runtime, bytes: bytes(response.bodyBytes), errorType }, severity: 'error', fix }),
+    );
   }
   if (verdict === 'crashed' && !d.initError) {
-    const code = run.exit ? (run.exit.signal ? `signal ${run.exit.signal}` : `exit code ${run.exit.code}`) : 'no exit status';
+    const exit = run.exit ? (run.exit.signal ? `signal ${run.exit.signal}` : `exit code ${run.exit.code}`) : 'no exit status';
     const cause = d.functionError?.message ? ` (${d.functionError.type}: ${d.functionError.message})` : '';
     const writeAfterEnd = /write after end|ERR_STREAM_WRITE_AFTER_END/i.test(`${d.functionError?.message ?? ''}\n${run.stderr}`);
-    const lost = response ? '' : ' The response POST never reached the Runtime API: the client gets no response at all.';
-    problems.push({
-      ruleId: writeAfterEnd ? 'write-after-end' : 'runtime-exits',
-      severity: 'error',
-      message: `Under ${runtimeName} the runtime process exited (${code})${streamEnded ? ' after the stream was ended' : ' before the stream was ended'}${cause}.${lost} The next invocation is a cold start.`,
-      ...(writeAfterEnd ? { fix: 'Never write() or end(data) after end(): end the stream exactly once, as the last output on every path.' } : {}),
-    });
+    // No response POST at all means the stream was not ended either.
+    const messageId = !response ? 'exitedWithoutResponse' : streamEnded ? 'exitedAfterEnd' : 'exitedBeforeEnd';
+    const data = { runtime, exit, cause };
+    problems.push(
+      writeAfterEnd
+        ? verifyObservations.observe('write-after-end', {
+            messageId,
+            data,
+            severity: 'error',
+            fix: 'Never write() or end(data) after end(): end the stream exactly once, as the last output on every path.',
+          })
+        : verifyObservations.observe('runtime-exits', { messageId, data, severity: 'error' }),
+    );
   }
   return d;
 }

@@ -9,30 +9,21 @@
  * `--exec-wrapper` only. Behind an exec wrapper, a problem the same handler does not have without the wrapper
  * (the baseline run), or a response that arrives in one burst although the handler wrote it over time, is
  * what the static rule `exec-wrapper-proxies-runtime-api` predicts, and is reported under that id.
+ *
+ * The protocol rules and their messages are declared in src/checks/verify/; verify's wording of the static rule
+ * is in src/verify/observations.ts.
  */
-import type { Severity } from '../model/finding.js';
+import { observe, type Observation } from '../checks/observations.js';
+import { protocolContentType } from '../checks/verify/protocol-content-type.js';
+import { protocolDuplicateResponse } from '../checks/verify/protocol-duplicate-response.js';
+import { protocolErrorTrailers } from '../checks/verify/protocol-error-trailers.js';
+import { protocolNdjsonMalformed } from '../checks/verify/protocol-ndjson-malformed.js';
+import { protocolNotChunked } from '../checks/verify/protocol-not-chunked.js';
+import { protocolResponseMode } from '../checks/verify/protocol-response-mode.js';
 import { INTEGRATION_TYPE, parsePrelude } from './analyze.js';
+import { verifyObservations } from './observations.js';
 import { BODY_KEEP_BYTES, type ResponseRecord } from './runtime-api.js';
 import type { RunResult } from './run.js';
-
-export interface Problem {
-  ruleId: string;
-  severity: Severity;
-  message: string;
-  fix?: string;
-}
-
-/** Ids of the protocol findings (docs/verify.md). */
-export const PROTOCOL_RULES = {
-  responseMode: 'protocol-response-mode',
-  notChunked: 'protocol-not-chunked',
-  contentType: 'protocol-content-type',
-  errorTrailers: 'protocol-error-trailers',
-  duplicateResponse: 'protocol-duplicate-response',
-  ndjson: 'protocol-ndjson-malformed',
-} as const;
-
-export const EXEC_WRAPPER_RULE = 'exec-wrapper-proxies-runtime-api';
 
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines']);
 /** A handler that wrote over at least this long (baseline) is expected to stream over time behind a proxy too. */
@@ -88,59 +79,61 @@ export function errorBodyProblem(raw: string | undefined): string | undefined {
 }
 
 /** Protocol problems of one recorded invocation, as a custom runtime (or whatever posted) produced them. */
-export function checkProtocol(run: RunResult, who: string): Problem[] {
+export function checkProtocol(run: RunResult, who: string): Observation[] {
   const { record } = run;
-  const problems: Problem[] = [];
+  const problems: Observation[] = [];
   const own = record.responses.filter((r) => r.requestId === record.requestId);
   const r = own[0];
   if (own.length > 1) {
-    problems.push({
-      ruleId: PROTOCOL_RULES.duplicateResponse,
-      severity: 'error',
-      message: `${who} posted ${own.length} responses for invocation ${record.requestId} (at ${own.map((x) => `${Math.round(x.startMs)} ms`).join(', ')}): Lambda accepts one response per invocation id and refuses the rest (the recorder answered 400), so the later ones never reach the client.`,
-      fix: 'Post exactly one /response (or one /error) per invocation id; track which ids are done, e.g. when a proxy correlates virtual invocations.',
-    });
+    problems.push(
+      observe(protocolDuplicateResponse, {
+        messageId: 'severalResponses',
+        data: { who, count: own.length, requestId: record.requestId, times: own.map((x) => `${Math.round(x.startMs)} ms`).join(', ') },
+        severity: 'error',
+        fix: 'Post exactly one /response (or one /error) per invocation id; track which ids are done, e.g. when a proxy correlates virtual invocations.',
+      }),
+    );
   }
   if (!r) return problems;
 
   const mode = r.headers['lambda-runtime-function-response-mode'];
   const framing = r.chunked ? 'chunked' : r.headers['content-length'] !== undefined ? `Content-Length: ${r.headers['content-length']}` : 'no chunked encoding';
   if (!r.streaming) {
-    problems.push({
-      ruleId: PROTOCOL_RULES.responseMode,
-      severity: 'error',
-      message:
-        mode === undefined
-          ? `${who} posted the response without Lambda-Runtime-Function-Response-Mode: streaming (${framing}): Lambda takes it as a buffered response, so a streaming function URL gets the whole body at once at the end (and the buffered size limit applies).`
-          : `${who} posted the response with Lambda-Runtime-Function-Response-Mode: ${mode} (expected "streaming"): Lambda takes it as a buffered response.`,
-      fix: 'Send Lambda-Runtime-Function-Response-Mode: streaming on the /response POST, with Transfer-Encoding: chunked.',
-    });
+    const fix = 'Send Lambda-Runtime-Function-Response-Mode: streaming on the /response POST, with Transfer-Encoding: chunked.';
+    problems.push(
+      mode === undefined
+        ? observe(protocolResponseMode, { messageId: 'noModeHeader', data: { who, framing }, severity: 'error', fix })
+        : observe(protocolResponseMode, { messageId: 'otherMode', data: { who, mode }, severity: 'error', fix }),
+    );
   } else if (!r.chunked) {
-    problems.push({
-      ruleId: PROTOCOL_RULES.notChunked,
-      severity: 'error',
-      message: `${who} declared a streamed response but sent the body with ${framing} instead of Transfer-Encoding: chunked: the body was buffered before it was sent, so nothing reached the client until the end.`,
-      fix: 'Write the /response body with Transfer-Encoding: chunked as it is produced (do not collect it first).',
-    });
+    problems.push(
+      observe(protocolNotChunked, {
+        messageId: 'notChunked',
+        data: { who, framing },
+        severity: 'error',
+        fix: 'Write the /response body with Transfer-Encoding: chunked as it is produced (do not collect it first).',
+      }),
+    );
   }
 
   const type = mediaType(r.contentType);
   const prelude = parsePrelude(r.body);
   const looksLikePrelude = prelude !== undefined && ('statusCode' in prelude.json || 'headers' in prelude.json || 'cookies' in prelude.json);
   if (type === '') {
-    problems.push({
-      ruleId: PROTOCOL_RULES.contentType,
-      severity: 'warning',
-      message: `${who} posted the response without a Content-Type${looksLikePrelude ? ' although the body starts with an HTTP prelude (JSON + 8 NULs): the prelude is not parsed and leaks into the body' : ': the client gets whatever default the front end picks'}.`,
-      fix: looksLikePrelude ? `Send Content-Type: ${INTEGRATION_TYPE} with a prelude.` : 'Send the body\'s Content-Type (application/octet-stream is the runtime\'s default).',
-    });
+    problems.push(
+      looksLikePrelude
+        ? observe(protocolContentType, { messageId: 'missingWithPrelude', data: { who }, severity: 'warning', fix: `Send Content-Type: ${INTEGRATION_TYPE} with a prelude.` })
+        : observe(protocolContentType, { messageId: 'missing', data: { who }, severity: 'warning', fix: 'Send the body\'s Content-Type (application/octet-stream is the runtime\'s default).' }),
+    );
   } else if (looksLikePrelude && type !== INTEGRATION_TYPE) {
-    problems.push({
-      ruleId: PROTOCOL_RULES.contentType,
-      severity: 'error',
-      message: `${who} sent an HTTP prelude (${show(JSON.stringify(prelude.json), 60)} + 8 NULs) under Content-Type: ${r.contentType}, not ${INTEGRATION_TYPE}: the prelude is not parsed, its JSON and NUL bytes leak into the body and the status, headers and cookies are lost.`,
-      fix: `Send Content-Type: ${INTEGRATION_TYPE} whenever the body starts with a prelude.`,
-    });
+    problems.push(
+      observe(protocolContentType, {
+        messageId: 'preludeUnderOtherType',
+        data: { who, prelude: show(JSON.stringify(prelude.json), 60), contentType: r.contentType },
+        severity: 'error',
+        fix: `Send Content-Type: ${INTEGRATION_TYPE} whenever the body starts with a prelude.`,
+      }),
+    );
   }
 
   const errorType = r.trailers['lambda-runtime-function-error-type'];
@@ -149,27 +142,33 @@ export function checkProtocol(run: RunResult, who: string): Problem[] {
   if (errorType !== undefined || errorBody !== undefined) {
     const issue = errorType === undefined || errorType === '' ? 'no Lambda-Runtime-Function-Error-Type trailer' : errorBodyProblem(errorBody);
     if (issue) {
-      problems.push({
-        ruleId: PROTOCOL_RULES.errorTrailers,
-        severity: 'error',
-        message: `${who} ended the stream with malformed error trailers: ${issue}. Lambda cannot report the function error (errorType, errorMessage) for this invocation.`,
-        fix: 'After a mid-stream error send both trailers: Lambda-Runtime-Function-Error-Type: <type> and Lambda-Runtime-Function-Error-Body: base64(JSON {"errorType","errorMessage"}), declared in a Trailer header.',
-      });
+      problems.push(
+        observe(protocolErrorTrailers, {
+          messageId: 'malformed',
+          data: { who, issue },
+          severity: 'error',
+          fix: 'After a mid-stream error send both trailers: Lambda-Runtime-Function-Error-Type: <type> and Lambda-Runtime-Function-Error-Body: base64(JSON {"errorType","errorMessage"}), declared in a Trailer header.',
+        }),
+      );
     }
   } else if (lateError) {
-    problems.push({
-      ruleId: PROTOCOL_RULES.errorTrailers,
-      severity: 'error',
-      message: `${who} reported an error through POST …/${record.requestId}/error after the streamed response had started (${r.bodyBytes} body bytes), instead of error trailers on the stream: Lambda already has a response for this invocation.`,
-      fix: 'Once the /response stream has started, report an error with the Lambda-Runtime-Function-Error-Type/-Body trailers and end the stream.',
-    });
+    problems.push(
+      observe(protocolErrorTrailers, {
+        messageId: 'errorPostAfterStream',
+        data: { who, requestId: record.requestId, bodyBytes: r.bodyBytes },
+        severity: 'error',
+        fix: 'Once the /response stream has started, report an error with the Lambda-Runtime-Function-Error-Type/-Body trailers and end the stream.',
+      }),
+    );
   } else if (r.endMs === undefined && r.abortedMs !== undefined && !run.exit) {
-    problems.push({
-      ruleId: PROTOCOL_RULES.errorTrailers,
-      severity: 'error',
-      message: `${who} closed the /response connection after ${r.bodyBytes} body bytes without the terminating chunk or error trailers: the client gets a truncated body and Lambda no function error.`,
-      fix: 'End the chunked body (with the error trailers after a mid-stream error) instead of dropping the connection.',
-    });
+    problems.push(
+      observe(protocolErrorTrailers, {
+        messageId: 'connectionDropped',
+        data: { who, bodyBytes: r.bodyBytes },
+        severity: 'error',
+        fix: 'End the chunked body (with the error trailers after a mid-stream error) instead of dropping the connection.',
+      }),
+    );
   }
 
   const declared = type === INTEGRATION_TYPE && prelude ? mediaType(Object.entries((prelude.json.headers ?? {}) as Record<string, unknown>).find(([k]) => k.toLowerCase() === 'content-type')?.[1] as string | undefined) : type;
@@ -177,12 +176,14 @@ export function checkProtocol(run: RunResult, who: string): Problem[] {
     const payload = type === INTEGRATION_TYPE && prelude ? prelude.rest : r.body;
     const bad = malformedNdjsonLine(payload, r.bodyBytes > BODY_KEEP_BYTES);
     if (bad) {
-      problems.push({
-        ruleId: PROTOCOL_RULES.ndjson,
-        severity: 'error',
-        message: `${who} declared the body ${declared} but line ${bad.line} is not one JSON text (${bad.reason}): "${show(bad.text)}". NDJSON consumers reading line by line fail or drop the record.`,
-        fix: 'Write each record as JSON.stringify(record) + "\\n"; never split a record across lines or write partial lines.',
-      });
+      problems.push(
+        observe(protocolNdjsonMalformed, {
+          messageId: 'malformedLine',
+          data: { who, declared, line: bad.line, reason: bad.reason, text: show(bad.text) },
+          severity: 'error',
+          fix: 'Write each record as JSON.stringify(record) + "\\n"; never split a record across lines or write partial lines.',
+        }),
+      );
     }
   }
   return problems;
@@ -193,7 +194,7 @@ export function checkProtocol(run: RunResult, who: string): Problem[] {
  * same handler and event run without it. One problem (or none) under `exec-wrapper-proxies-runtime-api`, and
  * the protocol problems the baseline has too (the handler's own) under their protocol ids.
  */
-export function checkBehindWrapper(wrapped: RunResult, baseline: RunResult): Problem[] {
+export function checkBehindWrapper(wrapped: RunResult, baseline: RunResult): Observation[] {
   const theirs = new Set(checkProtocol(baseline, 'The runtime').map((p) => p.ruleId));
   const kept = checkProtocol(wrapped, 'The runtime behind the exec wrapper').filter((p) => theirs.has(p.ruleId));
   const reasons = checkProtocol(wrapped, 'The proxy')
@@ -214,11 +215,11 @@ export function checkBehindWrapper(wrapped: RunResult, baseline: RunResult): Pro
   if (reasons.length === 0) return kept;
   return [
     ...kept,
-    {
-      ruleId: EXEC_WRAPPER_RULE,
+    verifyObservations.observe('exec-wrapper-proxies-runtime-api', {
+      messageId: 'proxyNotStreamingAware',
+      data: { changes: reasons.join(' ') },
       severity: 'error',
-      message: `Behind the exec wrapper the Runtime API proxy is not streaming-aware (compared with the same handler and event without the wrapper). ${reasons.join(' ')}`,
       fix: 'Make the proxy forward /response as a stream: pass Lambda-Runtime-Function-Response-Mode and Content-Type through, pipe the chunked body as it arrives (no Content-Length), and forward the trailers; or remove AWS_LAMBDA_EXEC_WRAPPER from streaming functions.',
-    },
+    }),
   ];
 }
