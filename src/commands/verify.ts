@@ -151,7 +151,9 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     for (const lineage of lineages) {
       if (lineage === 'bootstrap') continue;
       try {
-        ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env: io.env, progress: (text) => progress.update(text) }));
+        // A runtime build takes minutes: a spinner on a terminal, plain lines in CI logs, nothing with JSON/SARIF.
+        const log = !io.progressEnabled && options.format === 'text' ? (line: string) => io.stderr(`stream-doctor: ${line}\n`) : undefined;
+        ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env: io.env, progress: (text) => progress.update(text), ...(log ? { log } : {}) }));
       } catch (error) {
         if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
         throw error;
