@@ -42,7 +42,7 @@ export const execWrapperProxiesRuntimeApi = defineDeploymentRule({
       messageId: 'wrapsStreamingRuntime',
       data: { subject, how: streaming.how, wrapper: wrapper.value },
       at: wrapper.at,
-      fix: 'Check the wrapper with `stream-doctor verify --bootstrap` (planned) or its documentation for response streaming support.',
+      fix: 'Check that the wrapper forwards streamed responses: run the handler behind its script with `stream-doctor verify <handler> --exec-wrapper <file>` (each run is compared with the same run without the wrapper), or read its documentation on response streaming.',
       key: `${d.name}:wrapper`,
     });
   },
