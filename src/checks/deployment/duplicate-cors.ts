@@ -2,6 +2,12 @@ import { defineDeploymentRule, payloadType } from '../../model/rule.js';
 import type { HandlerFacts } from '../../code/handler-facts.js';
 import { type UrlCorsSetting, describe, urlCors } from '../../iac/deployment-support.js';
 
+/** Both sides of the duplicate: the URL's CORS (where it is configured) and the app's, which the fixer keeps. */
+export interface CorsSides {
+  url: UrlCorsSetting;
+  app: NonNullable<HandlerFacts['cors']>;
+}
+
 export const duplicateCors = defineDeploymentRule({
   meta: {
     id: 'duplicate-cors',
@@ -20,8 +26,7 @@ export const duplicateCors = defineDeploymentRule({
     defaultUrlAndAppCors:
       'The Function URL of {{function}} adds CORS headers (SST enables URL CORS by default), and the app adds its own ({{how}}, {{file}}:{{line}}): browsers receive Access-Control-Allow-Origin twice and reject the response.',
   },
-  /** Both sides: the URL's CORS (where it is configured) and the app's, which the fixer keeps. */
-  payload: payloadType<{ url: UrlCorsSetting; app: NonNullable<HandlerFacts['cors']> }>(),
+  payload: payloadType<CorsSides>(),
   check({ deployment: d, handler }, report) {
     const cors = urlCors(d);
     if (!handler?.cors || !cors) return;

@@ -7,8 +7,7 @@
  * CORS is then the author's call, and the fixer suggests instead.
  */
 import { unwrap } from '../../code/ast.js';
-import { duplicateCors } from '../../checks/deployment/duplicate-cors.js';
-import type { ProblemOf } from '../../model/rule.js';
+import { type CorsSides, duplicateCors } from '../../checks/deployment/duplicate-cors.js';
 import type { TextEdit } from '../../model/fix.js';
 import { insertProperty, parseSource, removeProperty } from '../ast-support.js';
 import { attempt } from './attempt.js';
@@ -20,9 +19,7 @@ import { Unsafe, nodeAt, readYaml, removePair, replaceValue } from './yaml-text.
 
 export const duplicateCorsFixer = defineDeploymentFixer(duplicateCors, (problem, context) => attempt(() => removeUrlCors(context, problem.payload)));
 
-type DuplicateCors = ProblemOf<typeof duplicateCors>['payload'];
-
-function removeUrlCors(context: DeploymentFixContext, { url, app }: DuplicateCors): DeploymentEdit {
+function removeUrlCors(context: DeploymentFixContext, { url, app }: CorsSides): DeploymentEdit {
   const d = context.detail.deployment;
   if (!/middleware$/.test(app.how)) {
     throw new Unsafe(
@@ -30,7 +27,8 @@ function removeUrlCors(context: DeploymentFixContext, { url, app }: DuplicateCor
     );
   }
   const cors = url.field;
-  if (!cors) throw new Unsafe('the URL CORS configuration is an expression');
+  // SST turns URL CORS on when no cors option is written (its reader writes that default out, so this is rare)
+  if (!cors) throw new Unsafe('the URL CORS is on by default and not written in the source');
   const file = cors.at.file;
   const text = context.read(file);
   if (text === null) throw new Unsafe(`${file} cannot be read`);
