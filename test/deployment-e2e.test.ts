@@ -4,13 +4,13 @@
  * Each directory `test/fixtures/deploy/<rule-id>/<format>[-<variant>]-(invalid|valid)/` is a small project:
  * the IaC file(s), the handler module they point at (correct code: only the rule under test may fire), and
  * an `expect.json`:
- *   - invalid: `{ "rule", "file", "line", "severity" }`: the rule must report there;
+ *   - invalid: `{ "rule", "file", "line", "severity", "messageId" }`: the rule must report there, with that message;
  *   - valid:   `{ "rule" }`: the rule must not report.
  * In both cases no OTHER deployment rule and no code rule may report, and every file must be read (no skip
  * notes), so a fixture proves one cell of the matrix and nothing else.
  *
  * `test/fixtures/deploy/seed-*` are larger projects modelled on user seeds; their `expect.json` lists the
- * exact deployment findings (`{ "deployment": [{ rule, file, line, severity }] }`).
+ * exact deployment findings (`{ "deployment": [{ rule, file, line, severity, messageId }] }`).
  *
  * Every fixture puts at least one `sd-canary-…` value in an environment variable; no output may contain it
  * (environment values other than the streaming switches are never read, so they can never leak).
@@ -69,10 +69,11 @@ interface Expectation {
   file?: string;
   line?: number;
   severity?: string;
+  messageId?: string;
 }
 
 interface SeedExpectation {
-  deployment: Array<{ rule: string; file: string; line: number; severity: string }>;
+  deployment: Array<{ rule: string; file: string; line: number; severity: string; messageId: string }>;
 }
 
 interface Project {
@@ -86,6 +87,7 @@ interface Project {
 
 interface JsonFinding {
   ruleId: string;
+  messageId?: string;
   severity: string;
   message: string;
   fix?: string;
@@ -216,11 +218,14 @@ describe('the deployment fixture tree', () => {
       const e = readJson<Expectation>(file);
       expect(e.rule, `${project.name}: expect.json rule`).toBe(project.rule);
       if (project.kind === 'invalid') {
-        expect(typeof e.file === 'string' && Number.isInteger(e.line) && typeof e.severity === 'string', `${project.name}: invalid needs file, line, severity`).toBe(true);
+        expect(
+          typeof e.file === 'string' && Number.isInteger(e.line) && typeof e.severity === 'string' && typeof e.messageId === 'string',
+          `${project.name}: invalid needs file, line, severity, messageId`,
+        ).toBe(true);
         expect(existsSync(path.join(project.dir, e.file!)), `${project.name}: ${e.file} does not exist`).toBe(true);
         expect(e.line!, `${project.name}: line beyond the end of ${e.file}`).toBeLessThanOrEqual(readFileSync(path.join(project.dir, e.file!), 'utf8').split('\n').length);
       } else {
-        expect(e.file ?? e.line, `${project.name}: a valid project expects no location`).toBeUndefined();
+        expect(e.file ?? e.line ?? e.messageId, `${project.name}: a valid project expects no location or message`).toBeUndefined();
       }
     }
   });
@@ -251,11 +256,16 @@ describe('deployment rules × formats through the CLI', () => {
     const e = readJson<Expectation>(path.join(project.dir, 'expect.json'));
     describe(project.name, () => {
       if (project.kind === 'invalid') {
-        it(`reports ${e.rule} at ${e.file}:${e.line} (${e.severity})`, () => {
+        it(`reports ${e.rule}:${e.messageId} at ${e.file}:${e.line} (${e.severity})`, () => {
           const { findings } = resultOf(project);
           const ofRule = findings.filter((f) => f.ruleId === e.rule);
           expect(ofRule.length, `no ${e.rule} finding; got:\n${findings.map(describeFinding).join('\n')}`).toBeGreaterThan(0);
-          expect(ofRule.map((f) => ({ file: f.file, line: f.line, severity: f.severity }))).toContainEqual({ file: e.file, line: e.line, severity: e.severity });
+          expect(ofRule.map((f) => ({ file: f.file, line: f.line, severity: f.severity, messageId: f.messageId }))).toContainEqual({
+            file: e.file,
+            line: e.line,
+            severity: e.severity,
+            messageId: e.messageId,
+          });
         });
       } else {
         it(`does not report ${e.rule}`, () => {
@@ -294,8 +304,8 @@ describe('seed-modelled projects', () => {
       it(`reports exactly: ${e.deployment.map((d) => d.rule).join(', ')}`, () => {
         const { findings, skipped } = resultOf(project);
         const deployment = findings.filter((f) => DEPLOYMENT_RULES.has(f.ruleId));
-        const key = (d: { rule: string; file: string; line: number; severity: string }) => `${d.rule} ${d.file}:${d.line} ${d.severity}`;
-        expect(deployment.map((f) => key({ rule: f.ruleId, file: f.file, line: f.line, severity: f.severity })).sort()).toEqual(e.deployment.map(key).sort());
+        const key = (d: { rule: string; file: string; line: number; severity: string; messageId?: string }) => `${d.rule}:${d.messageId} ${d.file}:${d.line} ${d.severity}`;
+        expect(deployment.map((f) => key({ rule: f.ruleId, file: f.file, line: f.line, severity: f.severity, messageId: f.messageId })).sort()).toEqual(e.deployment.map(key).sort());
         expect(findings.filter((f) => !DEPLOYMENT_RULES.has(f.ruleId)).map(describeFinding), 'the seed handlers are written correctly').toEqual([]);
         expect(skipped).toEqual([]);
       });

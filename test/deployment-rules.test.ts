@@ -142,13 +142,17 @@ function run(rule: DeploymentRule, d: Deployment, h: HandlerFacts | null = null)
   return rule.check({ deployment: d, handler: h });
 }
 
-/** One finding expected: returns it after checking its line and (effective) severity. */
-function one(rule: DeploymentRule, d: Deployment, h: HandlerFacts | null, line: number, severity = rule.meta.severity): DeploymentReport {
+/** The message ids a rule declares (a typo in a test fails to compile). */
+type MessageIdOf<R> = R extends { messages?: infer M } ? keyof NonNullable<M> & string : never;
+
+/** One finding expected: returns it after checking its line, message id and (effective) severity. */
+function one<R extends DeploymentRule>(rule: R, d: Deployment, h: HandlerFacts | null, line: number, messageId: MessageIdOf<R>, severity = rule.meta.severity): DeploymentReport {
   const reports = run(rule, d, h);
   expect(reports, JSON.stringify(reports, null, 2)).toHaveLength(1);
   const [report] = reports;
   expect(report.at.file).toBe(FILE);
   expect(report.at.line).toBe(line);
+  expect(report.messageId).toBe(messageId);
   expect(report.severity ?? rule.meta.severity).toBe(severity);
   expect(report.key).toMatch(/^Api:/);
   return report;
@@ -224,22 +228,26 @@ describe('streaming-handler-behind-buffered-url', () => {
   const rule = streamingHandlerBehindBufferedUrl;
 
   it('reports a streamified handler behind a URL with no invoke mode, at the URL', () => {
-    const r = one(rule, deployment({ url: url() }), streamingHandler(), LINE.url, 'error');
+    const r = one(rule, deployment({ url: url() }), streamingHandler(), LINE.url, 'noInvokeMode', 'error');
     expect(r.message).toContain('has no invoke mode, so it is BUFFERED');
     expect(r.message).toContain('src/index.mjs uses awslambda.streamifyResponse');
     expect(r.message).toContain('Invoke API callers get the prelude JSON and NUL bytes');
     expect(r.fix).toContain('RESPONSE_STREAM');
     expect(r.key).toBe('Api:url-buffered');
+    // the fixer adds the invoke mode to the URL: no written value to replace
+    expect(r.payload).toMatchObject({ mode: 'BUFFERED', url: { at: { line: LINE.url } } });
+    expect(r.payload).not.toHaveProperty('field');
   });
 
   it('reports an explicit BUFFERED at the InvokeMode line', () => {
-    const r = one(rule, deployment({ url: bufferedUrl() }), streamingHandler(), LINE.invokeMode);
+    const r = one(rule, deployment({ url: bufferedUrl() }), streamingHandler(), LINE.invokeMode, 'bufferedInvokeMode');
+    expect(r.payload).toMatchObject({ written: 'BUFFERED', field: { value: 'BUFFERED', at: { line: LINE.invokeMode } } });
     expect(r.message).toContain('is `BUFFERED`');
   });
 
   it('reports a lowercase response_stream: only the exact enum value streams', () => {
     const d = deployment({ source: 'serverless', url: url({ invokeMode: at('response_stream' as 'RESPONSE_STREAM', LINE.invokeMode) }) });
-    const r = one(rule, d, streamingHandler(), LINE.invokeMode);
+    const r = one(rule, d, streamingHandler(), LINE.invokeMode, 'miscasedResponseStream');
     expect(r.message).toContain('only the exact value RESPONSE_STREAM streams');
     expect(r.message).toContain('#13756');
   });
@@ -251,7 +259,7 @@ describe('streaming-handler-behind-buffered-url', () => {
 
   it('reports hono streamHandle and middy streamifyResponse like streamifyResponse', () => {
     for (const how of ['hono/aws-lambda streamHandle()', 'middy streamifyResponse']) {
-      const r = one(rule, deployment({ url: url() }), handler({ streaming: { how, line: 9 } }), LINE.url);
+      const r = one(rule, deployment({ url: url() }), handler({ streaming: { how, line: 9 } }), LINE.url, 'noInvokeMode');
       expect(r.message).toContain(how);
     }
   });
@@ -285,16 +293,26 @@ describe('buffered-handler-behind-streaming-url', () => {
   const rule = bufferedHandlerBehindStreamingUrl;
 
   it('reports serverless-http behind RESPONSE_STREAM, at the InvokeMode line', () => {
-    const r = one(rule, deployment({ url: streamUrl() }), serverlessHttpHandler(), LINE.invokeMode, 'error');
+    const r = one(rule, deployment({ url: streamUrl() }), serverlessHttpHandler(), LINE.invokeMode, 'bufferedAdapter', 'error');
     expect(r.message).toContain('src/lambda.js:12');
     expect(r.message).toContain('buffered adapter serverless-http');
     expect(r.message).toContain('raw {statusCode, headers, body} envelope');
     expect(r.key).toBe('Api:url-stream-buffered-handler');
   });
 
+  it('names what the app streams when the buffered adapter collects it (Mangum + StreamingResponse)', () => {
+    const mangum = handler({
+      file: 'dashboard/handler.py',
+      bufferedAdapter: { name: 'Mangum', line: 30 },
+      appStreams: { how: 'fastapi StreamingResponse', file: 'dashboard/handler.py', line: 21 },
+    });
+    const r = one(rule, deployment({ url: streamUrl() }), mangum, LINE.invokeMode, 'bufferedAdapterCollectsAppStream', 'error');
+    expect(r.message).toContain('the buffered adapter Mangum, which collects what the app streams (fastapi StreamingResponse, dashboard/handler.py:21): clients may get the raw');
+  });
+
   it('reports @codegenie/serverless-express and hono handle() too', () => {
     for (const name of ['@codegenie/serverless-express', 'hono/aws-lambda handle()']) {
-      const r = one(rule, deployment({ url: streamUrl() }), handler({ bufferedAdapter: { name, line: 4 } }), LINE.invokeMode);
+      const r = one(rule, deployment({ url: streamUrl() }), handler({ bufferedAdapter: { name, line: 4 } }), LINE.invokeMode, 'bufferedAdapter');
       expect(r.message).toContain(name);
     }
   });
@@ -329,24 +347,29 @@ describe('web-adapter-mode-mismatch', () => {
   const rule = webAdapterModeMismatch;
 
   it('reports the adapter without AWS_LWA_INVOKE_MODE behind RESPONSE_STREAM, at the adapter', () => {
-    const r = one(rule, deployment({ url: streamUrl(), ...withAdapter() }), null, LINE.webAdapter, 'error');
+    const r = one(rule, deployment({ url: streamUrl(), ...withAdapter() }), null, LINE.webAdapter, 'adapterModeUnset', 'error');
     expect(r.message).toContain('AWS_LWA_INVOKE_MODE is not set, so the adapter buffers');
     expect(r.message).toContain('arrive all at once');
     expect(r.fix).toContain('AWS_LWA_INVOKE_MODE=response_stream');
     expect(r.key).toBe('Api:lwa-buffered');
+    // the fixer sets the variable where the adapter is installed: none is written
+    expect(r.payload).toMatchObject({ change: 'adapter', adapter: { mode: 'buffered', explicit: false, adapter: { at: { line: LINE.webAdapter } } } });
+    expect((r.payload as { adapter: object }).adapter).not.toHaveProperty('variable');
   });
 
   it('reports a misspelt mode as buffered, at the variable', () => {
     for (const written of ['stream', 'RESPONSE-STREAM', 'buffered']) {
-      const r = one(rule, deployment({ url: streamUrl(), ...withAdapter(written) }), null, LINE.lwaMode);
+      const r = one(rule, deployment({ url: streamUrl(), ...withAdapter(written) }), null, LINE.lwaMode, 'adapterModeBuffered');
       expect(r.message).toContain(`AWS_LWA_INVOKE_MODE is \`${written}\` (buffered)`);
+      expect(r.payload).toMatchObject({ change: 'adapter', adapter: { variable: { value: written, at: { line: LINE.lwaMode } } } });
     }
   });
 
   it('reports response_stream behind a URL without invoke mode (BUFFERED)', () => {
-    const r = one(rule, deployment({ url: url(), ...withAdapter('response_stream') }), null, LINE.lwaMode);
+    const r = one(rule, deployment({ url: url(), ...withAdapter('response_stream') }), null, LINE.lwaMode, 'urlBuffersStreamingAdapter');
     expect(r.message).toContain('its Function URL is BUFFERED');
     expect(r.key).toBe('Api:lwa-stream-url-buffered');
+    expect(r.payload).toMatchObject({ change: 'url', url: { mode: 'BUFFERED', url: { at: { line: LINE.url } } } });
   });
 
   it('is quiet when the modes match (case-insensitive)', () => {
@@ -382,31 +405,32 @@ describe('front-door-cannot-stream', () => {
   const rule = frontDoorCannotStream;
 
   it('reports an HTTP API in front of a streaming handler, at the front door', () => {
-    const r = one(rule, deployment({ frontDoors: [door('http-api', LINE.httpApi)] }), streamingHandler(), LINE.httpApi, 'warning');
+    const r = one(rule, deployment({ frontDoors: [door('http-api', LINE.httpApi)] }), streamingHandler(), LINE.httpApi, 'httpApi', 'warning');
     expect(r.message).toContain('an API Gateway HTTP API, which never streams');
     expect(r.key).toBe(`Api:http-api:${LINE.httpApi}`);
   });
 
   it('reports an ALB', () => {
-    const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)] }), streamingHandler(), LINE.alb);
+    const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)] }), streamingHandler(), LINE.alb, 'alb');
     expect(r.message).toContain('an Application Load Balancer, which never streams');
   });
 
   it('reports a REST API without responseTransferMode, or with BUFFERED', () => {
-    const missing = one(rule, deployment({ frontDoors: [door('rest-api', LINE.restApi)] }), streamingHandler(), LINE.restApi);
+    const missing = one(rule, deployment({ frontDoors: [door('rest-api', LINE.restApi)] }), streamingHandler(), LINE.restApi, 'restApiWithoutStream');
     expect(missing.message).toContain('a REST API integration without responseTransferMode STREAM');
     expect(missing.fix).toContain('responseTransferMode: STREAM');
     const buffered = door('rest-api', LINE.restApi, { transferMode: at('BUFFERED', LINE.transferMode) });
-    one(rule, deployment({ frontDoors: [buffered] }), streamingHandler(), LINE.restApi);
+    one(rule, deployment({ frontDoors: [buffered] }), streamingHandler(), LINE.restApi, 'restApiWithoutStream');
   });
 
   it('reports each buffering front door once', () => {
     const d = deployment({ frontDoors: [door('http-api', LINE.httpApi), door('alb', LINE.alb), door('cloudfront', LINE.cloudfront)] });
     expect(run(rule, d, streamingHandler()).map((r) => r.at.line)).toEqual([LINE.httpApi, LINE.alb]);
+    expect(run(rule, d, streamingHandler()).map((r) => r.messageId)).toEqual(['httpApi', 'alb']);
   });
 
   it('reports the web adapter in response_stream mode behind an ALB', () => {
-    const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)], ...withAdapter('response_stream') }), null, LINE.alb);
+    const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)], ...withAdapter('response_stream') }), null, LINE.alb, 'alb');
     expect(r.message).toContain('Lambda Web Adapter');
   });
 
@@ -435,16 +459,17 @@ describe('duplicate-cors', () => {
   const appCors = () => handler({ file: 'src/lambda.js', cors: { how: 'the cors middleware', file: 'src/app.js', line: 3 } });
 
   it('reports URL CORS plus the cors() middleware, at the Cors line', () => {
-    const r = one(rule, deployment({ url: streamUrl({ cors: cors() }) }), appCors(), LINE.cors, 'error');
+    const r = one(rule, deployment({ url: streamUrl({ cors: cors() }) }), appCors(), LINE.cors, 'urlAndAppCors', 'error');
     expect(r.message).toContain('the cors middleware, src/app.js:3');
     expect(r.message).toContain('Access-Control-Allow-Origin twice');
     expect(r.key).toBe('Api:duplicate-cors');
+    expect(r.payload).toMatchObject({ url: { isDefault: false, field: { at: { line: LINE.cors } } }, app: { how: 'the cors middleware', file: 'src/app.js' } });
   });
 
   it('reports SST/serverless `cors: true` and a manual header, whatever the invoke mode', () => {
     const manual = handler({ cors: { how: 'an Access-Control-Allow-Origin header set in code', file: 'src/index.mjs', line: 8 } });
     const d = deployment({ source: 'sst', url: url({ cors: at({ enabled: true }, LINE.cors) }) });
-    const r = one(rule, d, manual, LINE.cors);
+    const r = one(rule, d, manual, LINE.cors, 'urlAndAppCors');
     expect(r.message).toContain('an Access-Control-Allow-Origin header set in code, src/index.mjs:8');
   });
 
@@ -468,14 +493,14 @@ describe('duplicate-cors', () => {
   // that comment and leaves it false for a detailed `Cors: { AllowOrigins: [...] }` (SAM, CFN, CDK,
   // Terraform) gets no finding, although aws.md §1.2 says any configured Cors duplicates the app's.
   it('reports a detailed Cors (AllowOrigins) even when `enabled` is false', () => {
-    one(rule, deployment({ url: url({ cors: at({ enabled: false, allowOrigins: ['https://app.example.com'] }, LINE.cors) }) }), appCors(), LINE.cors);
+    one(rule, deployment({ url: url({ cors: at({ enabled: false, allowOrigins: ['https://app.example.com'] }, LINE.cors) }) }), appCors(), LINE.cors, 'urlAndAppCors');
   });
 
   // Rule bug (reported): SST's `url` defaults to `cors: true` (tooling.md §0.5, "duplicate CORS by
   // default"). A missing cors on an SST URL means CORS is on; the rule only reads resolved values.
   it('reports an SST URL with the default cors (missing) and hono/cors in the app', () => {
     const d = deployment({ source: 'sst', defaultTimeoutSeconds: 20, url: url({ authType: undefined, cors: undefined }) });
-    one(rule, d, handler({ cors: { how: 'the hono/cors middleware', file: 'src/index.ts', line: 2 } }), LINE.url);
+    one(rule, d, handler({ cors: { how: 'the hono/cors middleware', file: 'src/index.ts', line: 2 } }), LINE.url, 'defaultUrlAndAppCors');
   });
 });
 
@@ -485,29 +510,29 @@ describe('streaming-timeout-too-short', () => {
   const rule = streamingTimeoutTooShort;
 
   it('reports the Lambda/CFN default of 3 s, at the function, as a warning', () => {
-    const r = one(rule, deployment({ url: streamUrl() }), streamingHandler(), LINE.deployment, 'warning');
+    const r = one(rule, deployment({ url: streamUrl() }), streamingHandler(), LINE.deployment, 'shortDefaultTimeout', 'warning');
     expect(r.message).toContain('the default 3 s (no timeout is set)');
     expect(r.message).toContain('cut off mid-body');
     expect(r.key).toBe('Api:timeout');
   });
 
   it('reports the serverless default of 6 s as a warning and the SST default of 20 s as info', () => {
-    const sls = one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6 }), streamingHandler(), LINE.deployment, 'warning');
+    const sls = one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6 }), streamingHandler(), LINE.deployment, 'shortDefaultTimeout', 'warning');
     expect(sls.message).toContain('the default 6 s');
-    const sst = one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20 }), streamingHandler(), LINE.deployment, 'info');
+    const sst = one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20 }), streamingHandler(), LINE.deployment, 'shortDefaultTimeout', 'info');
     expect(sst.message).toContain('the default 20 s');
   });
 
   it('reports an explicit short timeout at its line: < 15 s warning, 15-29 s info', () => {
-    const ten = one(rule, deployment({ timeout: at(10, LINE.timeout) }), streamingHandler(), LINE.timeout, 'warning');
+    const ten = one(rule, deployment({ timeout: at(10, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'warning');
     expect(ten.message).toContain('a timeout of 10 s');
-    one(rule, deployment({ timeout: at(14, LINE.timeout) }), streamingHandler(), LINE.timeout, 'warning');
-    one(rule, deployment({ timeout: at(15, LINE.timeout) }), streamingHandler(), LINE.timeout, 'info');
-    one(rule, deployment({ timeout: at(29, LINE.timeout) }), streamingHandler(), LINE.timeout, 'info');
+    one(rule, deployment({ timeout: at(14, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'warning');
+    one(rule, deployment({ timeout: at(15, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'info');
+    one(rule, deployment({ timeout: at(29, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'info');
   });
 
   it('counts a RESPONSE_STREAM URL as streaming when the handler cannot be resolved', () => {
-    const r = one(rule, deployment({ url: streamUrl(), timeout: at(10, LINE.timeout) }), null, LINE.timeout);
+    const r = one(rule, deployment({ url: streamUrl(), timeout: at(10, LINE.timeout) }), null, LINE.timeout, 'shortTimeout');
     expect(r.message).toContain('its Function URL is RESPONSE_STREAM');
   });
 
@@ -532,21 +557,21 @@ describe('tiny-reserved-concurrency', () => {
   const rule = tinyReservedConcurrency;
 
   it('reports reserved concurrency 0 as an error, streaming or not', () => {
-    const r = one(rule, deployment({ reservedConcurrency: at(0, LINE.reserved) }), null, LINE.reserved, 'error');
+    const r = one(rule, deployment({ reservedConcurrency: at(0, LINE.reserved) }), null, LINE.reserved, 'reservedZero', 'error');
     expect(r.message).toContain('reserved concurrency 0: every invocation is throttled (429)');
     expect(r.key).toBe('Api:reserved-0');
-    one(rule, deployment({ reservedConcurrency: at(0, LINE.reserved) }), streamingHandler(), LINE.reserved, 'error');
+    one(rule, deployment({ reservedConcurrency: at(0, LINE.reserved) }), streamingHandler(), LINE.reserved, 'reservedZero', 'error');
   });
 
   it('reports 1-5 slots for a streaming function as a warning', () => {
-    const r = one(rule, deployment({ reservedConcurrency: at(2, LINE.reserved) }), streamingHandler(), LINE.reserved, 'warning');
+    const r = one(rule, deployment({ reservedConcurrency: at(2, LINE.reserved) }), streamingHandler(), LINE.reserved, 'reservedSmall', 'warning');
     expect(r.message).toContain('answering 429 after 2 concurrent streams');
     expect(r.key).toBe('Api:reserved-small');
-    one(rule, deployment({ reservedConcurrency: at(5, LINE.reserved) }), streamingHandler(), LINE.reserved, 'warning');
+    one(rule, deployment({ reservedConcurrency: at(5, LINE.reserved) }), streamingHandler(), LINE.reserved, 'reservedSmall', 'warning');
   });
 
   it('counts a RESPONSE_STREAM URL as streaming', () => {
-    const r = one(rule, deployment({ url: streamUrl(), reservedConcurrency: at(1, LINE.reserved) }), null, LINE.reserved);
+    const r = one(rule, deployment({ url: streamUrl(), reservedConcurrency: at(1, LINE.reserved) }), null, LINE.reserved, 'reservedSmall');
     expect(r.message).toContain('RESPONSE_STREAM URL');
   });
 
@@ -580,14 +605,14 @@ describe('public-function-url', () => {
   const rule = publicFunctionUrl;
 
   it('reports AuthType NONE at the AuthType line', () => {
-    const r = one(rule, deployment({ url: streamUrl({ authType: at('NONE', LINE.authType) }) }), null, LINE.authType, 'warning');
+    const r = one(rule, deployment({ url: streamUrl({ authType: at('NONE', LINE.authType) }) }), null, LINE.authType, 'publicUrl', 'warning');
     expect(r.message).toContain('is public (AuthType NONE)');
     expect(r.fix).toContain('AWS_IAM');
     expect(r.key).toBe('Api:public-url');
   });
 
   it('reports NONE on a buffered function too (it is about the URL, not streaming)', () => {
-    one(rule, deployment({ url: url({ authType: at('NONE', LINE.authType) }) }), serverlessHttpHandler(), LINE.authType);
+    one(rule, deployment({ url: url({ authType: at('NONE', LINE.authType) }) }), serverlessHttpHandler(), LINE.authType, 'publicUrl');
   });
 
   it('is quiet for AWS_IAM, for an unresolved AuthType and without a URL', () => {
@@ -605,11 +630,11 @@ describe('public-function-url', () => {
   // `authorizer: aws_iam`. The rule only reads a resolved NONE, so the default public URL is missed
   // unless the readers materialize the default as a Located value.
   it('reports an SST URL with the default authorization (missing)', () => {
-    one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20, url: url({ authType: undefined }) }), null, LINE.url);
+    one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20, url: url({ authType: undefined }) }), null, LINE.url, 'publicByDefault');
   });
 
   it('reports a serverless `url: true` (no authorizer)', () => {
-    one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6, url: url({ authType: undefined }) }), null, LINE.url);
+    one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6, url: url({ authType: undefined }) }), null, LINE.url, 'publicByDefault');
   });
 });
 
@@ -620,7 +645,7 @@ describe('callback-handler-on-nodejs24', () => {
   const callback = () => handler({ callbackStyle: { line: 5 } });
 
   it('reports a callback handler on nodejs24.x, at the runtime', () => {
-    const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), callback(), LINE.runtime, 'error');
+    const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), callback(), LINE.runtime, 'callbackHandler', 'error');
     expect(r.message).toContain('runs on nodejs24.x');
     expect(r.message).toContain('src/index.mjs:5');
     expect(r.message).toContain('reject callback handlers at init');
@@ -628,7 +653,7 @@ describe('callback-handler-on-nodejs24', () => {
   });
 
   it('reports later runtimes (nodejs26.x)', () => {
-    one(rule, deployment({ runtime: at('nodejs26.x', LINE.runtime) }), callback(), LINE.runtime);
+    one(rule, deployment({ runtime: at('nodejs26.x', LINE.runtime) }), callback(), LINE.runtime, 'callbackHandler');
   });
 
   it('is quiet for an async handler on nodejs24.x', () => {
@@ -657,27 +682,27 @@ describe('exec-wrapper-proxies-runtime-api', () => {
 
   it('notes an unknown wrapper on a streaming function (info), at the variable', () => {
     const d = deployment({ runtime: at('nodejs22.x', LINE.runtime), streamingEnvironment: wrapper('/opt/smug-wrapper') });
-    const r = one(rule, d, streamingHandler(), LINE.execWrapper, 'info');
+    const r = one(rule, d, streamingHandler(), LINE.execWrapper, 'wrapsStreamingRuntime', 'info');
     expect(r.message).toContain('through the exec wrapper /opt/smug-wrapper');
     expect(r.message).toContain('error trailers');
     expect(r.key).toBe('Api:wrapper');
   });
 
   it('counts a RESPONSE_STREAM URL as streaming when the handler cannot be resolved', () => {
-    const r = one(rule, deployment({ url: streamUrl(), streamingEnvironment: wrapper('/opt/otel-handler') }), null, LINE.execWrapper, 'info');
+    const r = one(rule, deployment({ url: streamUrl(), streamingEnvironment: wrapper('/opt/otel-handler') }), null, LINE.execWrapper, 'wrapsStreamingRuntime', 'info');
     expect(r.message).toContain('RESPONSE_STREAM URL');
   });
 
   it('warns that a wrapper on provided.al2023 is ignored, streaming or not', () => {
     const d = deployment({ runtime: at('provided.al2023', LINE.runtime), streamingEnvironment: wrapper('/opt/smug-wrapper') });
-    const r = one(rule, d, null, LINE.execWrapper, 'warning');
+    const r = one(rule, d, null, LINE.execWrapper, 'ignoredOnOsOnlyRuntime', 'warning');
     expect(r.message).toContain('on provided.al2023, where wrapper scripts are not supported: it is ignored');
     expect(r.key).toBe('Api:wrapper-provided');
   });
 
   it('warns for the web adapter\'s /opt/bootstrap on provided.al2023 too (the adapter never starts)', () => {
     const d = deployment({ runtime: at('provided.al2023', LINE.runtime), ...withAdapter('response_stream') });
-    one(rule, d, null, LINE.execWrapper, 'warning');
+    one(rule, d, null, LINE.execWrapper, 'ignoredOnOsOnlyRuntime', 'warning');
   });
 
   it('is quiet for the web adapter\'s /opt/bootstrap on a managed runtime', () => {
@@ -702,6 +727,7 @@ describe('managed-instances-shared-state', () => {
     const state = handler({ moduleState: [{ name: 'cache', line: 3 }] });
     const [finding] = rule.check({ deployment: deployment({ managedInstances: managed }), handler: state });
     expect(finding.at).toEqual(managed);
+    expect(finding.messageId).toBe('moduleStateShared');
     expect(finding.message).toContain('`cache` (src/index.mjs:3)');
     expect(rule.check({ deployment: deployment({}), handler: state })).toEqual([]);
     expect(rule.check({ deployment: deployment({ managedInstances: managed }), handler: handler({}) })).toEqual([]);
@@ -718,6 +744,7 @@ describe('app-stream-buffered-by-adapter', () => {
       appStreams: { how: 'fastapi StreamingResponse', file: 'dashboard/handler.py', line: 21 },
     });
     const [finding] = rule.check({ deployment: deployment({ url: url() }), handler: mangum });
+    expect(finding.messageId).toBe('appStreamsThroughBufferedAdapter');
     expect(finding.message).toContain('fastapi StreamingResponse, dashboard/handler.py:21');
     expect(finding.message).toContain('Mangum (dashboard/handler.py:30)');
     // RESPONSE_STREAM: buffered-handler-behind-streaming-url reports it instead
@@ -732,7 +759,9 @@ describe('streaming-timeout-too-short and a known buffered handler', () => {
     const { streamingTimeoutTooShort: rule } = await import('../src/checks/deployment/streaming-timeout-too-short.js');
     const buffered = handler({ bufferedAdapter: { name: 'serverless-http', line: 4 } });
     expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: buffered })).toEqual([]);
-    expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: null })).toHaveLength(1);
+    const reports = rule.check({ deployment: deployment({ url: streamUrl() }), handler: null });
+    expect(reports).toHaveLength(1);
+    expect(reports[0].messageId).toBe('shortDefaultTimeout');
   });
 });
 
@@ -753,7 +782,7 @@ describe('web-adapter-layer-architecture', () => {
   }
 
   it('reports the Arm64 layer on a function without an architecture (Lambda default x86_64), at the layer', () => {
-    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64'))), null, LINE.webAdapter, 'error');
+    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64'))), null, LINE.webAdapter, 'layerForOtherThanDefaultArchitecture', 'error');
     expect(r.message).toContain("runs on x86_64 (no architecture is set: Lambda's default) but uses");
     expect(r.message).toContain('LambdaAdapterLayerArm64, built for arm64');
     expect(r.message).toContain('every invocation fails at init');
@@ -762,16 +791,16 @@ describe('web-adapter-layer-architecture', () => {
   });
 
   it('reports the Arm64 layer on an explicit x86_64, and the X86 layer on arm64', () => {
-    one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64'), 'x86_64')), null, LINE.webAdapter);
-    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86'), 'arm64')), null, LINE.webAdapter);
+    one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64'), 'x86_64')), null, LINE.webAdapter, 'layerForOtherArchitecture');
+    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86'), 'arm64')), null, LINE.webAdapter, 'layerForOtherArchitecture');
     expect(r.message).toContain('runs on arm64 but uses the Lambda Web Adapter layer LambdaAdapterLayerX86, built for x86_64');
     expect(r.fix).toContain('Use LambdaAdapterLayerArm64');
   });
 
   it('reads the layer name through !Sub / ${AWS::Region}, China accounts and a version placeholder', () => {
-    one(rule, deployment(adapter('arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerArm64:26')), null, LINE.webAdapter);
-    one(rule, deployment(adapter('arn:aws-cn:lambda:cn-north-1:041581134020:layer:LambdaAdapterLayerX86:26', 'arm64')), null, LINE.webAdapter);
-    one(rule, deployment(adapter('arn:aws:lambda:${data.aws_region.current.name}:753240598075:layer:LambdaAdapterLayerArm64:${var.lwa_version}')), null, LINE.webAdapter);
+    one(rule, deployment(adapter('arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerArm64:26')), null, LINE.webAdapter, 'layerForOtherThanDefaultArchitecture');
+    one(rule, deployment(adapter('arn:aws-cn:lambda:cn-north-1:041581134020:layer:LambdaAdapterLayerX86:26', 'arm64')), null, LINE.webAdapter, 'layerForOtherArchitecture');
+    one(rule, deployment(adapter('arn:aws:lambda:${data.aws_region.current.name}:753240598075:layer:LambdaAdapterLayerArm64:${var.lwa_version}')), null, LINE.webAdapter, 'layerForOtherThanDefaultArchitecture');
   });
 
   it('is quiet when the layer matches the architecture', () => {
@@ -793,14 +822,14 @@ describe('web-adapter-layer-architecture', () => {
   });
 
   it('warns about a layer before version 15 on a streaming function (the adapter cannot stream)', () => {
-    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86', '14'))), null, LINE.webAdapter, 'warning');
+    const r = one(rule, deployment(adapter(layerArn('LambdaAdapterLayerX86', '14'))), null, LINE.webAdapter, 'layerTooOldToStream', 'warning');
     expect(r.message).toContain('LambdaAdapterLayerX86:14');
     expect(r.message).toContain('AWS_LWA_INVOKE_MODE=response_stream');
     expect(r.message).toContain('buffers every response');
     expect(r.key).toBe('Api:lwa-layer-version');
     // behind a RESPONSE_STREAM URL with the adapter left buffered: the URL expects a stream
     const urlOnly = deployment({ ...adapter(layerArn('LambdaAdapterLayerArm64', '9'), 'arm64'), streamingEnvironment: { AWS_LAMBDA_EXEC_WRAPPER: at('/opt/bootstrap', LINE.execWrapper) }, url: streamUrl() });
-    expect(one(rule, urlOnly, null, LINE.webAdapter, 'warning').message).toContain('RESPONSE_STREAM');
+    expect(one(rule, urlOnly, null, LINE.webAdapter, 'layerTooOldToStream', 'warning').message).toContain('RESPONSE_STREAM');
   });
 
   it('does not warn about an old layer on a function that does not stream, or from version 15', () => {
@@ -811,7 +840,7 @@ describe('web-adapter-layer-architecture', () => {
   });
 
   it('reports one finding per deployment: the architecture first', () => {
-    one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64', '10'))), null, LINE.webAdapter, 'error');
+    one(rule, deployment(adapter(layerArn('LambdaAdapterLayerArm64', '10'))), null, LINE.webAdapter, 'layerForOtherThanDefaultArchitecture', 'error');
   });
 
   it('is quiet when the architecture list cannot be read as one known value', () => {

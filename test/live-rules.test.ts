@@ -76,10 +76,12 @@ describe('durations-pinned-at-timeout', () => {
       '17 of 20 invocations of function `chat` in the last 24 h lasted the full 20 s timeout (17 with Status: timeout): the deployed code leaves the stream open on some path (stream-never-ended at index.mjs:9), so the runtime waits for an end() that never comes.',
     );
     expect(report.at).toEqual({ file: ARN, line: 1, column: 1, path: 'Configuration.Timeout' });
+    expect(report.messageId).toBe('hangingCodePath');
   });
 
   it('then the 3.x event-loop wait of a streamified handler with module-scope handles', () => {
     const [report] = durationsPinnedAtTimeout.check(context());
+    expect(report.messageId).toBe('eventLoopWaitWithHandles');
     expect(report.message).toContain('the handler is streamified on nodejs20.x and opens pg.Pool at module scope: the stream ends, but the runtime waits for the event loop');
     expect(report.fix).toContain('context.callbackWaitsForEmptyEventLoop = false');
   });
@@ -87,18 +89,29 @@ describe('durations-pinned-at-timeout', () => {
   it('does not blame the event loop on nodejs24.x or when the handler disables the wait', () => {
     for (const ctx of [context({ runtime: 'nodejs24.x' }), context({ handler: { ...STREAMING, disablesEventLoopWait: true } })]) {
       const [report] = durationsPinnedAtTimeout.check(ctx);
+      expect(report.messageId).toBe('noCauseFound');
       expect(report.message).toContain('no cause was found in the deployed code');
     }
   });
 
   it('uses the JSON runtimeDone evidence: response sent, runtime kept waiting', () => {
     const [report] = durationsPinnedAtTimeout.check(context({ handler: null, logs: stats({ producedBytesBeforeTimeout: 12 }) }));
+    expect(report.messageId).toBe('waitedAfterResponse');
     expect(report.message).toContain('12 of them had already sent response bytes');
   });
 
   it('says when the code was not checked', () => {
     const [report] = durationsPinnedAtTimeout.check(context({ handler: null, codeChecked: false }));
+    expect(report.messageId).toBe('codeNotChecked');
     expect(report.message).toContain('the deployed code was not checked');
+  });
+
+  it('the event-loop wait without module-scope handles, with the JSON evidence that responses were sent', () => {
+    const [report] = durationsPinnedAtTimeout.check(context({ handler: { ...STREAMING, moduleHandles: [] }, logs: stats({ timeouts: 0, producedBytesBeforeTimeout: 4 }) }));
+    expect(report.messageId).toBe('eventLoopWait');
+    expect(report.message).toBe(
+      '17 of 20 invocations of function `chat` in the last 24 h lasted the full 20 s timeout: the handler is streamified on nodejs20.x: the stream ends, but the runtime waits for the event loop to empty before taking the next invocation. The JSON platform logs show 4 of them had already sent their response.',
+    );
   });
 
   it('stays quiet below the thresholds: under 3 invocations, a single timeout, under 20 %', () => {
@@ -106,6 +119,7 @@ describe('durations-pinned-at-timeout', () => {
     expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 4, atTimeout: { count: 1, share: 0.25 } }) }))).toEqual([]);
     expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 100, atTimeout: { count: 19, share: 0.19 } }) }))).toEqual([]);
     expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 100, atTimeout: { count: 20, share: 0.2 } }) }))).toHaveLength(1);
+    expect(durationsPinnedAtTimeout.check(context({ logs: stats({ invocations: 100, atTimeout: { count: 20, share: 0.2 } }) }))[0].messageId).toBe('eventLoopWaitWithHandles');
     expect(durationsPinnedAtTimeout.check(context({ logs: null }))).toEqual([]);
   });
 });
@@ -114,11 +128,13 @@ describe('concurrency-exhausted-by-hangs', () => {
   it('uses reserved concurrency when there is one, at its field', () => {
     const [report] = concurrencyExhaustedByHangs.check(context({ reserved: 5 }));
     expect(report.at.path).toBe('Concurrency.ReservedConcurrentExecutions');
+    expect(report.messageId).toBe('reservedExhausted');
     expect(report.message).toContain('its reserved concurrency is 5: once 5 invocations hang, at most 0.25 requests per second are served');
   });
 
   it("falls back to the account's limit, and is quiet above 50 or without pinned durations", () => {
     expect(concurrencyExhaustedByHangs.check(context({ accountConcurrency: 10 }))[0].message).toContain("the account's concurrency limit (the function has no reservation) is 10");
+    expect(concurrencyExhaustedByHangs.check(context({ accountConcurrency: 10 }))[0].messageId).toBe('accountLimitExhausted');
     expect(concurrencyExhaustedByHangs.check(context({ accountConcurrency: 1000 }))).toEqual([]);
     expect(concurrencyExhaustedByHangs.check(context({ reserved: 100 }))).toEqual([]);
     expect(concurrencyExhaustedByHangs.check(context({ reserved: 5, logs: stats({ atTimeout: { count: 0, share: 0 } }) }))).toEqual([]);
@@ -130,6 +146,7 @@ describe('runtime-exits', () => {
     const logs = stats({ atTimeout: { count: 0, share: 0 }, runtimeExits: { 'exit status 128': 2 }, errorsByType: { 'Runtime.ExitError': 2, 'Handler.Error': 5 } });
     const [report] = runtimeExits.check(context({ logs, codeFindings: [finding('write-after-end', 14)] }));
     expect(report.severity).toBe('error');
+    expect(report.messageId).toBe('crashingCode');
     expect(report.message).toBe(
       'Function `chat`: the runtime exited 2 times in the last 24 h (Runtime.ExitError ×2, "exit status 128" ×2). The deployed code has write-after-end (line 14 of index.mjs), which makes the streaming runtime exit.',
     );
@@ -139,7 +156,16 @@ describe('runtime-exits', () => {
     const one = runtimeExits.check(context({ logs: stats({ errorsByType: { 'Runtime.OutOfMemory': 1 } }) }));
     expect(one[0].severity).toBe('warning');
     expect(one[0].message).toContain('Out of memory');
+    expect(one[0].messageId).toBe('outOfMemory');
     expect(runtimeExits.check(context({ logs: stats({ errorsByType: { 'Handler.Error': 9 } }) }))).toEqual([]);
+  });
+
+  it('without a code cause or out of memory: the exits alone, and where to look', () => {
+    const [report] = runtimeExits.check(context({ logs: stats({ runtimeExits: { 'signal: killed': 1 } }) }));
+    expect(report.messageId).toBe('exits');
+    expect(report.severity).toBe('warning');
+    expect(report.message).toBe('Function `chat`: the runtime exited 1 time in the last 24 h ("signal: killed" ×1).');
+    expect(report.fix).toContain('Look up the request ids');
   });
 });
 
@@ -153,12 +179,14 @@ describe('function-url-missing-invoke-permission', () => {
     const deployments = url('NONE');
     const [report] = functionUrlMissingInvokePermission.check(context({ deployments, policy: { Statement: [urlStatement] } }));
     expect(report.at.path).toBe('FunctionUrlConfig($LATEST).AuthType');
+    expect(report.messageId).toBe('noPublicStatement');
     expect(report.message).toContain('has no public statement for `lambda:InvokeFunction` (condition `lambda:InvokedViaFunctionUrl` = true)');
     expect(report.fix).toContain('--invoked-via-function-url');
   });
 
   it('no policy at all: both are missing', () => {
     const [report] = functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: undefined }));
+    expect(report.messageId).toBe('noPolicy');
     expect(report.message).toContain('the function has no resource policy, so nothing grants `lambda:InvokeFunctionUrl`');
   });
 
@@ -166,7 +194,9 @@ describe('function-url-missing-invoke-permission', () => {
     expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: { Statement: [urlStatement, invokeStatement] } }))).toEqual([]);
     expect(functionUrlMissingInvokePermission.check(context({ deployments: url('AWS_IAM'), policy: undefined }))).toEqual([]);
     expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: null }))).toEqual([]);
-    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: { Statement: [{ ...urlStatement, Effect: 'Deny' }, invokeStatement] } }))).toHaveLength(1);
+    const denied = functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: { Statement: [{ ...urlStatement, Effect: 'Deny' }, invokeStatement] } }));
+    expect(denied).toHaveLength(1);
+    expect(denied[0].messageId).toBe('noPublicStatement');
   });
 });
 
@@ -228,6 +258,7 @@ describe('toDeployments: the live function as the IaC model', () => {
     const [deployment] = toDeployments(fn);
     const fired = deploymentRules.flatMap((rule) => rule.check({ deployment, handler: null }).map((r) => `${rule.meta.id}@${r.at.path}`));
     expect(fired).toEqual(['web-adapter-mode-mismatch@Configuration.Environment.Variables.AWS_LWA_INVOKE_MODE']);
+    expect(deploymentRules.flatMap((rule) => rule.check({ deployment, handler: null }).map((r) => r.messageId))).toEqual(['urlBuffersStreamingAdapter']);
   });
 
   it('the unchanged deployment rules fire on it: the Arm64 web adapter layer on an x86_64 function', () => {
@@ -236,11 +267,12 @@ describe('toDeployments: the live function as the IaC model', () => {
     const urls = [{ FunctionUrl: 'https://a.lambda-url.us-east-1.on.aws/', FunctionArn: ARN, AuthType: 'AWS_IAM' as const, InvokeMode: 'RESPONSE_STREAM' as const, CreationTime: '', LastModifiedTime: '' }];
     const fire = (architecture: 'x86_64' | 'arm64') => {
       const [deployment] = toDeployments(live({ Runtime: 'nodejs22.x', Handler: 'run.sh', Timeout: 120, Architectures: [architecture], Environment: env, Layers: layers }, { urls }));
-      return deploymentRules.flatMap((rule) => rule.check({ deployment, handler: null }).map((r) => ({ rule: rule.meta.id, path: r.at.path, message: r.message })));
+      return deploymentRules.flatMap((rule) => rule.check({ deployment, handler: null }).map((r) => ({ rule: rule.meta.id, messageId: r.messageId, path: r.at.path, message: r.message })));
     };
     const [finding, ...others] = fire('x86_64');
     expect(others).toEqual([]);
     expect(finding).toMatchObject({ rule: 'web-adapter-layer-architecture', path: 'Configuration.Layers[1]' });
+    expect(finding.messageId).toBe('layerForOtherArchitecture');
     expect(finding.message).toContain('Function `chat` runs on x86_64 but uses the Lambda Web Adapter layer LambdaAdapterLayerArm64, built for arm64');
     expect(fire('arm64')).toEqual([]);
   });
@@ -254,5 +286,6 @@ describe('toDeployments: the live function as the IaC model', () => {
     expect(deployment.frontDoors).toEqual([{ kind: 'alb', at: { file: ARN, line: 1, column: 1, path: 'Policy.Statement[alb]' } }]);
     const fired = deploymentRules.flatMap((rule) => rule.check({ deployment, handler: STREAMING }).map(() => rule.meta.id));
     expect(fired).toContain('front-door-cannot-stream');
+    expect(deploymentRules.flatMap((rule) => rule.check({ deployment, handler: STREAMING }).filter(() => rule.meta.id === 'front-door-cannot-stream').map((r) => r.messageId))).toEqual(['alb']);
   });
 });

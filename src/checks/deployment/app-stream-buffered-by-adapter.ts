@@ -1,10 +1,9 @@
-import type { DeploymentRule } from '../../model/rule.js';
+import { defineDeploymentRule } from '../../model/rule.js';
 import { capitalized, describe, urlInvokeMode } from '../../iac/deployment-support.js';
 
-export const appStreamBufferedByAdapter: DeploymentRule = {
+export const appStreamBufferedByAdapter = defineDeploymentRule({
   meta: {
     id: 'app-stream-buffered-by-adapter',
-    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'The app streams (SSE, StreamingResponse) but a buffered adapter delivers it all at once',
@@ -13,19 +12,29 @@ export const appStreamBufferedByAdapter: DeploymentRule = {
     evidence:
       'Mangum has no response streaming (Kludex/mangum #299, #341; aws.md §5); Python managed runtimes have no native streaming (aws.md §2.2); seed 002 (FastAPI SSE dashboard behind Mangum).',
     fixable: false,
-    triggers: [],
   },
-  check({ deployment: d, handler }) {
-    if (!handler?.bufferedAdapter || !handler.appStreams || d.webAdapter) return [];
+  messages: {
+    appStreamsThroughBufferedAdapter:
+      "{{subject}}'s app streams ({{how}}, {{appFile}}:{{appLine}}), but its handler is {{adapter}} ({{handlerFile}}:{{adapterLine}}), which buffers: the events reach the client all at once when the response is complete.",
+  },
+  check({ deployment: d, handler }, report) {
+    if (!handler?.bufferedAdapter || !handler.appStreams || d.webAdapter) return;
     // Behind a RESPONSE_STREAM URL buffered-handler-behind-streaming-url already reports it (one finding per cause).
-    if (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM') return [];
-    return [
-      {
-        at: d.handler && 'at' in d.handler ? d.handler.at : d.at,
-        message: `${capitalized(describe(d))}'s app streams (${handler.appStreams.how}, ${handler.appStreams.file}:${handler.appStreams.line}), but its handler is ${handler.bufferedAdapter.name} (${handler.file}:${handler.bufferedAdapter.line}), which buffers: the events reach the client all at once when the response is complete.`,
-        fix: 'Run the app behind the Lambda Web Adapter with AWS_LWA_INVOKE_MODE=response_stream and a RESPONSE_STREAM Function URL (Python has no native Lambda streaming), or stop streaming in this app.',
-        key: `${d.name}:app-stream-buffered`,
+    if (urlInvokeMode(d)?.mode === 'RESPONSE_STREAM') return;
+    report({
+      messageId: 'appStreamsThroughBufferedAdapter',
+      data: {
+        subject: capitalized(describe(d)),
+        how: handler.appStreams.how,
+        appFile: handler.appStreams.file,
+        appLine: handler.appStreams.line,
+        adapter: handler.bufferedAdapter.name,
+        handlerFile: handler.file,
+        adapterLine: handler.bufferedAdapter.line,
       },
-    ];
+      at: d.handler && 'at' in d.handler ? d.handler.at : d.at,
+      fix: 'Run the app behind the Lambda Web Adapter with AWS_LWA_INVOKE_MODE=response_stream and a RESPONSE_STREAM Function URL (Python has no native Lambda streaming), or stop streaming in this app.',
+      key: `${d.name}:app-stream-buffered`,
+    });
   },
-};
+});

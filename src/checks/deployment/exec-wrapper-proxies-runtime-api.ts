@@ -1,11 +1,10 @@
-import type { DeploymentRule } from '../../model/rule.js';
+import { defineDeploymentRule } from '../../model/rule.js';
 import { isResolved } from '../../model/deployment.js';
 import { capitalized, describe, streamsOrStreamingUrl } from '../../iac/deployment-support.js';
 
-export const execWrapperProxiesRuntimeApi: DeploymentRule = {
+export const execWrapperProxiesRuntimeApi = defineDeploymentRule({
   meta: {
     id: 'exec-wrapper-proxies-runtime-api',
-    surface: 'deployment',
     category: 'deployment',
     severity: 'info',
     title: 'An exec wrapper sits between Lambda and the runtime of a streaming function',
@@ -14,25 +13,37 @@ export const execWrapperProxiesRuntimeApi: DeploymentRule = {
     evidence:
       'Lambda docs runtimes-modify (wrapper scripts, not on provided*); AWS Runtime API proxy extension sample; seed 003 (aws.md §6).',
     fixable: false,
-    triggers: [],
   },
-  check(context) {
+  messages: {
+    ignoredOnOsOnlyRuntime: '{{subject}} sets AWS_LAMBDA_EXEC_WRAPPER={{wrapper}} on {{runtime}}, where wrapper scripts are not supported: it is ignored.',
+    wrapsStreamingRuntime:
+      '{{subject}} streams ({{how}}) through the exec wrapper {{wrapper}}: if it proxies the Runtime API it must forward the streaming response mode header, chunked bodies and error trailers, or streaming silently stops.',
+  },
+  check(context, report) {
     const d = context.deployment;
     const wrapper = d.streamingEnvironment.AWS_LAMBDA_EXEC_WRAPPER;
-    if (!wrapper || 'unresolved' in wrapper) return [];
+    if (!wrapper || 'unresolved' in wrapper) return;
     const runtime = isResolved(d.runtime) ? d.runtime.value : '';
+    const subject = capitalized(describe(d));
     if (runtime.startsWith('provided')) {
-      return [{ at: wrapper.at, severity: 'warning', message: `${capitalized(describe(d))} sets AWS_LAMBDA_EXEC_WRAPPER=${wrapper.value} on ${runtime}, where wrapper scripts are not supported: it is ignored.`, fix: 'Remove it, or start the proxy from the custom runtime\'s bootstrap.', key: `${d.name}:wrapper-provided` }];
+      report({
+        messageId: 'ignoredOnOsOnlyRuntime',
+        data: { subject, wrapper: wrapper.value, runtime },
+        at: wrapper.at,
+        severity: 'warning',
+        fix: 'Remove it, or start the proxy from the custom runtime\'s bootstrap.',
+        key: `${d.name}:wrapper-provided`,
+      });
+      return;
     }
     const streaming = streamsOrStreamingUrl(context);
-    if (!streaming || wrapper.value === '/opt/bootstrap') return []; // /opt/bootstrap is the Lambda Web Adapter's own wrapper
-    return [
-      {
-        at: wrapper.at,
-        message: `${capitalized(describe(d))} streams (${streaming.how}) through the exec wrapper ${wrapper.value}: if it proxies the Runtime API it must forward the streaming response mode header, chunked bodies and error trailers, or streaming silently stops.`,
-        fix: 'Check the wrapper with `stream-doctor verify --bootstrap` (planned) or its documentation for response streaming support.',
-        key: `${d.name}:wrapper`,
-      },
-    ];
+    if (!streaming || wrapper.value === '/opt/bootstrap') return; // /opt/bootstrap is the Lambda Web Adapter's own wrapper
+    report({
+      messageId: 'wrapsStreamingRuntime',
+      data: { subject, how: streaming.how, wrapper: wrapper.value },
+      at: wrapper.at,
+      fix: 'Check that the wrapper forwards streamed responses: run the handler behind its script with `stream-doctor verify <handler> --exec-wrapper <file>` (each run is compared with the same run without the wrapper), or read its documentation on response streaming.',
+      key: `${d.name}:wrapper`,
+    });
   },
-};
+});

@@ -1,14 +1,13 @@
-import type { DeploymentRule } from '../../model/rule.js';
+import { defineDeploymentRule } from '../../model/rule.js';
 import { capitalized, describe, streamsOrStreamingUrl, timeoutSeconds } from '../../iac/deployment-support.js';
 
 /** Below this, a streamed AI/SSE response is routinely cut off (seed 001 recommends 60-120 s for chat). */
 const WARN_BELOW_SECONDS = 15;
 const NOTE_BELOW_SECONDS = 30;
 
-export const streamingTimeoutTooShort: DeploymentRule = {
+export const streamingTimeoutTooShort = defineDeploymentRule({
   meta: {
     id: 'streaming-timeout-too-short',
-    surface: 'deployment',
     category: 'deployment',
     severity: 'warning',
     title: 'A streaming function has a timeout too short for streamed work',
@@ -17,22 +16,25 @@ export const streamingTimeoutTooShort: DeploymentRule = {
     evidence:
       'Lambda timeout semantics; runtime behaviour c (timeout ends the invocation, directinvoke.go Sandbox.Timeout); seed 001 guidance of 60-120 s for streamed chat; defaults in aws.md §3 and tooling.md §0.5.',
     fixable: false,
-    triggers: [],
   },
-  check(context) {
+  messages: {
+    shortTimeout:
+      '{{subject}} streams ({{how}}) with a timeout of {{seconds}} s: longer streams (LLM answers, SSE) are cut off mid-body when it expires.',
+    shortDefaultTimeout:
+      '{{subject}} streams ({{how}}) with a timeout of the default {{seconds}} s (no timeout is set): longer streams (LLM answers, SSE) are cut off mid-body when it expires.',
+  },
+  check(context, report) {
     const d = context.deployment;
     const streaming = streamsOrStreamingUrl(context);
     const timeout = timeoutSeconds(d);
-    if (!streaming || !timeout || timeout.seconds >= NOTE_BELOW_SECONDS) return [];
-    const source = timeout.isDefault ? `the default ${timeout.seconds} s (no timeout is set)` : `${timeout.seconds} s`;
-    return [
-      {
-        at: timeout.at,
-        severity: timeout.seconds < WARN_BELOW_SECONDS ? 'warning' : 'info',
-        message: `${capitalized(describe(d))} streams (${streaming.how}) with a timeout of ${source}: longer streams (LLM answers, SSE) are cut off mid-body when it expires.`,
-        fix: 'Raise the timeout to cover the longest stream (60-120 s is common for chat), and bound the work inside the handler.',
-        key: `${d.name}:timeout`,
-      },
-    ];
+    if (!streaming || !timeout || timeout.seconds >= NOTE_BELOW_SECONDS) return;
+    report({
+      messageId: timeout.isDefault ? 'shortDefaultTimeout' : 'shortTimeout',
+      data: { subject: capitalized(describe(d)), how: streaming.how, seconds: timeout.seconds },
+      at: timeout.at,
+      severity: timeout.seconds < WARN_BELOW_SECONDS ? 'warning' : 'info',
+      fix: 'Raise the timeout to cover the longest stream (60-120 s is common for chat), and bound the work inside the handler.',
+      key: `${d.name}:timeout`,
+    });
   },
-};
+});

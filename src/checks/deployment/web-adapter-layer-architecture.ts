@@ -1,5 +1,5 @@
 import type { Deployment, Located, SourceLocation } from '../../model/deployment.js';
-import type { DeploymentRule } from '../../model/rule.js';
+import { defineDeploymentRule } from '../../model/rule.js';
 import { capitalized, describe, streamsOrStreamingUrl } from '../../iac/deployment-support.js';
 
 /**
@@ -48,10 +48,9 @@ function functionArchitecture(d: Deployment): { value: Architecture; at?: Source
   return null;
 }
 
-export const webAdapterLayerArchitecture: DeploymentRule = {
+export const webAdapterLayerArchitecture = defineDeploymentRule({
   meta: {
     id: 'web-adapter-layer-architecture',
-    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'The Lambda Web Adapter layer is built for the other architecture, or too old to stream',
@@ -60,44 +59,50 @@ export const webAdapterLayerArchitecture: DeploymentRule = {
     evidence:
       'aws-lambda-web-adapter docs: getting-started/zip-packages.md (one layer ARN per architecture), reference/architecture.md (static binaries for x86_64 and aarch64), changelog (streaming since v0.7.0); layer 15 ≈ v0.7.0 is approximate (aws.md §3.3).',
     fixable: false,
-    triggers: [],
   },
-  check(context) {
+  messages: {
+    layerForOtherArchitecture:
+      '{{subject}} runs on {{architecture}} but uses the Lambda Web Adapter layer {{layer}}, built for {{layerArchitecture}}: the adapter binary cannot run, the extension fails to start and every invocation fails at init.',
+    layerForOtherThanDefaultArchitecture:
+      "{{subject}} runs on x86_64 (no architecture is set: Lambda's default) but uses the Lambda Web Adapter layer {{layer}}, built for {{layerArchitecture}}: the adapter binary cannot run, the extension fails to start and every invocation fails at init.",
+    layerTooOldToStream:
+      '{{subject}} streams ({{how}}) but uses the Lambda Web Adapter layer {{layer}}:{{version}}, and layers before version {{firstStreamingVersion}} (adapter v0.7.0) cannot stream: the adapter buffers every response whatever AWS_LWA_INVOKE_MODE says.',
+  },
+  check(context, report) {
     const d = context.deployment;
-    if (d.packageType === 'image') return []; // images cannot have layers: the adapter is copied in the Dockerfile
+    if (d.packageType === 'image') return; // images cannot have layers: the adapter is copied in the Dockerfile
     const layers = adapterLayers(d);
-    if (layers.length === 0) return [];
+    if (layers.length === 0) return;
+    const subject = capitalized(describe(d));
 
     const arch = functionArchitecture(d);
     const mismatch = arch ? layers.find((l) => l.architecture !== arch.value) : undefined;
     if (arch && mismatch) {
-      const functionArch = arch.at ? `runs on ${arch.value}` : `runs on x86_64 (no architecture is set: Lambda's default)`;
-      return [
-        {
-          at: mismatch.layer.at,
-          message: `${capitalized(describe(d))} ${functionArch} but uses the Lambda Web Adapter layer ${mismatch.name}, built for ${mismatch.architecture}: the adapter binary cannot run, the extension fails to start and every invocation fails at init.`,
-          fix:
-            arch.value === 'x86_64'
-              ? `Use LambdaAdapterLayerX86 (same version), or set the function's architecture to arm64.`
-              : `Use LambdaAdapterLayerArm64 (same version), or set the function's architecture to x86_64.`,
-          key: `${d.name}:lwa-layer-architecture`,
-        },
-      ];
+      const common = {
+        at: mismatch.layer.at,
+        fix:
+          arch.value === 'x86_64'
+            ? `Use LambdaAdapterLayerX86 (same version), or set the function's architecture to arm64.`
+            : `Use LambdaAdapterLayerArm64 (same version), or set the function's architecture to x86_64.`,
+        key: `${d.name}:lwa-layer-architecture`,
+      };
+      const data = { subject, layer: mismatch.name, layerArchitecture: mismatch.architecture };
+      if (arch.at) report({ ...common, messageId: 'layerForOtherArchitecture', data: { ...data, architecture: arch.value } });
+      else report({ ...common, messageId: 'layerForOtherThanDefaultArchitecture', data });
+      return;
     }
 
     const old = layers.find((l) => l.version !== null && l.version < FIRST_STREAMING_LAYER_VERSION);
     const streaming = old ? streamsOrStreamingUrl(context) : null;
     if (old && streaming) {
-      return [
-        {
-          at: old.layer.at,
-          severity: 'warning',
-          message: `${capitalized(describe(d))} streams (${streaming.how}) but uses the Lambda Web Adapter layer ${old.name}:${old.version}, and layers before version ${FIRST_STREAMING_LAYER_VERSION} (adapter v0.7.0) cannot stream: the adapter buffers every response whatever AWS_LWA_INVOKE_MODE says.`,
-          fix: `Use a current ${old.name} version (26 is adapter v1.0.0).`,
-          key: `${d.name}:lwa-layer-version`,
-        },
-      ];
+      report({
+        messageId: 'layerTooOldToStream',
+        data: { subject, how: streaming.how, layer: old.name, version: old.version!, firstStreamingVersion: FIRST_STREAMING_LAYER_VERSION },
+        at: old.layer.at,
+        severity: 'warning',
+        fix: `Use a current ${old.name} version (26 is adapter v1.0.0).`,
+        key: `${d.name}:lwa-layer-version`,
+      });
     }
-    return [];
   },
-};
+});

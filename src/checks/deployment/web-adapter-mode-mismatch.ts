@@ -1,10 +1,15 @@
-import type { DeploymentRule } from '../../model/rule.js';
-import { capitalized, describe, urlInvokeMode, webAdapterMode } from '../../iac/deployment-support.js';
+import { defineDeploymentRule, payloadType } from '../../model/rule.js';
+import { type UrlInvokeMode, type WebAdapterMode, capitalized, describe, urlInvokeMode, webAdapterMode } from '../../iac/deployment-support.js';
 
-export const webAdapterModeMismatch: DeploymentRule = {
+/**
+ * Which side the fixer changes: the adapter's mode (the URL streams, so the app is meant to), or the URL's
+ * invoke mode (AWS_LWA_INVOKE_MODE=response_stream says the app is meant to stream).
+ */
+export type ModeMismatchFix = { change: 'adapter'; adapter: WebAdapterMode } | { change: 'url'; url: UrlInvokeMode };
+
+export const webAdapterModeMismatch = defineDeploymentRule({
   meta: {
     id: 'web-adapter-mode-mismatch',
-    surface: 'deployment',
     category: 'deployment',
     severity: 'error',
     title: 'The Lambda Web Adapter\'s AWS_LWA_INVOKE_MODE does not match the Function URL\'s invoke mode',
@@ -13,33 +18,41 @@ export const webAdapterModeMismatch: DeploymentRule = {
     evidence:
       'aws-lambda-web-adapter docs: "AWS_LWA_INVOKE_MODE … should match your Lambda Function URL\'s invoke mode"; default buffered, unknown values buffered (src/lib.rs); issues #476, #536 (aws.md §5).',
     fixable: true,
-    triggers: [],
   },
-  check({ deployment: d }) {
+  messages: {
+    adapterModeUnset:
+      '{{subject}} runs the Lambda Web Adapter behind a RESPONSE_STREAM Function URL, but AWS_LWA_INVOKE_MODE is not set, so the adapter buffers: responses (SSE, chat tokens) arrive all at once at the end instead of streaming.',
+    adapterModeBuffered:
+      '{{subject}} runs the Lambda Web Adapter behind a RESPONSE_STREAM Function URL, but AWS_LWA_INVOKE_MODE is `{{written}}` (buffered): responses (SSE, chat tokens) arrive all at once at the end instead of streaming.',
+    urlBuffersStreamingAdapter:
+      '{{subject}} runs the Lambda Web Adapter with AWS_LWA_INVOKE_MODE=response_stream, but its Function URL is BUFFERED: nothing streams and Invoke API callers get the prelude JSON and NUL bytes in the body.',
+  },
+  payload: payloadType<ModeMismatchFix>(),
+  check({ deployment: d }, report) {
     const lwa = webAdapterMode(d);
     const url = urlInvokeMode(d);
-    if (!lwa || !url) return [];
+    if (!lwa || !url) return;
+    const subject = capitalized(describe(d));
     if (url.mode === 'RESPONSE_STREAM' && lwa.mode === 'buffered') {
-      const what = lwa.explicit ? `AWS_LWA_INVOKE_MODE is \`${lwa.written}\` (buffered)` : 'AWS_LWA_INVOKE_MODE is not set, so the adapter buffers';
-      return [
-        {
-          at: lwa.at,
-          message: `${capitalized(describe(d))} runs the Lambda Web Adapter behind a RESPONSE_STREAM Function URL, but ${what}: responses (SSE, chat tokens) arrive all at once at the end instead of streaming.`,
-          fix: 'Set the environment variable AWS_LWA_INVOKE_MODE=response_stream.',
-          key: `${d.name}:lwa-buffered`,
-        },
-      ];
+      const common = {
+        at: lwa.at,
+        fix: 'Set the environment variable AWS_LWA_INVOKE_MODE=response_stream.',
+        key: `${d.name}:lwa-buffered`,
+        payload: { change: 'adapter', adapter: lwa } as const,
+      };
+      if (lwa.variable) report({ ...common, messageId: 'adapterModeBuffered', data: { subject, written: lwa.variable.value } });
+      else report({ ...common, messageId: 'adapterModeUnset', data: { subject } });
+      return;
     }
     if (url.mode === 'BUFFERED' && lwa.mode === 'response_stream') {
-      return [
-        {
-          at: lwa.at,
-          message: `${capitalized(describe(d))} runs the Lambda Web Adapter with AWS_LWA_INVOKE_MODE=response_stream, but its Function URL is BUFFERED: nothing streams and Invoke API callers get the prelude JSON and NUL bytes in the body.`,
-          fix: 'Set the Function URL invoke mode to RESPONSE_STREAM (or remove AWS_LWA_INVOKE_MODE to buffer).',
-          key: `${d.name}:lwa-stream-url-buffered`,
-        },
-      ];
+      report({
+        messageId: 'urlBuffersStreamingAdapter',
+        data: { subject },
+        at: lwa.at,
+        fix: 'Set the Function URL invoke mode to RESPONSE_STREAM (or remove AWS_LWA_INVOKE_MODE to buffer).',
+        key: `${d.name}:lwa-stream-url-buffered`,
+        payload: { change: 'url', url },
+      });
     }
-    return [];
   },
-};
+});

@@ -2,6 +2,14 @@
 import type { LiveContext } from '../../model/rule.js';
 import { isResolved } from '../../model/deployment.js';
 import { isRuntime4x } from '../../code/scan-code.js';
+import { streamNeverEnded } from '../code/stream-never-ended.js';
+import { drainWaitWithoutClose } from '../code/drain-wait-without-close.js';
+import { endCallbackDropped } from '../code/end-callback-dropped.js';
+import { unawaitedStreamPump } from '../code/unawaited-stream-pump.js';
+import { eventLoopKeepsInvocationAlive } from '../code/event-loop-keeps-invocation-alive.js';
+import { writeAfterEnd } from '../code/write-after-end.js';
+import { streamDestroyCrashes } from '../code/stream-destroy-crashes.js';
+import { pipeWithoutErrorPropagation } from '../code/pipe-without-error-propagation.js';
 
 /** At least this many invocations before durations say anything. */
 export const MIN_INVOCATIONS = 3;
@@ -9,9 +17,14 @@ export const MIN_INVOCATIONS = 3;
 export const PINNED_SHARE = 0.2;
 
 /** Code rules whose bug makes an invocation run to its timeout (stream-flow findings in the deployed code). */
-export const HANG_RULES = new Set(['stream-never-ended', 'drain-wait-without-close', 'end-callback-dropped', 'unawaited-stream-pump', 'event-loop-keeps-invocation-alive']);
+export const HANG_RULES: ReadonlySet<string> = idsOf([streamNeverEnded, drainWaitWithoutClose, endCallbackDropped, unawaitedStreamPump, eventLoopKeepsInvocationAlive]);
 /** Code rules whose bug makes the runtime process exit. */
-export const CRASH_RULES = new Set(['write-after-end', 'stream-destroy-crashes', 'pipe-without-error-propagation']);
+export const CRASH_RULES: ReadonlySet<string> = idsOf([writeAfterEnd, streamDestroyCrashes, pipeWithoutErrorPropagation]);
+
+/** Built from the rule objects, not written out: a rule that is renamed or removed fails to compile here. */
+function idsOf(rules: ReadonlyArray<{ meta: { id: string } }>): ReadonlySet<string> {
+  return new Set(rules.map((rule) => rule.meta.id));
+}
 
 export function timeoutOf(context: LiveContext): number | undefined {
   const t = context.deployment.timeout;

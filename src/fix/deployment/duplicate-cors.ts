@@ -7,35 +7,32 @@
  * CORS is then the author's call, and the fixer suggests instead.
  */
 import { unwrap } from '../../code/ast.js';
-import { isResolved } from '../../model/deployment.js';
+import { type CorsSides, duplicateCors } from '../../checks/deployment/duplicate-cors.js';
 import type { TextEdit } from '../../model/fix.js';
 import { insertProperty, parseSource, removeProperty } from '../ast-support.js';
 import { attempt } from './attempt.js';
 import { allBlocks } from '../../iac/hcl-scan.js';
 import { blockAtLine, readHcl, removeEntry } from './hcl-text.js';
 import { offsetOf, propertyAt } from './ts-text.js';
-import { type DeploymentEdit, type DeploymentFixContext, type DeploymentFixer, CDK_OUT, formatOf } from './types.js';
+import { type DeploymentEdit, type DeploymentFixContext, CDK_OUT, defineDeploymentFixer, formatOf } from './types.js';
 import { Unsafe, nodeAt, readYaml, removePair, replaceValue } from './yaml-text.js';
 
-export const duplicateCorsFixer: DeploymentFixer = {
-  ruleId: 'duplicate-cors',
-  fix: (context) => attempt(() => removeUrlCors(context)),
-};
+export const duplicateCorsFixer = defineDeploymentFixer(duplicateCors, (problem, context) => attempt(() => removeUrlCors(context, problem.payload)));
 
-function removeUrlCors(context: DeploymentFixContext): DeploymentEdit {
-  const { deployment: d, handler } = context.detail;
-  if (!handler?.cors) throw new Unsafe('the app\'s CORS was not found');
-  if (!/middleware$/.test(handler.cors.how)) {
+function removeUrlCors(context: DeploymentFixContext, { url, app }: CorsSides): DeploymentEdit {
+  const d = context.detail.deployment;
+  if (!/middleware$/.test(app.how)) {
     throw new Unsafe(
-      `the app sets Access-Control-Allow-Origin by hand (${handler.cors.file}:${handler.cors.line}) and may not answer preflight requests the URL answers today: choose which side keeps CORS`,
+      `the app sets Access-Control-Allow-Origin by hand (${app.file}:${app.line}) and may not answer preflight requests the URL answers today: choose which side keeps CORS`,
     );
   }
-  const cors = d.url?.cors;
-  if (!cors || !isResolved(cors)) throw new Unsafe('the URL CORS configuration is an expression');
+  const cors = url.field;
+  // SST turns URL CORS on when no cors option is written (its reader writes that default out, so this is rare)
+  if (!cors) throw new Unsafe('the URL CORS is on by default and not written in the source');
   const file = cors.at.file;
   const text = context.read(file);
   if (text === null) throw new Unsafe(`${file} cannot be read`);
-  const title = `remove the Function URL's CORS configuration (${handler.cors.how} in ${handler.cors.file} answers CORS)`;
+  const title = `remove the Function URL's CORS configuration (${app.how} in ${app.file} answers CORS)`;
   switch (formatOf(file)) {
     case 'cdk-out':
       throw new Unsafe(CDK_OUT);

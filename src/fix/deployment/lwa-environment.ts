@@ -16,6 +16,7 @@ import { propertyKey, unwrap, walk } from '../../code/ast.js';
 import type { TextEdit } from '../../model/fix.js';
 import { insertProperty, nodesAt, parseSource, quoted } from '../ast-support.js';
 import { indentationAt, newlineOf } from '../text.js';
+import type { WebAdapterMode } from '../../iac/deployment-support.js';
 import { type DeploymentEdit, type DeploymentFixContext, CDK_OUT, formatOf } from './types.js';
 import { Unsafe, addPair, asMap, nodeAt, ownValue, pairOf, readYaml, replaceScalar, type YamlFile, type YamlValue } from './yaml-text.js';
 import { allBlocks, attributeOf, blocksOf } from '../../iac/hcl-scan.js';
@@ -28,30 +29,28 @@ const TITLE = `set ${KEY}=${VALUE} (the web adapter streams)`;
 
 const require = createRequire(import.meta.url);
 
-export function setLwaInvokeMode(context: DeploymentFixContext): DeploymentEdit {
+/** `target` is the adapter and its AWS_LWA_INVOKE_MODE as the rule read them (the variable may be missing). */
+export function setLwaInvokeMode(context: DeploymentFixContext, target: WebAdapterMode): DeploymentEdit {
   const d = context.detail.deployment;
-  const env = d.streamingEnvironment[KEY];
-  if (env && 'unresolved' in env) throw new Unsafe(`${KEY} is an expression (${env.text})`);
-  const located = env as Located<string> | undefined;
+  const { adapter, variable: located } = target;
   // Written somewhere: there, unless it is a default for every function (then the function's own environment).
   const shared = located && /^(Globals\.|provider\.)/.test(located.at.path ?? '');
-  const file = located && !shared ? located.at.file : shared ? d.at.file : d.webAdapter?.at.file;
-  if (!file) throw new Unsafe('the function has no web adapter');
+  const file = located && !shared ? located.at.file : shared ? d.at.file : adapter.at.file;
   const text = context.read(file);
   if (text === null) throw new Unsafe(`${file} cannot be read`);
-  const target = located && !shared ? located : undefined;
+  const field = located && !shared ? located : undefined;
   switch (formatOf(file)) {
     case 'cdk-out':
       throw new Unsafe(CDK_OUT);
     case 'yaml':
     case 'serverless':
-      return { title: TITLE, file, edits: [yamlEnvironment(file, text, d, target)] };
+      return { title: TITLE, file, edits: [yamlEnvironment(file, text, d, field)] };
     case 'terraform':
-      return { title: TITLE, file, edits: [terraformEnvironment(text, d, target)] };
+      return { title: TITLE, file, edits: [terraformEnvironment(text, d, field)] };
     case 'typescript':
-      return { title: TITLE, file, edits: scriptEnvironment(file, text, d, target) };
+      return { title: TITLE, file, edits: scriptEnvironment(file, text, d, field) };
     case 'dockerfile':
-      return { title: target ? TITLE : `add ENV ${KEY}=${VALUE} after the web adapter`, file, edits: [dockerfileEnvironment(text, d, target)] };
+      return { title: field ? TITLE : `add ENV ${KEY}=${VALUE} after the web adapter`, file, edits: [dockerfileEnvironment(text, adapter, field)] };
     default:
       throw new Unsafe(`${file} is not a format the fixer edits`);
   }
@@ -158,7 +157,7 @@ function writtenAsVariable(program: Node, value: Node): boolean {
   return ok;
 }
 
-function dockerfileEnvironment(text: string, d: Deployment, field: Located<string> | undefined): TextEdit {
+function dockerfileEnvironment(text: string, adapter: Located<string>, field: Located<string> | undefined): TextEdit {
   const ast = require('dockerfile-ast') as typeof DockerfileAst;
   const dockerfile = ast.DockerfileParser.parse(text);
   const offsetAt = (pos: { line: number; character: number }) => offsetOf(text, { file: '', line: pos.line + 1, column: pos.character + 1 });
@@ -179,7 +178,6 @@ function dockerfileEnvironment(text: string, d: Deployment, field: Located<strin
     }
     throw new Unsafe(`the ENV ${KEY} line was not found`);
   }
-  const adapter = d.webAdapter!;
   const copy = dockerfile.getInstructions().find((i) => (i.getKeyword() === 'COPY' || i.getKeyword() === 'ADD') && i.getRange().start.line + 1 === adapter.at.line);
   if (!copy) throw new Unsafe('the adapter COPY line was not found');
   const end = offsetAt(copy.getRange().end);

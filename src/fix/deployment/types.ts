@@ -6,6 +6,7 @@
 import type { DeploymentFinding } from '../../iac/index.js';
 import type { TextEdit } from '../../model/fix.js';
 import { formatsFor, type IacEditor } from '../../iac/formats.js';
+import type { DeploymentRule, ProblemOf } from '../../model/rule.js';
 
 export interface DeploymentFixContext {
   root: string;
@@ -31,6 +32,14 @@ export type DeploymentProposal = DeploymentEdit | DeploymentSuggestion;
 export interface DeploymentFixer {
   ruleId: string;
   fix(context: DeploymentFixContext): DeploymentProposal;
+}
+
+/**
+ * Declares the fixer of a deployment rule: it starts from the rule's problem (`context.detail.report`), typed
+ * with the rule's message ids and payload, never from the finding's position or fingerprint key.
+ */
+export function defineDeploymentFixer<R extends DeploymentRule>(rule: R, fix: (problem: ProblemOf<R>, context: DeploymentFixContext) => DeploymentProposal): DeploymentFixer {
+  return { ruleId: rule.meta.id, fix: (context) => fix(context.detail.report as ProblemOf<R>, context) };
 }
 
 export function isDeploymentSuggestion(proposal: DeploymentProposal): proposal is DeploymentSuggestion {

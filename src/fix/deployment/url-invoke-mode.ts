@@ -6,8 +6,8 @@
  * that comes from somewhere shared (a template parameter, a Terraform variable, SAM Globals used by other
  * functions, a CDK variable) is not edited: the caller gets an Unsafe with the reason.
  */
-import type { Deployment, Located, SourceLocation } from '../../model/deployment.js';
-import { isResolved } from '../../model/deployment.js';
+import type { Deployment, FunctionUrl, Located, SourceLocation } from '../../model/deployment.js';
+import type { UrlInvokeMode } from '../../iac/deployment-support.js';
 import type { Node } from '../../code/ast.js';
 import { propertyName, unwrap, walk } from '../../code/ast.js';
 import type { TextEdit } from '../../model/fix.js';
@@ -20,13 +20,10 @@ import { hasSpread, lambdaMember, offsetOf, propertyAt, propertyOf, replaceStrin
 
 const TITLE = 'set the Function URL invoke mode to RESPONSE_STREAM';
 
-export function setUrlInvokeMode(context: DeploymentFixContext): DeploymentEdit {
+/** `target` is the URL and its invoke mode as the rule read them: the written value, or none (BUFFERED). */
+export function setUrlInvokeMode(context: DeploymentFixContext, target: UrlInvokeMode): DeploymentEdit {
   const d = context.detail.deployment;
-  const url = d.url;
-  if (!url) throw new Unsafe('the function has no Function URL in this source');
-  const field = url.invokeMode;
-  if (field !== undefined && !isResolved(field)) throw new Unsafe(`the invoke mode is an expression (${field.text})`);
-  const located = field as Located<string> | undefined;
+  const { url, field: located } = target;
   const file = (located ?? url).at.file;
   const text = context.read(file);
   if (text === null) throw new Unsafe(`${file} cannot be read`);
@@ -34,21 +31,20 @@ export function setUrlInvokeMode(context: DeploymentFixContext): DeploymentEdit 
     case 'cdk-out':
       throw new Unsafe(CDK_OUT);
     case 'yaml':
-      return { title: TITLE, file, edits: [yamlInvokeMode(file, text, d, located, 'InvokeMode')] };
+      return { title: TITLE, file, edits: [yamlInvokeMode(file, text, d, url, located, 'InvokeMode')] };
     case 'serverless':
-      return { title: TITLE, file, edits: [yamlInvokeMode(file, text, d, located, 'invokeMode')] };
+      return { title: TITLE, file, edits: [yamlInvokeMode(file, text, d, url, located, 'invokeMode')] };
     case 'terraform':
-      return { title: TITLE, file, edits: [terraformInvokeMode(text, d, located)] };
+      return { title: TITLE, file, edits: [terraformInvokeMode(text, d, url, located)] };
     case 'typescript':
-      return d.source === 'sst' ? { title: 'set streaming: true (the URL invoke mode RESPONSE_STREAM)', file, edits: sstStreaming(file, text, d, located) } : { title: TITLE, file, edits: cdkInvokeMode(file, text, d, located) };
+      return d.source === 'sst' ? { title: 'set streaming: true (the URL invoke mode RESPONSE_STREAM)', file, edits: sstStreaming(file, text, d, located) } : { title: TITLE, file, edits: cdkInvokeMode(file, text, url, located) };
     default:
       throw new Unsafe(`${file} is not a format the fixer edits`);
   }
 }
 
-function yamlInvokeMode(file: string, text: string, d: Deployment, field: Located<string> | undefined, key: string): TextEdit {
+function yamlInvokeMode(file: string, text: string, d: Deployment, url: FunctionUrl, field: Located<string> | undefined, key: string): TextEdit {
   const yaml = readYaml(file, text);
-  const url = d.url!;
   const urlPath = url.at.path;
   if (!urlPath) throw new Unsafe('the URL has no logical path');
   if (urlPath.startsWith('Globals.')) throw new Unsafe('the URL is configured in Globals, shared by every function of the template');
@@ -81,9 +77,8 @@ function yamlInvokeMode(file: string, text: string, d: Deployment, field: Locate
   return addPair(yaml, map, key, value);
 }
 
-function terraformInvokeMode(text: string, d: Deployment, field: Located<string> | undefined): TextEdit {
+function terraformInvokeMode(text: string, d: Deployment, url: FunctionUrl, field: Located<string> | undefined): TextEdit {
   const body = readHcl(text);
-  const url = d.url!;
   if (field) {
     const offset = offsetOf(text, field.at);
     for (const block of allBlocks(body)) {
@@ -114,7 +109,7 @@ function writtenValue(source: ParsedSource, at: SourceLocation, key: string): No
   return unwrap(propertyAt(source.program, offsetOf(source.text, at), key)?.property.value);
 }
 
-function cdkInvokeMode(file: string, text: string, d: Deployment, field: Located<string> | undefined): TextEdit[] {
+function cdkInvokeMode(file: string, text: string, url: FunctionUrl, field: Located<string> | undefined): TextEdit[] {
   const source = parseSource(file, text);
   const program = source.program;
   if (field) {
@@ -128,7 +123,7 @@ function cdkInvokeMode(file: string, text: string, d: Deployment, field: Located
     }
     return [replaceString(text, value, 'RESPONSE_STREAM')];
   }
-  const offset = offsetOf(text, d.url!.at);
+  const offset = offsetOf(text, url.at);
   let owner: Node | undefined;
   let options: Node | undefined;
   walk(program, (node) => {
