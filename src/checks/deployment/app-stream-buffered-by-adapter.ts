@@ -10,7 +10,7 @@ export const appStreamBufferedByAdapter = defineDeploymentRule({
     consequence:
       'Mangum, serverless-wsgi and similar adapters collect the whole response before returning it: server-sent events and token streams reach the client in one piece at the end (or time out), whatever the app does.',
     evidence:
-      'Mangum has no response streaming (Kludex/mangum #299, #341; aws.md §5); Python managed runtimes have no native streaming (aws.md §2.2); seed 002 (FastAPI SSE dashboard behind Mangum).',
+      'Mangum has no response streaming (Kludex/mangum #299, #341; aws.md §5); Python managed runtimes have no native streaming (aws.md §2.2); a user report (a FastAPI SSE dashboard behind Mangum).',
     fixable: false,
   },
   messages: {

@@ -17,7 +17,7 @@ export const duplicateCors = defineDeploymentRule({
     consequence:
       'For non-preflight requests the URL returns its configured CORS headers and the function\'s own: Access-Control-Allow-Origin arrives twice and browsers reject the response ("contains multiple values … but only one is allowed").',
     evidence:
-      'powertools-lambda-python #4163, hummingbird-examples PR #130, KensioSoftware/yulin #1217 (observed duplicates); seed 001 advice; SST url.cors defaults to true (aws.md §1.2, tooling.md §0.5).',
+      'powertools-lambda-python #4163, hummingbird-examples PR #130, KensioSoftware/yulin #1217 (observed duplicates); a user report (an Express app with cors() behind a URL with CORS); SST url.cors defaults to true (aws.md §1.2, tooling.md §0.5).',
     fixable: true,
   },
   messages: {

@@ -11,7 +11,7 @@ export const execWrapperProxiesRuntimeApi = defineDeploymentRule({
     consequence:
       'AWS_LAMBDA_EXEC_WRAPPER starts the runtime through a script, often to proxy the Runtime API. A proxy that buffers /response bodies, or drops the Lambda-Runtime-Function-Response-Mode header, chunked encoding or error trailers, silently turns streaming off. On provided.* runtimes the wrapper is ignored.',
     evidence:
-      'Lambda docs runtimes-modify (wrapper scripts, not on provided*); AWS Runtime API proxy extension sample; seed 003 (aws.md §6).',
+      'Lambda docs runtimes-modify (wrapper scripts, not on provided*); AWS Runtime API proxy extension sample; a user report (a Runtime API proxy layer; aws.md §6).',
     fixable: false,
   },
   messages: {

@@ -1,7 +1,7 @@
 import { defineDeploymentRule } from '../../model/rule.js';
 import { capitalized, describe, streamsOrStreamingUrl, timeoutSeconds } from '../../iac/deployment-support.js';
 
-/** Below this, a streamed AI/SSE response is routinely cut off (seed 001 recommends 60-120 s for chat). */
+/** Below this, a streamed AI/SSE response is routinely cut off (a user report recommends 60-120 s for chat). */
 const WARN_BELOW_SECONDS = 15;
 const NOTE_BELOW_SECONDS = 30;
 
@@ -14,7 +14,7 @@ export const streamingTimeoutTooShort = defineDeploymentRule({
     consequence:
       'A stream that outlives the function timeout is cut off mid-body: the client gets a truncated answer (RAPID resets with Sandbox.Timeout). Defaults are short: 3 s (Lambda, CFN, CDK), 6 s (serverless), 20 s (SST).',
     evidence:
-      'Lambda timeout semantics; runtime behaviour c (timeout ends the invocation, directinvoke.go Sandbox.Timeout); seed 001 guidance of 60-120 s for streamed chat; defaults in aws.md §3 and tooling.md §0.5.',
+      'Lambda timeout semantics; runtime behaviour c (timeout ends the invocation, directinvoke.go Sandbox.Timeout); guidance of 60-120 s for streamed chat from a user report; defaults in aws.md §3 and tooling.md §0.5.',
     fixable: false,
   },
   messages: {

@@ -13,7 +13,7 @@ export const tinyReservedConcurrency = defineDeploymentRule({
     consequence:
       'Each open stream holds one concurrent execution until it ends (or until the timeout when it hangs). With a handful of slots the URL answers 429 as soon as a few streams are open; 0 throttles every request.',
     evidence:
-      'Function URL throttling returns HTTP 429 beyond reserved concurrency (aws.md §1.3, §3.4); new accounts have a concurrency limit of 10; seed 000 (hangs + limit 10 -> throttling).',
+      'Function URL throttling returns HTTP 429 beyond reserved concurrency (aws.md §1.3, §3.4); new accounts have a concurrency limit of 10; a user report (hangs + limit 10 -> throttling).',
     fixable: false,
   },
   messages: {

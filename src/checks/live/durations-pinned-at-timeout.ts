@@ -35,7 +35,7 @@ export const durationsPinnedAtTimeout = defineLiveRule({
     consequence:
       'Every such invocation is billed for the whole timeout, holds one unit of concurrency until then (429s once they pile up), and resets the execution environment (a cold start follows).',
     evidence:
-      'REPORT lines with Status: timeout or Duration within 1 % of the timeout (aws.md §4.2); runtime behaviour: a stream never ended hangs to the timeout, and the 3.x runtime waits for an empty event loop after a streaming response (runtime.md; OpenNext #487; seed 000: 20000 ms durations).',
+      'REPORT lines with Status: timeout or Duration within 1 % of the timeout (aws.md §4.2); runtime behaviour: a stream never ended hangs to the timeout, and the 3.x runtime waits for an empty event loop after a streaming response (runtime.md; OpenNext #487; a user report: 20000 ms durations).',
     fixable: false,
   },
   messages,
