@@ -36,6 +36,7 @@ const DECLINED: Record<string, string> = {
   'body-in-prelude/invalid-metadata-object.ts': 'nothing writes the body after from(); dropping it from the metadata would hide that it is never sent',
   'body-in-prelude/invalid-result-fields.mjs': 'nothing writes the body after from(); dropping it from the metadata would hide that it is never sent',
   'metadata-skipped-on-path/invalid-helper-and-catch.ts': 'the raw end() is in a catch block; which status the error response needs is the author\'s choice',
+  'metadata-skipped-on-path/invalid-switch-case.mjs': 'the metadata is set in one switch case, not an if to hoist: which status the other routes need is the author\'s choice',
   'set-cookie-dropped/invalid-filtered-entries.ts': 'the headers are a Node header map (no getSetCookie(), set-cookie a string or an array under any case)',
   'set-cookie-collapsed/invalid-join-array.mjs': 'the copy joins every list value of a Node header map; splitting set-cookie out of that loop is not mechanical',
   'non-buffer-chunk/invalid-array-and-boolean.ts': 'write(true): what a boolean should send is the author\'s choice (the array is fixed)',

@@ -1,11 +1,10 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { stringValue } from '../../code/ast.js';
 import { snippet, streamCallsOf } from '../../code/rule-support.js';
 
-export const drainWaitWithoutClose: CodeRule = {
+export const drainWaitWithoutClose = defineCodeRule({
   meta: {
     id: 'drain-wait-without-close',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'Waiting for "drain" without also waiting for "close" or "error"',
@@ -14,21 +13,24 @@ export const drainWaitWithoutClose: CodeRule = {
     fixable: false,
     triggers: ['drain'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    drainOnly:
+      "`{{call}}` waits for 'drain' only: if the client goes away the wait never ends and the invocation hangs until the timeout.",
+  },
+  check(facts, report) {
     const calls = streamCallsOf(facts, ['on', 'once', 'addListener']);
     const waitsFor = (event: string) => calls.some(({ call }) => stringValue(call.args[0]) === event);
-    if (waitsFor('close') || waitsFor('error')) return reports;
+    if (waitsFor('close') || waitsFor('error')) return;
     for (const { fn, call } of calls) {
       if (stringValue(call.args[0]) !== 'drain') continue;
-      reports.push({
+      report({
+        messageId: 'drainOnly',
+        data: { call: snippet(facts, call.call) },
         start: call.call.start,
         end: call.call.end,
-        message: `\`${snippet(facts, call.call)}\` waits for 'drain' only: if the client goes away the wait never ends and the invocation hangs until the timeout.`,
         fix: "Wait for 'drain', 'close' or 'error', whichever comes first (e.g. Promise.race of events.once).",
         key: `${fn.name}:${snippet(facts, call.call, 40)}`,
       });
     }
-    return reports;
   },
-};
+});

@@ -1,10 +1,10 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { Observation } from '../../code/stream-flow.js';
 import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
 
-export const endDataBypassesPrelude: CodeRule = {
+export const endDataBypassesPrelude = defineCodeRule({
   meta: {
     id: 'end-data-bypasses-prelude',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'end(data) is the first output after HttpResponseStream.from()',
@@ -14,17 +14,23 @@ export const endDataBypassesPrelude: CodeRule = {
     fixable: true,
     triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    endDataFirst:
+      '`{{call}}` is the first output after HttpResponseStream.from() (line {{fromLine}}): end(data) bypasses the prelude, so the client gets a malformed response (502) instead of the intended status and body.',
+  },
+  /** The observation: its `at` is the end(data) call the fixer splits. */
+  payload: payloadType<Extract<Observation, { kind: 'end-data-before-write' }>>(),
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'end-data-before-write')) {
-      reports.push({
+      report({
+        messageId: 'endDataFirst',
+        data: { call: snippet(facts, obs.at), fromLine: lineOf(facts, obs.from) },
         start: obs.at.start,
         end: obs.at.end,
-        message: `\`${snippet(facts, obs.at)}\` is the first output after HttpResponseStream.from() (line ${lineOf(facts, obs.from)}): end(data) bypasses the prelude, so the client gets a malformed response (502) instead of the intended status and body.`,
         fix: 'Write the data first and end without arguments: `stream.write(data); stream.end();`.',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
+        payload: obs,
       });
     }
-    return reports;
   },
-};
+});

@@ -1,10 +1,9 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { RUNTIME_EVIDENCE, observationsOf, snippet } from '../../code/rule-support.js';
 
-export const errorAfterHeadersMasked: CodeRule = {
+export const errorAfterHeadersMasked = defineCodeRule({
   meta: {
     id: 'error-after-headers-masked',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'A catch block writes an error text into a response that is already streaming',
@@ -14,17 +13,20 @@ export const errorAfterHeadersMasked: CodeRule = {
     fixable: false,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    catchAfterOutput:
+      '`{{call}}` runs in a catch block that can be reached after the response started streaming: the client gets a 200 whose body is truncated and ends in an error text, which looks like success.',
+  },
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'catch-writes-after-output')) {
-      reports.push({
+      report({
+        messageId: 'catchAfterOutput',
+        data: { call: snippet(facts, obs.write) },
         start: obs.write.start,
         end: obs.write.end,
-        message: `\`${snippet(facts, obs.write)}\` runs in a catch block that can be reached after the response started streaming: the client gets a 200 whose body is truncated and ends in an error text, which looks like success.`,
         fix: 'Only write an error response before the first write; after that, rethrow so the runtime ends the stream with error trailers.',
         key: `${fn.name}:${snippet(facts, obs.write, 40)}`,
       });
     }
-    return reports;
   },
-};
+});

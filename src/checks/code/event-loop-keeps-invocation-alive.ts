@@ -1,10 +1,10 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { StreamFunctionFacts } from '../../code/facts.js';
 import { RUNTIME_EVIDENCE, snippet } from '../../code/rule-support.js';
 
-export const eventLoopKeepsInvocationAlive: CodeRule = {
+export const eventLoopKeepsInvocationAlive = defineCodeRule({
   meta: {
     id: 'event-loop-keeps-invocation-alive',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'Streaming handler with module-scope pools or timers, and callbackWaitsForEmptyEventLoop left on',
@@ -15,19 +15,25 @@ export const eventLoopKeepsInvocationAlive: CodeRule = {
     onlyRuntime: '3.x',
     triggers: ['streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    moduleHandle:
+      '`{{handle}}` opens {{what}} at module scope while `{{handler}}` streams its response: on nodejs18.x/20.x/22.x every invocation then runs until the function timeout after the response was sent, because the event loop never empties.',
+  },
+  /** The module's streamified handlers: the flag is module-wide, so the fixer sets it in every one. */
+  payload: payloadType<{ handlers: StreamFunctionFacts[] }>(),
+  check(facts, report) {
     const handlers = facts.functions.filter((f) => f.role === 'handler');
-    if (handlers.length === 0 || facts.disablesEventLoopWait) return reports;
+    if (handlers.length === 0 || facts.disablesEventLoopWait) return;
     for (const handle of facts.moduleHandles) {
-      reports.push({
+      report({
+        messageId: 'moduleHandle',
+        data: { handle: snippet(facts, handle.node), what: handle.what, handler: handlers[0].name },
         start: handle.node.start,
         end: handle.node.end,
-        message: `\`${snippet(facts, handle.node)}\` opens ${handle.what} at module scope while \`${handlers[0].name}\` streams its response: on nodejs18.x/20.x/22.x every invocation then runs until the function timeout after the response was sent, because the event loop never empties.`,
         fix: 'Set `context.callbackWaitsForEmptyEventLoop = false` at the top of the streamified handler (or close the handle before returning).',
         key: `${handlers[0].name}:${snippet(facts, handle.node, 40)}`,
+        payload: { handlers },
       });
     }
-    return reports;
   },
-};
+});

@@ -1,10 +1,9 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
 
-export const metadataAfterWrite: CodeRule = {
+export const metadataAfterWrite = defineCodeRule({
   meta: {
     id: 'metadata-after-write',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'HttpResponseStream.from(), a hand-written prelude or setContentType() can run after the first write',
@@ -14,17 +13,20 @@ export const metadataAfterWrite: CodeRule = {
     fixable: false,
     triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    metadataAfterOutput:
+      '`{{call}}` can run after the stream was already written (line {{outputLine}}): the runtime throws "Cannot set content-type, too late." and the client gets a raw 200 body followed by an error.',
+  },
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'metadata-after-output')) {
-      reports.push({
+      report({
+        messageId: 'metadataAfterOutput',
+        data: { call: snippet(facts, obs.at), outputLine: lineOf(facts, obs.output) },
         start: obs.at.start,
         end: obs.at.end,
-        message: `\`${snippet(facts, obs.at)}\` can run after the stream was already written (line ${lineOf(facts, obs.output)}): the runtime throws "Cannot set content-type, too late." and the client gets a raw 200 body followed by an error.`,
         fix: 'Decide the status and headers before the first write; do not fall back to a buffered response once streaming has started.',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
       });
     }
-    return reports;
   },
-};
+});

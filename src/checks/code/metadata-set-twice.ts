@@ -1,10 +1,9 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
 
-export const metadataSetTwice: CodeRule = {
+export const metadataSetTwice = defineCodeRule({
   meta: {
     id: 'metadata-set-twice',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'HttpResponseStream.from() is called twice on one stream before the first write',
@@ -13,17 +12,20 @@ export const metadataSetTwice: CodeRule = {
     fixable: false,
     triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    replacesMetadata:
+      '`{{call}}` replaces the metadata already set on line {{firstLine}}: the earlier status, headers and cookies are silently lost.',
+  },
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'metadata-twice')) {
-      reports.push({
+      report({
+        messageId: 'replacesMetadata',
+        data: { call: snippet(facts, obs.at), firstLine: lineOf(facts, obs.first) },
         start: obs.at.start,
         end: obs.at.end,
-        message: `\`${snippet(facts, obs.at)}\` replaces the metadata already set on line ${lineOf(facts, obs.first)}: the earlier status, headers and cookies are silently lost.`,
         fix: 'Build the metadata once and call HttpResponseStream.from() once per response.',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
       });
     }
-    return reports;
   },
-};
+});

@@ -1,12 +1,12 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { StreamFunctionFacts } from '../../code/facts.js';
 import type { Node } from '../../code/ast.js';
 import { isFunction, unwrap, walk } from '../../code/ast.js';
 import { RUNTIME_EVIDENCE } from '../../code/rule-support.js';
 
-export const nonAsyncStreamingHandler: CodeRule = {
+export const nonAsyncStreamingHandler = defineCodeRule({
   meta: {
     id: 'non-async-streaming-handler',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'A non-async function is passed to streamifyResponse()',
@@ -16,22 +16,28 @@ export const nonAsyncStreamingHandler: CodeRule = {
     fixable: true,
     triggers: ['streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    notAsync:
+      'Streamified handler `{{name}}` is not async and returns no promise: Lambda fails every invocation with "Streaming does not support non-async handlers."',
+  },
+  /** The handler the fixer declares `async`. */
+  payload: payloadType<StreamFunctionFacts>(),
+  check(facts, report) {
     for (const fn of facts.functions) {
       if (fn.role !== 'handler' || fn.fn.async || fn.fn.generator) continue;
       if (returnsValue(fn.fn)) continue; // may return a promise (e.g. `return pipeline(...)`): quiet.
-      reports.push({
+      report({
+        messageId: 'notAsync',
+        data: { name: fn.name },
         start: fn.fn.start,
         end: fn.fn.start + (fn.fn.type === 'ArrowFunctionExpression' ? 1 : 8),
-        message: `Streamified handler \`${fn.name}\` is not async and returns no promise: Lambda fails every invocation with "Streaming does not support non-async handlers."`,
         fix: 'Declare the handler `async`.',
         key: `${fn.name}:non-async`,
+        payload: fn,
       });
     }
-    return reports;
   },
-};
+});
 
 function returnsValue(fn: Node): boolean {
   if (fn.body.type !== 'BlockStatement') {

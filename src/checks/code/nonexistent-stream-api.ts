@@ -1,11 +1,11 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { StreamCall } from '../../code/stream-flow.js';
 import { RUNTIME_EVIDENCE, snippet, streamCallsOf } from '../../code/rule-support.js';
 import { STREAM_SURFACE } from '../../code/stream-flow.js';
 
-export const nonexistentStreamApi: CodeRule = {
+export const nonexistentStreamApi = defineCodeRule({
   meta: {
     id: 'nonexistent-stream-api',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'Calls a method the runtime\'s response stream does not have',
@@ -15,8 +15,13 @@ export const nonexistentStreamApi: CodeRule = {
     fixable: true,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    noSuchMethod:
+      '`{{call}}`: the Lambda response stream has no `{{method}}()` method, so this throws a TypeError at run time (logged as an Invoke Error; later code does not run).',
+  },
+  /** The call the facade cannot take: the fixer replaces it by what the method was meant to do. */
+  payload: payloadType<StreamCall>(),
+  check(facts, report) {
     for (const { fn, call } of streamCallsOf(facts)) {
       if (STREAM_SURFACE.has(call.method)) continue;
       const replacement =
@@ -25,14 +30,15 @@ export const nonexistentStreamApi: CodeRule = {
           : call.method === 'pipe'
             ? 'pipe a source into it with `pipeline(source, stream)` instead'
             : 'use write()/end() and the stream events';
-      reports.push({
+      report({
+        messageId: 'noSuchMethod',
+        data: { call: snippet(facts, call.call), method: call.method },
         start: call.call.start,
         end: call.call.end,
-        message: `\`${snippet(facts, call.call)}\`: the Lambda response stream has no \`${call.method}()\` method, so this throws a TypeError at run time (logged as an Invoke Error; later code does not run).`,
         fix: `Remove the call; ${replacement}.`,
         key: `${fn.name}:${snippet(facts, call.call, 40)}`,
+        payload: call,
       });
     }
-    return reports;
   },
-};
+});

@@ -1,4 +1,5 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { PipeCall } from '../../code/stream-flow.js';
 import type { Node } from '../../code/ast.js';
 import { unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
@@ -28,10 +29,9 @@ function isLocalTransform(facts: ModuleFacts, source: Node | undefined, at: Node
   return new RegExp(`\\b${n.name}\\s*${LOCAL_TRANSFORM.source}`).test(text);
 }
 
-export const pipeWithoutErrorPropagation: CodeRule = {
+export const pipeWithoutErrorPropagation = defineCodeRule({
   meta: {
     id: 'pipe-without-error-propagation',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'source.pipe(responseStream) does not end the stream when the source fails',
@@ -41,8 +41,13 @@ export const pipeWithoutErrorPropagation: CodeRule = {
     fixable: true,
     triggers: ['.pipe('],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    hangsOnSourceError:
+      '`{{call}}` does not end the response stream if the source fails: the invocation then hangs until the function timeout.',
+  },
+  /** The `.pipe()` call the fixer turns into `await pipeline(…)`. */
+  payload: payloadType<PipeCall>(),
+  check(facts, report) {
     const seen = new Set<number>();
     for (const fn of facts.functions) {
       for (const pipe of fn.flow.pipeCalls) {
@@ -50,15 +55,16 @@ export const pipeWithoutErrorPropagation: CodeRule = {
         seen.add(pipe.call.start);
         if (isLocalTransform(facts, pipe.sources[0], pipe.call)) continue;
         if (handlesSourceErrors(facts, pipe.sources[0], pipe.call)) continue;
-        reports.push({
+        report({
+          messageId: 'hangsOnSourceError',
+          data: { call: snippet(facts, pipe.call) },
           start: pipe.call.start,
           end: pipe.call.end,
-          message: `\`${snippet(facts, pipe.call)}\` does not end the response stream if the source fails: the invocation then hangs until the function timeout.`,
           fix: 'Use `await pipeline(source, stream)` from node:stream/promises, and write("") first when metadata was set.',
           key: `${fn.name}:${snippet(facts, pipe.call, 40)}`,
+          payload: pipe,
         });
       }
     }
-    return reports;
   },
-};
+});

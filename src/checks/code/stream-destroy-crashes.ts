@@ -1,10 +1,9 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { RUNTIME_EVIDENCE, snippet, streamCallsOf } from '../../code/rule-support.js';
 
-export const streamDestroyCrashes: CodeRule = {
+export const streamDestroyCrashes = defineCodeRule({
   meta: {
     id: 'stream-destroy-crashes',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'responseStream.destroy() crashes the runtime process',
@@ -14,17 +13,20 @@ export const streamDestroyCrashes: CodeRule = {
     fixable: false,
     triggers: ['destroy('],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    destroyCrashes:
+      '`{{call}}` crashes the Lambda runtime process: the response is truncated and the next invocation is a cold start.',
+  },
+  check(facts, report) {
     for (const { fn, call } of streamCallsOf(facts, ['destroy'])) {
-      reports.push({
+      report({
+        messageId: 'destroyCrashes',
+        data: { call: snippet(facts, call.call) },
         start: call.call.start,
         end: call.call.end,
-        message: `\`${snippet(facts, call.call)}\` crashes the Lambda runtime process: the response is truncated and the next invocation is a cold start.`,
         fix: 'Throw the error from the handler instead; the runtime then ends the stream with error trailers and keeps running.',
         key: `${fn.name}:${snippet(facts, call.call, 40)}`,
       });
     }
-    return reports;
   },
-};
+});

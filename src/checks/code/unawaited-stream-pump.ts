@@ -1,10 +1,10 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { Observation } from '../../code/stream-flow.js';
 import { observationsOf, snippet } from '../../code/rule-support.js';
 
-export const unawaitedStreamPump: CodeRule = {
+export const unawaitedStreamPump = defineCodeRule({
   meta: {
     id: 'unawaited-stream-pump',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'warning',
     title: 'A promise that writes the response stream is neither awaited nor returned',
@@ -14,17 +14,23 @@ export const unawaitedStreamPump: CodeRule = {
     fixable: true,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    promiseDropped:
+      '`{{call}}` writes the response stream but its promise is dropped: `{{name}}` resolves early and any error in it is an unhandled rejection that crashes the runtime.',
+  },
+  /** The observation: its `at` is the expression whose promise the fixer awaits or returns. */
+  payload: payloadType<Extract<Observation, { kind: 'unawaited-pump' }>>(),
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'unawaited-pump')) {
-      reports.push({
+      report({
+        messageId: 'promiseDropped',
+        data: { call: snippet(facts, obs.at), name: fn.name },
         start: obs.at.start,
         end: obs.at.end,
-        message: `\`${snippet(facts, obs.at)}\` writes the response stream but its promise is dropped: \`${fn.name}\` resolves early and any error in it is an unhandled rejection that crashes the runtime.`,
         fix: 'Await (or return) the promise.',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
+        payload: obs,
       });
     }
-    return reports;
   },
-};
+});

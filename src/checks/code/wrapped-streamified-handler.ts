@@ -1,10 +1,10 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { ModuleFacts } from '../../code/facts.js';
 import { RUNTIME_EVIDENCE, snippet } from '../../code/rule-support.js';
 
-export const wrappedStreamifiedHandler: CodeRule = {
+export const wrappedStreamifiedHandler = defineCodeRule({
   meta: {
     id: 'wrapped-streamified-handler',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'The exported handler wraps the result of streamifyResponse() in another function',
@@ -14,17 +14,23 @@ export const wrappedStreamifiedHandler: CodeRule = {
     fixable: true,
     triggers: ['streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    wrapperHidesTag:
+      'Exported handler `{{exportName}}` is `{{wrapper}}(streamifyResponse(...))`: the wrapper hides the streaming tag, so Lambda calls it as a buffered handler and every invocation fails.',
+  },
+  /** The wrapper call and the streamifyResponse() call it hides: the fixer swaps or re-tags them. */
+  payload: payloadType<ModuleFacts['wrappedHandlers'][number]>(),
+  check(facts, report) {
     for (const wrapped of facts.wrappedHandlers) {
-      reports.push({
+      report({
+        messageId: 'wrapperHidesTag',
+        data: { exportName: wrapped.exportName, wrapper: snippet(facts, wrapped.wrapper.callee) },
         start: wrapped.wrapper.start,
         end: wrapped.wrapper.callee.end,
-        message: `Exported handler \`${wrapped.exportName}\` is \`${snippet(facts, wrapped.wrapper.callee)}(streamifyResponse(...))\`: the wrapper hides the streaming tag, so Lambda calls it as a buffered handler and every invocation fails.`,
         fix: 'Wrap the inner function instead: `streamifyResponse(wrapper(async (event, stream, context) => ...))`, or re-tag the wrapper with streamifyResponse.',
         key: `${wrapped.exportName}:wrapped`,
+        payload: wrapped,
       });
     }
-    return reports;
   },
-};
+});

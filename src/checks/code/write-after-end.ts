@@ -1,10 +1,9 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
 
-export const writeAfterEnd: CodeRule = {
+export const writeAfterEnd = defineCodeRule({
   meta: {
     id: 'write-after-end',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'error',
     title: 'write() or end(data) can run after the stream was ended',
@@ -14,17 +13,20 @@ export const writeAfterEnd: CodeRule = {
     fixable: false,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    writeAfterEnd:
+      '`{{call}}` can run after the stream was ended (line {{endLine}}): writing after end() crashes the Lambda runtime process, so the response can be lost and the next request cold-starts.',
+  },
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'output-after-end')) {
-      reports.push({
+      report({
+        messageId: 'writeAfterEnd',
+        data: { call: snippet(facts, obs.at), endLine: lineOf(facts, obs.end) },
         start: obs.at.start,
         end: obs.at.end,
-        message: `\`${snippet(facts, obs.at)}\` can run after the stream was ended (line ${lineOf(facts, obs.end)}): writing after end() crashes the Lambda runtime process, so the response can be lost and the next request cold-starts.`,
         fix: 'Restructure so the stream is ended exactly once, after the last write (e.g. end() only in a finally block).',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
       });
     }
-    return reports;
   },
-};
+});

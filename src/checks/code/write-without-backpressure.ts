@@ -1,10 +1,9 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { snippet, streamCallsOf } from '../../code/rule-support.js';
 
-export const writeWithoutBackpressure: CodeRule = {
+export const writeWithoutBackpressure = defineCodeRule({
   meta: {
     id: 'write-without-backpressure',
-    surface: 'code',
     category: 'lifecycle',
     severity: 'info',
     title: 'A write loop ignores write()\'s return value and never waits for drain',
@@ -13,20 +12,23 @@ export const writeWithoutBackpressure: CodeRule = {
     fixable: false,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    ignoresBackpressure:
+      "`{{call}}` runs in a loop without checking its return value or waiting for 'drain': the body is buffered in memory rather than streamed at the client's pace.",
+  },
+  check(facts, report) {
     for (const { fn, call } of streamCallsOf(facts, ['write'])) {
       if (!call.inLoop || call.resultUsed) continue;
       const body = facts.code.slice(fn.fn.start, fn.fn.end);
       if (/['"`]drain['"`]/.test(body)) continue;
-      reports.push({
+      report({
+        messageId: 'ignoresBackpressure',
+        data: { call: snippet(facts, call.call) },
         start: call.call.start,
         end: call.call.end,
-        message: `\`${snippet(facts, call.call)}\` runs in a loop without checking its return value or waiting for 'drain': the body is buffered in memory rather than streamed at the client's pace.`,
         fix: 'Use `await pipeline(Readable.fromWeb(body), stream)`, or await drain when write() returns false.',
         key: `${fn.name}:${snippet(facts, call.call, 40)}`,
       });
     }
-    return reports;
   },
-};
+});

@@ -1,4 +1,6 @@
-import type { CodeFixer, TextEdit } from '../../model/fix.js';
+import type { TextEdit } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
+import { nonAsyncStreamingHandler } from '../../checks/code/non-async-streaming-handler.js';
 import type { Node } from '../../code/ast.js';
 import { walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
@@ -12,22 +14,18 @@ import { ancestorsOf, sourceOf } from '../ast-support.js';
  * else than in streamifyResponse(): a direct caller would start getting a promise (and rejections instead
  * of thrown errors).
  */
-export const nonAsyncStreamingHandlerFixer: CodeFixer = {
-  ruleId: 'non-async-streaming-handler',
-  fix(report, facts) {
-    const handler = facts.functions.find((f) => f.role === 'handler' && f.fn.start === report.start && !f.fn.async && !f.fn.generator);
-    if (!handler) return null;
-    const fn = handler.fn;
-    const name = bindingName(facts, fn);
-    if (name && references(facts, name) > 1) {
-      return { suggestion: `\`${name}\` is also called elsewhere in the module, where making it async would change what it returns: make only the streamified entry point async, by hand.` };
-    }
-    const edits: TextEdit[] = [{ start: fn.start, end: fn.start, text: 'async ' }];
-    const returnType = fn.returnType?.typeAnnotation;
-    if (returnType) edits.push({ start: returnType.start, end: returnType.end, text: `Promise<${sourceOf(facts, returnType)}>` });
-    return { title: `declare \`${handler.name}\` async (the runtime only streams from a handler that returns a promise)`, edits };
-  },
-};
+export const nonAsyncStreamingHandlerFixer = defineCodeFixer(nonAsyncStreamingHandler, (problem, facts) => {
+  const handler = problem.payload;
+  const fn = handler.fn;
+  const name = bindingName(facts, fn);
+  if (name && references(facts, name) > 1) {
+    return { suggestion: `\`${name}\` is also called elsewhere in the module, where making it async would change what it returns: make only the streamified entry point async, by hand.` };
+  }
+  const edits: TextEdit[] = [{ start: fn.start, end: fn.start, text: 'async ' }];
+  const returnType = fn.returnType?.typeAnnotation;
+  if (returnType) edits.push({ start: returnType.start, end: returnType.end, text: `Promise<${sourceOf(facts, returnType)}>` });
+  return { title: `declare \`${handler.name}\` async (the runtime only streams from a handler that returns a promise)`, edits };
+});
 
 /** The name the function is bound to in the module: its own name, or the variable it initialises. */
 function bindingName(facts: ModuleFacts, fn: Node): string | null {

@@ -1,4 +1,6 @@
-import type { CodeFixer, TextEdit } from '../../model/fix.js';
+import type { TextEdit } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
+import { pipeWithoutErrorPropagation } from '../../checks/code/pipe-without-error-propagation.js';
 import type { Node } from '../../code/ast.js';
 import { calleeName, isFunction, propertyName, stringValue, unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
@@ -17,84 +19,79 @@ import { lineEndOf } from '../text.js';
  * (suggestion) elsewhere in a function that is not async, when the pipe's value is used, when other code
  * listens for the stream's 'finish' or 'close', or when the name `pipeline` is taken by something else.
  */
-export const pipeWithoutErrorPropagationFixer: CodeFixer = {
-  ruleId: 'pipe-without-error-propagation',
-  fix(report, facts) {
-    const pipe = facts.functions.flatMap((f) => f.flow.pipeCalls).find((p) => p.kind === 'pipe' && p.call.start === report.start);
-    if (!pipe) return null;
-    const call = pipe.call;
-    const chain = ancestorsOf(facts.program, call);
-    const statement = chain[chain.length - 2];
-    if (statement?.type !== 'ExpressionStatement' || unwrap(statement.expression) !== call) {
-      return { suggestion: 'The value of .pipe() is used: replace it with `await pipeline(source, stream)` by hand.' };
-    }
-    let fnIndex = chain.length - 3;
-    while (fnIndex >= 0 && !isFunction(chain[fnIndex])) fnIndex--;
-    const fn = chain[fnIndex];
-    const dest = unwrap(call.arguments[0]);
-    if (!fn || !dest || dest.type !== 'Identifier' || call.arguments.length !== 1) return null;
-    // a.pipe(b).pipe(c).pipe(stream) -> pipeline(a, b, c, stream)
-    const streams: Node[] = [call.arguments[0]];
-    let source = unwrap(unwrap(call.callee)!.object);
-    while (source?.type === 'CallExpression' && isPipe(source)) {
-      streams.unshift(source.arguments[0]);
-      source = unwrap(unwrap(source.callee)!.object);
-    }
-    if (!source) return null;
-    streams.unshift(source);
-    const args = streams.map((s) => sourceOf(facts, s)).join(', ');
-    if (!fn.async) {
-      const promise = chain[fnIndex - 1];
-      if (promise && isPipeAndFinishExecutor(promise, fn, statement, dest.name)) {
-        // Comments inside the promise move to the end of the statement that holds it.
-        const comments = wholeLineComments(facts, promise.start, promise.end);
-        const holderOfPromise = enclosingStatement(facts, promise);
-        const afterHolder = holderOfPromise ? facts.text.slice(holderOfPromise.statement.end, lineEndOf(facts.text, holderOfPromise.statement.end)) : '';
-        if (!comments || (comments.length > 0 && (!holderOfPromise || !/^\s*(\/[/*].*)?$/.test(afterHolder)))) {
-          return { suggestion: `Replace the \`new Promise\` that pipes into \`${dest.name}\` and waits for 'finish' with \`pipeline(${args})\` from node:stream/promises, by hand.` };
-        }
-        const imported = namedImport(facts, 'pipeline', 'node:stream/promises');
-        if (!imported) return { suggestion: 'The name `pipeline` is taken: import pipeline from node:stream/promises under another name, by hand.' };
-        const edits: TextEdit[] = [{ start: promise.start, end: promise.end, text: `${imported.local}(${args})` }, ...imported.edits];
-        if (comments.length > 0) {
-          const end = holderOfPromise!.statement.end;
-          edits.push({ start: end, end, text: ` ${comments.join(' ')}` });
-        }
-        return {
-          title: `replace the promise that pipes into ${dest.name} and waits for 'finish' with ${imported.local}(…) from node:stream/promises (it also rejects when the source fails)`,
-          edits,
-        };
+export const pipeWithoutErrorPropagationFixer = defineCodeFixer(pipeWithoutErrorPropagation, (problem, facts) => {
+  const call = problem.payload.call;
+  const chain = ancestorsOf(facts.program, call);
+  const statement = chain[chain.length - 2];
+  if (statement?.type !== 'ExpressionStatement' || unwrap(statement.expression) !== call) {
+    return { suggestion: 'The value of .pipe() is used: replace it with `await pipeline(source, stream)` by hand.' };
+  }
+  let fnIndex = chain.length - 3;
+  while (fnIndex >= 0 && !isFunction(chain[fnIndex])) fnIndex--;
+  const fn = chain[fnIndex];
+  const dest = unwrap(call.arguments[0]);
+  if (!fn || !dest || dest.type !== 'Identifier' || call.arguments.length !== 1) return null;
+  // a.pipe(b).pipe(c).pipe(stream) -> pipeline(a, b, c, stream)
+  const streams: Node[] = [call.arguments[0]];
+  let source = unwrap(unwrap(call.callee)!.object);
+  while (source?.type === 'CallExpression' && isPipe(source)) {
+    streams.unshift(source.arguments[0]);
+    source = unwrap(unwrap(source.callee)!.object);
+  }
+  if (!source) return null;
+  streams.unshift(source);
+  const args = streams.map((s) => sourceOf(facts, s)).join(', ');
+  if (!fn.async) {
+    const promise = chain[fnIndex - 1];
+    if (promise && isPipeAndFinishExecutor(promise, fn, statement, dest.name)) {
+      // Comments inside the promise move to the end of the statement that holds it.
+      const comments = wholeLineComments(facts, promise.start, promise.end);
+      const holderOfPromise = enclosingStatement(facts, promise);
+      const afterHolder = holderOfPromise ? facts.text.slice(holderOfPromise.statement.end, lineEndOf(facts.text, holderOfPromise.statement.end)) : '';
+      if (!comments || (comments.length > 0 && (!holderOfPromise || !/^\s*(\/[/*].*)?$/.test(afterHolder)))) {
+        return { suggestion: `Replace the \`new Promise\` that pipes into \`${dest.name}\` and waits for 'finish' with \`pipeline(${args})\` from node:stream/promises, by hand.` };
+      }
+      const imported = namedImport(facts, 'pipeline', 'node:stream/promises');
+      if (!imported) return { suggestion: 'The name `pipeline` is taken: import pipeline from node:stream/promises under another name, by hand.' };
+      const edits: TextEdit[] = [{ start: promise.start, end: promise.end, text: `${imported.local}(${args})` }, ...imported.edits];
+      if (comments.length > 0) {
+        const end = holderOfPromise!.statement.end;
+        edits.push({ start: end, end, text: ` ${comments.join(' ')}` });
       }
       return {
-        suggestion: 'The pipe runs in a function that is not async: make it async and `await pipeline(source, …, stream)` there (and have its callers await it), by hand.',
+        title: `replace the promise that pipes into ${dest.name} and waits for 'finish' with ${imported.local}(…) from node:stream/promises (it also rejects when the source fails)`,
+        edits,
       };
     }
-
-    const holder = enclosingStatement(facts, statement);
-    const siblings: Node[] = holder?.parent.type === 'SwitchCase' ? holder.parent.consequent : (holder?.parent.body ?? []);
-    const next = siblings[siblings.indexOf(statement) + 1];
-    const wait = next && isFinishWait(next, dest.name) ? next : null;
-    const rest = facts.code.slice(statement.end, wait ? wait.start : fn.body.end) + (wait ? facts.code.slice(wait.end, fn.body.end) : '');
-    if (/(['"`])(?:finish|close)\1/.test(rest)) {
-      return { suggestion: `Other code waits for \`${dest.name}\`'s 'finish' or 'close': replace the pipe with \`await pipeline(...)\` and drop those waits by hand.` };
-    }
-    const imported = namedImport(facts, 'pipeline', 'node:stream/promises');
-    if (!imported) return { suggestion: 'The name `pipeline` is taken (or the module kind is unclear): import pipeline from node:stream/promises under another name and await it, by hand.' };
-    const edits: TextEdit[] = [{ start: call.start, end: call.end, text: `await ${imported.local}(${args})` }, ...imported.edits];
-    if (wait) {
-      try {
-        edits.push(removeStatement(facts, wait, { keepComment: true }));
-      } catch (error) {
-        if (!(error instanceof Declined)) throw error;
-        return { suggestion: `Replace .pipe(${dest.name}) with \`await pipeline(...)\` from node:stream/promises and drop the wait for 'finish' after it (${error.message}), by hand.` };
-      }
-    }
     return {
-      title: `replace .pipe(${dest.name}) with await ${imported.local}(…) from node:stream/promises${wait ? ` (it waits for 'finish' itself)` : ''}`,
-      edits,
+      suggestion: 'The pipe runs in a function that is not async: make it async and `await pipeline(source, …, stream)` there (and have its callers await it), by hand.',
     };
-  },
-};
+  }
+
+  const holder = enclosingStatement(facts, statement);
+  const siblings: Node[] = holder?.parent.type === 'SwitchCase' ? holder.parent.consequent : (holder?.parent.body ?? []);
+  const next = siblings[siblings.indexOf(statement) + 1];
+  const wait = next && isFinishWait(next, dest.name) ? next : null;
+  const rest = facts.code.slice(statement.end, wait ? wait.start : fn.body.end) + (wait ? facts.code.slice(wait.end, fn.body.end) : '');
+  if (/(['"`])(?:finish|close)\1/.test(rest)) {
+    return { suggestion: `Other code waits for \`${dest.name}\`'s 'finish' or 'close': replace the pipe with \`await pipeline(...)\` and drop those waits by hand.` };
+  }
+  const imported = namedImport(facts, 'pipeline', 'node:stream/promises');
+  if (!imported) return { suggestion: 'The name `pipeline` is taken (or the module kind is unclear): import pipeline from node:stream/promises under another name and await it, by hand.' };
+  const edits: TextEdit[] = [{ start: call.start, end: call.end, text: `await ${imported.local}(${args})` }, ...imported.edits];
+  if (wait) {
+    try {
+      edits.push(removeStatement(facts, wait, { keepComment: true }));
+    } catch (error) {
+      if (!(error instanceof Declined)) throw error;
+      return { suggestion: `Replace .pipe(${dest.name}) with \`await pipeline(...)\` from node:stream/promises and drop the wait for 'finish' after it (${error.message}), by hand.` };
+    }
+  }
+  return {
+    title: `replace .pipe(${dest.name}) with await ${imported.local}(…) from node:stream/promises${wait ? ` (it waits for 'finish' itself)` : ''}`,
+    edits,
+  };
+});
 
 /**
  * `new Promise((resolve) => { source.pipe(stream); stream.on("finish", resolve); })` (the two statements

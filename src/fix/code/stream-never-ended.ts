@@ -1,11 +1,13 @@
-import type { CodeFixer, ProposedFix, TextEdit } from '../../model/fix.js';
+import type { ProposedFix, TextEdit } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
 import type { Node } from '../../code/ast.js';
-import { type StreamState, isFromCall } from '../../code/stream-flow.js';
+import { isFromCall } from '../../code/stream-flow.js';
 import { isFunction, mentions, patternNames, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts, StreamFunctionFacts } from '../../code/facts.js';
 import { buildModuleFacts, syntaxErrorCount } from '../../code/facts.js';
 import { codeRules } from '../../checks/code/index.js';
-import { observationsOf, streamCallsOf } from '../../code/rule-support.js';
+import { streamNeverEnded } from '../../checks/code/stream-never-ended.js';
+import { streamCallsOf } from '../../code/rule-support.js';
 import { analysisOf, validate } from '../engine.js';
 import { Declined, ancestorsOf, enclosingStatement, isPropertyName, quoteOf, removeStatement, sourceOf, styleOf } from '../ast-support.js';
 import { applyEdits, indentationAt, lineStartOf, overlaps, reindent } from '../text.js';
@@ -28,56 +30,42 @@ import { applyEdits, indentationAt, lineStartOf, overlaps, reindent } from '../t
  * way out). Candidates are tried in that order and the first one that re-analyses clean is proposed (the
  * engine validates it again).
  */
-export const streamNeverEndedFixer: CodeFixer = {
-  ruleId: 'stream-never-ended',
-  fix(report, facts) {
-    const noParam = facts.functions.find((f) => f.role === 'handler' && f.fn.start === report.start && f.streamParam === null && f.fn.params.length < 2);
-    if (noParam) {
-      return {
-        suggestion:
-          'The handler never takes the stream: whether it should stream (take responseStream and write its result to it) or be buffered (drop streamifyResponse and its streaming URL) is a design choice left to you.',
-      };
-    }
-    const found = observationsOf(facts, 'exit-without-end', 'handler').find(({ obs }) => {
-      const at = reportedAt(obs.at, obs.state);
-      return at.start === report.start && (at.type === 'IfStatement' ? at.test.end : at.end) === report.end;
-    });
-    if (!found) return null;
-    const { fn, obs } = found;
-    if (fn.streamParam === null) return { suggestion: 'The stream parameter is destructured or missing: end the stream on this path by hand.' };
-    // Paths on which a callback, a listener or unknown code holds the stream are not reported, but they can
-    // reach the same way out: an end() added there could cut them off. Such handlers are left to the user.
-    const escape = escapeOf(facts);
-    if (escape) {
-      return { suggestion: `The stream is also handed to code that may use it later (\`${sourceOf(facts, escape).replace(/\s+/g, ' ').slice(0, 60)}\`): end it on this path by hand, where that code cannot still be writing.` };
-    }
-    const candidates: ProposedFix[] = [];
-    const why: string[] = [];
-    const branch = obs.state.branch;
-    if (obs.at.type === 'ReturnStatement') {
-      candidates.push(...endBeforeReturn(facts, fn, obs.at, why));
-    } else if (fn.fn.body.type === 'BlockStatement' && obs.at.start === fn.fn.body.end - 1) {
-      if (branch?.node.type === 'CatchClause') candidates.push(...rethrowFromCatch(facts, branch.node, why));
-      if (branch?.node.type === 'IfStatement' && !branch.node.alternate && !branch.taken) candidates.push(...addElse(facts, fn, branch.node, why));
-      candidates.push(...endAtBodyEnd(facts, fn, why));
-    } else {
-      return { suggestion: 'The handler is an expression-bodied arrow: end the stream in the expression it returns, by hand.' };
-    }
-    if (candidates.length === 0) return { suggestion: [...new Set(why)].join(' ') || 'End the stream on this path by hand.' };
-    return candidates.find((candidate) => acceptable(facts, 'stream-never-ended', candidate.edits)) ?? candidates[0];
-  },
-};
+export const streamNeverEndedFixer = defineCodeFixer(streamNeverEnded, (problem, facts) => {
+  const { fn, exit } = problem.payload;
+  if (!exit) {
+    return {
+      suggestion:
+        'The handler never takes the stream: whether it should stream (take responseStream and write its result to it) or be buffered (drop streamifyResponse and its streaming URL) is a design choice left to you.',
+    };
+  }
+  if (fn.streamParam === null) return { suggestion: 'The stream parameter is destructured or missing: end the stream on this path by hand.' };
+  // Paths on which a callback, a listener or unknown code holds the stream are not reported, but they can
+  // reach the same way out: an end() added there could cut them off. Such handlers are left to the user.
+  const escape = escapeOf(facts);
+  if (escape) {
+    return { suggestion: `The stream is also handed to code that may use it later (\`${sourceOf(facts, escape).replace(/\s+/g, ' ').slice(0, 60)}\`): end it on this path by hand, where that code cannot still be writing.` };
+  }
+  const candidates: ProposedFix[] = [];
+  const why: string[] = [];
+  const branch = exit.state.branch;
+  if (exit.at.type === 'ReturnStatement') {
+    candidates.push(...endBeforeReturn(facts, fn, exit.at, why));
+  } else if (fn.fn.body.type === 'BlockStatement' && exit.at.start === fn.fn.body.end - 1) {
+    if (branch?.node.type === 'CatchClause') candidates.push(...rethrowFromCatch(facts, branch.node, why));
+    if (branch?.node.type === 'IfStatement' && !branch.node.alternate && !branch.taken) candidates.push(...addElse(facts, fn, branch.node, why));
+    candidates.push(...endAtBodyEnd(facts, fn, why));
+  } else {
+    return { suggestion: 'The handler is an expression-bodied arrow: end the stream in the expression it returns, by hand.' };
+  }
+  if (candidates.length === 0) return { suggestion: [...new Set(why)].join(' ') || 'End the stream on this path by hand.' };
+  return candidates.find((candidate) => acceptable(facts, streamNeverEnded.meta.id, candidate.edits)) ?? candidates[0];
+});
 
 const NO_NAME = 'No variable that holds the response stream is in scope there: end the stream on this path by hand.';
 
 function declined(why: string[], reason: string): [] {
   why.push(reason);
   return [];
-}
-
-/** Where the rule reports an exit (the same choice as the rule: the branch, unless the exit is a return). */
-function reportedAt(at: Node, state: StreamState): Node {
-  return state.branch && at.type !== 'ReturnStatement' ? state.branch.node : at;
 }
 
 // ---- the ways out --------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-import type { CodeFixer } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
+import { unawaitedStreamPump } from '../../checks/code/unawaited-stream-pump.js';
 import type { Node } from '../../code/ast.js';
 import { isFunction, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { observationsOf, snippet } from '../../code/rule-support.js';
+import { snippet } from '../../code/rule-support.js';
 import { ancestorsOf } from '../ast-support.js';
 
 /**
@@ -12,31 +13,27 @@ import { ancestorsOf } from '../ast-support.js';
  * the caller really waits for the pump. Anywhere else (code after the pump, a callback, a caller that drops
  * the value) making the function async is left to the user.
  */
-export const unawaitedStreamPumpFixer: CodeFixer = {
-  ruleId: 'unawaited-stream-pump',
-  fix(report, facts) {
-    const found = observationsOf(facts, 'unawaited-pump').find(({ obs }) => obs.at.start === report.start);
-    if (!found) return null;
-    const chain = ancestorsOf(facts.program, found.obs.at);
-    let statementIndex = chain.length - 1;
-    while (statementIndex >= 0 && chain[statementIndex].type !== 'ExpressionStatement') statementIndex--;
-    const statement = chain[statementIndex];
-    let fn: Node | undefined;
-    for (let i = statementIndex - 1; i >= 0 && !fn; i--) if (isFunction(chain[i])) fn = chain[i];
-    if (!statement || !fn) return null;
-    const what = snippet(facts, found.obs.at, 40);
-    if (fn.async) {
-      return { title: `await \`${what}\``, edits: [{ start: statement.start, end: statement.start, text: 'await ' }] };
-    }
-    const body = fn.body;
-    if (body.type === 'BlockStatement' && body.body.at(-1) === statement && chain[statementIndex - 1] === body && callersWait(facts, fn)) {
-      return { title: `return \`${what}\` so its caller waits for it`, edits: [{ start: statement.start, end: statement.start, text: 'return ' }] };
-    }
-    return {
-      suggestion: `The pump runs in a function that is not async, and returning its promise would not make anyone wait for it: make the function async and await the pump (and its callers await the function), by hand.`,
-    };
-  },
-};
+export const unawaitedStreamPumpFixer = defineCodeFixer(unawaitedStreamPump, (problem, facts) => {
+  const pump = problem.payload.at;
+  const chain = ancestorsOf(facts.program, pump);
+  let statementIndex = chain.length - 1;
+  while (statementIndex >= 0 && chain[statementIndex].type !== 'ExpressionStatement') statementIndex--;
+  const statement = chain[statementIndex];
+  let fn: Node | undefined;
+  for (let i = statementIndex - 1; i >= 0 && !fn; i--) if (isFunction(chain[i])) fn = chain[i];
+  if (!statement || !fn) return null;
+  const what = snippet(facts, pump, 40);
+  if (fn.async) {
+    return { title: `await \`${what}\``, edits: [{ start: statement.start, end: statement.start, text: 'await ' }] };
+  }
+  const body = fn.body;
+  if (body.type === 'BlockStatement' && body.body.at(-1) === statement && chain[statementIndex - 1] === body && callersWait(facts, fn)) {
+    return { title: `return \`${what}\` so its caller waits for it`, edits: [{ start: statement.start, end: statement.start, text: 'return ' }] };
+  }
+  return {
+    suggestion: `The pump runs in a function that is not async, and returning its promise would not make anyone wait for it: make the function async and await the pump (and its callers await the function), by hand.`,
+  };
+});
 
 /**
  * The function is bound to a name in this module and every use of that name is a call whose value is

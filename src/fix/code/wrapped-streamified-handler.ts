@@ -1,4 +1,6 @@
-import type { CodeFixer, TextEdit } from '../../model/fix.js';
+import type { TextEdit } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
+import { wrappedStreamifiedHandler } from '../../checks/code/wrapped-streamified-handler.js';
 import type { FunctionNode, Node } from '../../code/ast.js';
 import { isFunction, unwrap, walk } from '../../code/ast.js';
 import { sourceOf } from '../ast-support.js';
@@ -15,68 +17,63 @@ import { sourceOf } from '../ast-support.js';
  * arguments through unchanged (`(fn) => (...args) => fn(...args)`); for any other (a package's tracing
  * wrapper may read `context` from the second argument) the user decides, from the wrapper's documentation.
  */
-export const wrappedStreamifiedHandlerFixer: CodeFixer = {
-  ruleId: 'wrapped-streamified-handler',
-  fix(report, facts) {
-    const wrapped = facts.wrappedHandlers.find((w) => w.wrapper.start === report.start);
-    if (!wrapped) return null;
-    const { wrapper, streamify } = wrapped;
-    const callee = unwrap(wrapper.callee);
-    const wrapperName = sourceOf(facts, wrapper.callee);
-    const wrapperFn = callee?.type === 'Identifier' ? facts.lookupFunction(callee.name, wrapper) : null;
-    if (!wrapperFn || !forwardsArguments(wrapperFn)) {
-      return {
-        suggestion: `Check that \`${wrapperName}\` passes (event, responseStream, context) through to the function it wraps, then make streamifyResponse outermost: \`streamifyResponse(${wrapperName}(fn))\`.`,
-      };
-    }
-    const tag = sourceOf(facts, streamify.callee);
-    const inline = wrapper.arguments.some((a: Node) => unwrap(a) === streamify);
-    if (inline) {
-      const fn = streamify.arguments[0];
-      if (!fn || fn.type === 'SpreadElement') return null;
-      const title = `move ${tag}() outside ${wrapperName}() so the exported handler carries the streaming tag`;
-      const untouched = (a: number, b: number) => facts.code.slice(a, b) === facts.text.slice(a, b);
-      if (wrapper.arguments.length === 1 && untouched(wrapper.callee.start, wrapper.callee.end) && untouched(streamify.callee.start, streamify.callee.end)) {
-        // wrap(streamifyResponse(fn, opts)) -> streamifyResponse(wrap(fn), opts): the two callees swap places
-        // (the layout stays as written); options move from the inner call to just after it.
-        const edits: TextEdit[] = [
-          { start: wrapper.callee.start, end: wrapper.callee.end, text: tag },
-          { start: streamify.callee.start, end: streamify.callee.end, text: wrapperName },
-        ];
-        const options = streamify.arguments.slice(1);
-        if (options.length > 0) {
-          const last = options[options.length - 1];
-          if (!untouched(fn.end, last.end)) return { suggestion: `Move ${tag}() and its options outside ${wrapperName}() by hand (comments sit among its arguments).` };
-          edits.push({ start: fn.end, end: last.end, text: '' }, { start: streamify.end, end: streamify.end, text: facts.text.slice(fn.end, last.end) });
-        }
-        return { title, edits };
+export const wrappedStreamifiedHandlerFixer = defineCodeFixer(wrappedStreamifiedHandler, (problem, facts) => {
+  const { wrapper, streamify } = problem.payload;
+  const callee = unwrap(wrapper.callee);
+  const wrapperName = sourceOf(facts, wrapper.callee);
+  const wrapperFn = callee?.type === 'Identifier' ? facts.lookupFunction(callee.name, wrapper) : null;
+  if (!wrapperFn || !forwardsArguments(wrapperFn)) {
+    return {
+      suggestion: `Check that \`${wrapperName}\` passes (event, responseStream, context) through to the function it wraps, then make streamifyResponse outermost: \`streamifyResponse(${wrapperName}(fn))\`.`,
+    };
+  }
+  const tag = sourceOf(facts, streamify.callee);
+  const inline = wrapper.arguments.some((a: Node) => unwrap(a) === streamify);
+  if (inline) {
+    const fn = streamify.arguments[0];
+    if (!fn || fn.type === 'SpreadElement') return null;
+    const title = `move ${tag}() outside ${wrapperName}() so the exported handler carries the streaming tag`;
+    const untouched = (a: number, b: number) => facts.code.slice(a, b) === facts.text.slice(a, b);
+    if (wrapper.arguments.length === 1 && untouched(wrapper.callee.start, wrapper.callee.end) && untouched(streamify.callee.start, streamify.callee.end)) {
+      // wrap(streamifyResponse(fn, opts)) -> streamifyResponse(wrap(fn), opts): the two callees swap places
+      // (the layout stays as written); options move from the inner call to just after it.
+      const edits: TextEdit[] = [
+        { start: wrapper.callee.start, end: wrapper.callee.end, text: tag },
+        { start: streamify.callee.start, end: streamify.callee.end, text: wrapperName },
+      ];
+      const options = streamify.arguments.slice(1);
+      if (options.length > 0) {
+        const last = options[options.length - 1];
+        if (!untouched(fn.end, last.end)) return { suggestion: `Move ${tag}() and its options outside ${wrapperName}() by hand (comments sit among its arguments).` };
+        edits.push({ start: fn.end, end: last.end, text: '' }, { start: streamify.end, end: streamify.end, text: facts.text.slice(fn.end, last.end) });
       }
-      // wrap(streamifyResponse(fn), …) -> streamifyResponse(wrap(fn, …))
-      if (streamify.arguments.length > 1 || !untouched(streamify.start, fn.start) || !untouched(fn.end, streamify.end)) {
-        return { suggestion: `Move ${tag}() outside ${wrapperName}() by hand: \`${tag}(${wrapperName}(fn, …))\`.` };
-      }
-      return {
-        title,
-        edits: [
-          { start: wrapper.start, end: wrapper.start, text: `${tag}(` },
-          { start: streamify.start, end: fn.start, text: '' },
-          { start: fn.end, end: streamify.end, text: '' },
-          { start: wrapper.end, end: wrapper.end, text: ')' },
-        ],
-      };
+      return { title, edits };
     }
-    if (streamify.arguments.length > 1) {
-      return { suggestion: `Re-tag the export with the same options: \`${tag}(${wrapperName}(…), ${sourceOf(facts, streamify.arguments[1])})\`.` };
+    // wrap(streamifyResponse(fn), …) -> streamifyResponse(wrap(fn, …))
+    if (streamify.arguments.length > 1 || !untouched(streamify.start, fn.start) || !untouched(fn.end, streamify.end)) {
+      return { suggestion: `Move ${tag}() outside ${wrapperName}() by hand: \`${tag}(${wrapperName}(fn, …))\`.` };
     }
     return {
-      title: `re-tag the exported ${wrapperName}(…) with ${tag}() so the runtime streams it`,
+      title,
       edits: [
         { start: wrapper.start, end: wrapper.start, text: `${tag}(` },
+        { start: streamify.start, end: fn.start, text: '' },
+        { start: fn.end, end: streamify.end, text: '' },
         { start: wrapper.end, end: wrapper.end, text: ')' },
       ],
     };
-  },
-};
+  }
+  if (streamify.arguments.length > 1) {
+    return { suggestion: `Re-tag the export with the same options: \`${tag}(${wrapperName}(…), ${sourceOf(facts, streamify.arguments[1])})\`.` };
+  }
+  return {
+    title: `re-tag the exported ${wrapperName}(…) with ${tag}() so the runtime streams it`,
+    edits: [
+      { start: wrapper.start, end: wrapper.start, text: `${tag}(` },
+      { start: wrapper.end, end: wrapper.end, text: ')' },
+    ],
+  };
+});
 
 /**
  * `(fn) => (...args) => … fn(...args) …` (also as a function declaration returning it): the returned
