@@ -10,7 +10,7 @@ export const eventLoopKeepsInvocationAlive = defineCodeRule({
     title: 'Streaming handler with module-scope pools or timers, and callbackWaitsForEmptyEventLoop left on',
     consequence:
       'On nodejs18.x/20.x/22.x the runtime honours callbackWaitsForEmptyEventLoop (default true) for streaming handlers: the client already has the whole response, but the invocation runs until the timeout (REPORT Duration = timeout, Status: timeout) and concurrency is held. nodejs24.x does not wait.',
-    evidence: `Runtime behaviour f/f′: 3.x StreamingContext waits for beforeExit; 4.x removed the flag (${RUNTIME_EVIDENCE}); opennextjs-aws PR #487; seed 000.`,
+    evidence: `Runtime behaviour f/f′: 3.x StreamingContext waits for beforeExit; 4.x removed the flag (${RUNTIME_EVIDENCE}); opennextjs-aws PR #487; a user report (20 s durations on every invocation).`,
     fixable: true,
     onlyRuntime: '3.x',
     triggers: ['streamifyResponse', 'responseStream'],

@@ -9,7 +9,7 @@ export const metadataAfterWrite = defineCodeRule({
     title: 'HttpResponseStream.from(), a hand-written prelude or setContentType() can run after the first write',
     consequence:
       'from() calls setContentType(), which throws Runtime.InvalidStreamingOperation "Cannot set content-type, too late." once anything was written: the client gets a raw 200 body, then an error.',
-    evidence: `Runtime behaviour a′/a‴ (${RUNTIME_EVIDENCE}); seed 001's buffered fallback in a catch after streaming began.`,
+    evidence: `Runtime behaviour a′/a‴ (${RUNTIME_EVIDENCE}); a user report: an Express adapter's buffered fallback in a catch after streaming began.`,
     fixable: false,
     triggers: ['HttpResponseStream', 'http-integration-response', 'streamifyResponse', 'responseStream'],
   },

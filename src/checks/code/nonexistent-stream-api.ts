@@ -11,7 +11,7 @@ export const nonexistentStreamApi = defineCodeRule({
     title: 'Calls a method the runtime\'s response stream does not have',
     consequence:
       'The response stream is a plain object facade, not a stream.Writable (whatever @types/aws-lambda says): finished(), pipe(), _write() and friends throw a TypeError at run time.',
-    evidence: `Runtime behaviour e‴ and j4: the facade has write, end, cork, uncork, destroy, setContentType and EventEmitter methods only (${RUNTIME_EVIDENCE}); seed 001 \`await responseStream.finished()\`.`,
+    evidence: `Runtime behaviour e‴ and j4: the facade has write, end, cork, uncork, destroy, setContentType and EventEmitter methods only (${RUNTIME_EVIDENCE}); a user report's \`await responseStream.finished()\`.`,
     fixable: true,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
