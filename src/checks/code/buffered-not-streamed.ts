@@ -1,14 +1,13 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
 import { isFunction, propertyName, unwrap, walk } from '../../code/ast.js';
 import { snippet, streamCallsOf } from '../../code/rule-support.js';
 
 const BUFFERING = new Set(['text', 'arrayBuffer', 'blob', 'json']);
 
-export const bufferedNotStreamed: CodeRule = {
+export const bufferedNotStreamed = defineCodeRule({
   meta: {
     id: 'buffered-not-streamed',
-    surface: 'code',
     category: 'metadata',
     severity: 'info',
     title: 'A streamed response is read into memory before it is written',
@@ -17,13 +16,16 @@ export const bufferedNotStreamed: CodeRule = {
     fixable: false,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
-    const report = (fnName: string, node: Node) =>
-      reports.push({
+  messages: {
+    readWhole: '`{{read}}` reads the whole body into memory before it is written to the response stream: nothing is streamed until it is complete.',
+  },
+  check(facts, report) {
+    const add = (fnName: string, node: Node) =>
+      report({
+        messageId: 'readWhole',
+        data: { read: snippet(facts, node) },
         start: node.start,
         end: node.end,
-        message: `\`${snippet(facts, node)}\` reads the whole body into memory before it is written to the response stream: nothing is streamed until it is complete.`,
         fix: 'Pipe the body instead: `await pipeline(Readable.fromWeb(res.body), stream)` (after write("") when metadata is set).',
         key: `${fnName}:${snippet(facts, node, 40)}`,
       });
@@ -33,21 +35,20 @@ export const bufferedNotStreamed: CodeRule = {
       if (arg?.type === 'Identifier') written.add(arg.name);
       // stream.write(await res.text()), stream.write(Buffer.from(await res.arrayBuffer()))
       const buffering = arg && bufferingRead(arg);
-      if (buffering) report(fn.name, buffering);
+      if (buffering) add(fn.name, buffering);
     }
     for (const fn of facts.functions) {
       for (const visited of fn.flow.visited) {
         walk(visited.body, (node) => {
           if (node.type !== 'VariableDeclarator' || node.id?.type !== 'Identifier' || !written.has(node.id.name)) return true;
           const buffering = node.init && bufferingRead(node.init);
-          if (buffering) report(fn.name, buffering);
+          if (buffering) add(fn.name, buffering);
           return true;
         });
       }
     }
-    return reports;
   },
-};
+});
 
 /** An `await x.text()` / `arrayBuffer()` / `blob()` / `json()` inside the expression (not in nested functions). */
 function bufferingRead(expression: Node): Node | null {

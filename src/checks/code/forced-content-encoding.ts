@@ -1,4 +1,4 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule } from '../../model/rule.js';
 import { stringValue } from '../../code/ast.js';
 import type { Node } from '../../code/ast.js';
 import { memberPath, propertyName, walk } from '../../code/ast.js';
@@ -35,10 +35,9 @@ function underNegotiation(facts: ModuleFacts, target: Node): boolean {
   return negotiated;
 }
 
-export const forcedContentEncoding: CodeRule = {
+export const forcedContentEncoding = defineCodeRule({
   meta: {
     id: 'forced-content-encoding',
-    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'content-encoding is set in the prelude without checking accept-encoding',
@@ -47,8 +46,10 @@ export const forcedContentEncoding: CodeRule = {
     fixable: false,
     triggers: ['content-encoding'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    notNegotiated: "`{{code}}` is sent whatever the request's accept-encoding says: clients that cannot decode it get a broken body.",
+  },
+  check(facts, report) {
     for (const call of facts.fromCalls) {
       if (negotiates(facts, call)) continue;
       const places: Node[] = [];
@@ -70,15 +71,15 @@ export const forcedContentEncoding: CodeRule = {
       });
       for (const place of places) {
         if (underNegotiation(facts, place)) continue;
-        reports.push({
+        report({
+          messageId: 'notNegotiated',
+          data: { code: snippet(facts, place) },
           start: place.start,
           end: place.end,
-          message: `\`${snippet(facts, place)}\` is sent whatever the request's accept-encoding says: clients that cannot decode it get a broken body.`,
           fix: 'Compress only when the request accepts the encoding, and set the header accordingly.',
           key: snippet(facts, place, 40),
         });
       }
     }
-    return reports;
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
 import { calleeName, memberPath, propertyName, stringValue, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
@@ -7,10 +7,15 @@ import { RUNTIME_EVIDENCE, enclosingFunctionNode, metadataRoots, metadataShape, 
 /** Framing headers: the Function URL frames the streamed body itself. */
 const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'connection', 'keep-alive', 'upgrade']);
 
-export const hopByHopHeaderInPrelude: CodeRule = {
+/**
+ * Where the header is set: a `property` of the prelude's headers literal (`headers`, passed to from() by
+ * `call`), or a `statement`-level `headers.set(name, …)` call or `headers[name] = …` assignment (`node`).
+ */
+export type FramingHeaderSite = { kind: 'property'; call: Node; headers: Node; property: Node } | { kind: 'statement'; node: Node };
+
+export const hopByHopHeaderInPrelude = defineCodeRule({
   meta: {
     id: 'hop-by-hop-header-in-prelude',
-    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Framing (hop-by-hop) headers in the streaming prelude',
@@ -20,29 +25,35 @@ export const hopByHopHeaderInPrelude: CodeRule = {
     fixable: true,
     triggers: ['HttpResponseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    framingHeader: '`{{code}}` puts the hop-by-hop header `{{header}}` into the streaming prelude: Lambda frames the streamed body itself, and a mismatching {{header}} can truncate or stall the response.',
+    transferEncoding: '`{{code}}` puts the hop-by-hop header `transfer-encoding` into the streaming prelude, also for body-less responses (204, 304, redirects, HEAD), which were reported to hang behind CloudFront: Lambda frames the streamed body itself, and a mismatching transfer-encoding can truncate or stall the response.',
+  },
+  payload: payloadType<FramingHeaderSite>(),
+  check(facts, report) {
     const seen = new Set<number>();
-    const add = (node: Node, header: string, fromCall: Node) => {
+    const add = (node: Node, header: string, fromCall: Node, site: FramingHeaderSite) => {
       if (seen.has(node.start)) return;
       seen.add(node.start);
       // transfer-encoding only hurts body-less responses; sent only when there is a body it is the
       // allowed form (bug classes: "at most TE when a body exists and the status allows one").
       const bodyOnly = header === 'transfer-encoding' && (underBodyGuard(facts, node) || underBodyGuard(facts, fromCall));
       if (bodyOnly) return;
-      reports.push({
+      const common = {
         start: node.start,
         end: node.end,
-        message: `\`${snippet(facts, node)}\` puts the hop-by-hop header \`${header}\` into the streaming prelude${
-          header === 'transfer-encoding' ? ', also for body-less responses (204, 304, redirects, HEAD), which were reported to hang behind CloudFront' : ''
-        }: Lambda frames the streamed body itself, and a mismatching ${header} can truncate or stall the response.`,
         fix: `Do not send \`${header}\` in the metadata headers.`,
         key: `${header}:${snippet(facts, node, 40)}`,
-      });
+        payload: site,
+      };
+      if (header === 'transfer-encoding') report({ ...common, messageId: 'transferEncoding', data: { code: snippet(facts, node) } });
+      else report({ ...common, messageId: 'framingHeader', data: { code: snippet(facts, node), header } });
     };
     for (const call of facts.fromCalls) {
       const shape = metadataShape(facts, call);
-      for (const [key, property] of shape?.headerKeys ?? []) if (HOP_BY_HOP.has(key)) add(property, key, call);
+      for (const [key, property] of shape?.headerKeys ?? []) {
+        if (HOP_BY_HOP.has(key)) add(property, key, call, { kind: 'property', call, headers: shape!.headers!, property });
+      }
       // `response.headers.set("transfer-encoding", ...)` / `metadata.headers["content-length"] = ...`
       // count only when the object they change feeds this metadata (not an upstream request's headers).
       const feeding = metadataRoots(facts, call);
@@ -52,18 +63,17 @@ export const hopByHopHeaderInPrelude: CodeRule = {
         if (node.type === 'CallExpression' && calleeName(node) === 'set') {
           const header = stringValue(node.arguments[0])?.toLowerCase();
           const receiver = unwrap(node.callee)?.object;
-          if (header && HOP_BY_HOP.has(header) && feeding.has(rootName(receiver))) add(node, header, call);
+          if (header && HOP_BY_HOP.has(header) && feeding.has(rootName(receiver))) add(node, header, call, { kind: 'statement', node });
         }
         if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression') {
           const header = propertyName(node.left)?.toLowerCase();
-          if (header && HOP_BY_HOP.has(header) && feeding.has(rootName(node.left.object))) add(node, header, call);
+          if (header && HOP_BY_HOP.has(header) && feeding.has(rootName(node.left.object))) add(node, header, call, { kind: 'statement', node });
         }
         return true;
       });
     }
-    return reports;
   },
-};
+});
 
 function rootName(node: Node | null | undefined): string {
   return memberPath(node ?? null)?.[0] ?? '';

@@ -1,13 +1,13 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { Node } from '../../code/ast.js';
 import { calleeName } from '../../code/ast.js';
 import { enclosingFunctionText, snippet } from '../../code/rule-support.js';
 
 const DELIMITER = /new\s+Uint8Array\(\s*8\s*\)|Buffer\.alloc\(\s*8\s*\)|\\0{8}|(\\u0000){8}|(\\x00){8}|\\0['"]\.repeat\(\s*8\s*\)|\\u0000['"]\.repeat\(\s*8\s*\)|\\x00['"]\.repeat\(\s*8\s*\)/;
 
-export const manualPrelude: CodeRule = {
+export const manualPrelude = defineCodeRule({
   meta: {
     id: 'manual-prelude',
-    surface: 'code',
     category: 'metadata',
     severity: 'error',
     title: 'A hand-written prelude without the 8-byte NUL delimiter',
@@ -17,20 +17,25 @@ export const manualPrelude: CodeRule = {
     fixable: true,
     triggers: ['http-integration-response'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    noDelimiter: '`{{call}}` starts a hand-written prelude, but no 8-byte NUL delimiter is written after the JSON: Lambda cannot find where the metadata ends and the response is malformed.',
+  },
+  /** The `setContentType()` call that starts the hand-written prelude. */
+  payload: payloadType<{ call: Node }>(),
+  check(facts, report) {
     // Hand-written preludes are recognised by the flow analysis (setContentType with the integration type).
     const manual = new Set(facts.functions.flatMap((fn) => fn.flow.fromCalls).filter((call) => calleeName(call) === 'setContentType'));
     for (const call of manual) {
       if (DELIMITER.test(enclosingFunctionText(facts, call))) continue;
-      reports.push({
+      report({
+        messageId: 'noDelimiter',
+        data: { call: snippet(facts, call) },
         start: call.start,
         end: call.end,
-        message: `\`${snippet(facts, call)}\` starts a hand-written prelude, but no 8-byte NUL delimiter is written after the JSON: Lambda cannot find where the metadata ends and the response is malformed.`,
         fix: 'Use `awslambda.HttpResponseStream.from(stream, metadata)` instead, or write `new Uint8Array(8)` right after the prelude JSON.',
         key: snippet(facts, call, 40),
+        payload: { call },
       });
     }
-    return reports;
   },
-};
+});

@@ -1,13 +1,13 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { StreamFunctionFacts } from '../../code/facts.js';
 import { calleeName, stringValue, unwrap } from '../../code/ast.js';
 import { snippet } from '../../code/rule-support.js';
 
 const SSE_FIELD = /^(data|event|id|retry):/;
 
-export const missingMetadata: CodeRule = {
+export const missingMetadata = defineCodeRule({
   meta: {
     id: 'missing-metadata',
-    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Server-sent events are streamed without any metadata',
@@ -17,24 +17,29 @@ export const missingMetadata: CodeRule = {
     fixable: true,
     triggers: ['streamifyResponse', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    sseWithoutMetadata: '`{{name}}` writes server-sent events (`{{write}}`) but never sets metadata: the client gets 200 application/octet-stream, which EventSource rejects.',
+  },
+  /** The handler that writes the events: the fixer opens the prelude before its first use of the stream. */
+  payload: payloadType<{ fn: StreamFunctionFacts }>(),
+  check(facts, report) {
     for (const fn of facts.functions) {
       if (fn.role !== 'handler' || fn.flow.fromCalls.length > 0) continue;
       if (fn.flow.streamCalls.some((c) => c.method === 'setContentType')) continue;
       const sse = fn.flow.streamCalls.find((c) => c.method === 'write' && isSseText(c.args[0]));
       if (!sse) continue;
-      reports.push({
+      report({
+        messageId: 'sseWithoutMetadata',
+        data: { name: fn.name, write: snippet(facts, sse.call) },
         start: sse.call.start,
         end: sse.call.end,
-        message: `\`${fn.name}\` writes server-sent events (\`${snippet(facts, sse.call)}\`) but never sets metadata: the client gets 200 application/octet-stream, which EventSource rejects.`,
         fix: "Call `stream = awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'text/event-stream' } })` before the first write.",
         key: `${fn.name}:sse`,
+        payload: { fn },
       });
     }
-    return reports;
   },
-};
+});
 
 function isSseText(node: unknown): boolean {
   const n = unwrap(node as never);

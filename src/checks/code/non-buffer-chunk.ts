@@ -1,7 +1,8 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
 import { memberPath, propertyName, unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
+import type { StreamCall } from '../../code/stream-flow.js';
 import { snippet, streamCallsOf } from '../../code/rule-support.js';
 
 /** Binary views that are not Uint8Array: the runtime's write() stringifies them ("{}" or index maps). */
@@ -21,10 +22,9 @@ const NON_UINT8_BINARY = new Set([
   'BigUint64Array',
 ]);
 
-export const nonBufferChunk: CodeRule = {
+export const nonBufferChunk = defineCodeRule({
   meta: {
     id: 'non-buffer-chunk',
-    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'A number, boolean, object, array or non-Uint8Array binary value is written to the response stream',
@@ -35,30 +35,34 @@ export const nonBufferChunk: CodeRule = {
     fixable: true,
     triggers: ['streamifyResponse', 'HttpResponseStream', 'responseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    endThrows: '`{{call}}` passes {{chunk}} to end(): end() does not convert chunks, so Node throws ERR_INVALID_ARG_TYPE and the handler fails instead of finishing the response.',
+    writeStringified: '`{{call}}` writes {{chunk}}: the runtime sends its JSON.stringify form as body bytes.',
+    binaryStringified: '`{{call}}` writes {{chunk}}: the runtime sends its JSON.stringify form as body bytes ("{}" or an index map), not the binary data.',
+  },
+  /** The write() or end() call and its chunk argument. */
+  payload: payloadType<{ call: StreamCall }>(),
+  check(facts, report) {
     for (const { fn, call } of streamCallsOf(facts, ['write', 'end'])) {
       const arg = unwrap(call.args[0]);
       if (!arg) continue;
       const chunk = chunkKind(facts, arg);
       if (chunk === null) continue;
-      const kind = chunk.text;
       const isEnd = call.method === 'end';
       // end(0) / end(false): Node skips a falsy chunk, nothing is sent: harmless.
       if (isEnd && arg.type === 'Literal' && !arg.value) continue;
-      reports.push({
+      report({
+        messageId: isEnd ? 'endThrows' : chunk.binary ? 'binaryStringified' : 'writeStringified',
+        data: { call: snippet(facts, call.call), chunk: chunk.text },
         start: call.call.start,
         end: call.call.end,
-        message: isEnd
-          ? `\`${snippet(facts, call.call)}\` passes ${kind} to end(): end() does not convert chunks, so Node throws ERR_INVALID_ARG_TYPE and the handler fails instead of finishing the response.`
-          : `\`${snippet(facts, call.call)}\` writes ${kind}: the runtime sends its JSON.stringify form as body bytes${chunk.binary ? ' ("{}" or an index map), not the binary data' : ''}.`,
         fix: 'Write a string, Buffer or Uint8Array (Buffer.from(arrayBuffer), JSON.stringify(object)); use write("") for an empty body.',
         key: `${fn.name}:${snippet(facts, call.call, 40)}`,
+        payload: { call },
       });
     }
-    return reports;
   },
-};
+});
 
 /** What the chunk is, for the message; `binary` for ArrayBuffers and non-Uint8Array views. */
 function chunkKind(facts: ModuleFacts, arg: Node): { text: string; binary: boolean } | null {

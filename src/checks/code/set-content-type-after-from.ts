@@ -1,10 +1,10 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { Observation } from '../../code/stream-flow.js';
 import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
 
-export const setContentTypeAfterFrom: CodeRule = {
+export const setContentTypeAfterFrom = defineCodeRule({
   meta: {
     id: 'set-content-type-after-from',
-    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'setContentType() on a stream that already carries HttpResponseStream metadata',
@@ -14,17 +14,22 @@ export const setContentTypeAfterFrom: CodeRule = {
     fixable: true,
     triggers: ['setContentType'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    overridesFrom: '`{{call}}` overrides the content type set by HttpResponseStream.from() (line {{fromLine}}): the JSON prelude and NUL bytes end up in the response body.',
+  },
+  /** The path's observation: `at` is the setContentType() call, `from` the from() whose metadata it overrides. */
+  payload: payloadType<Extract<Observation, { kind: 'content-type-after-metadata' }>>(),
+  check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'content-type-after-metadata')) {
-      reports.push({
+      report({
+        messageId: 'overridesFrom',
+        data: { call: snippet(facts, obs.at), fromLine: lineOf(facts, obs.from) },
         start: obs.at.start,
         end: obs.at.end,
-        message: `\`${snippet(facts, obs.at)}\` overrides the content type set by HttpResponseStream.from() (line ${lineOf(facts, obs.from)}): the JSON prelude and NUL bytes end up in the response body.`,
         fix: 'Remove setContentType() and put `content-type` in the metadata headers passed to HttpResponseStream.from().',
         key: `${fn.name}:${snippet(facts, obs.at, 40)}`,
+        payload: obs,
       });
     }
-    return reports;
   },
-};
+});

@@ -1,12 +1,13 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
+import type { Node } from '../../code/ast.js';
+import type { HeadersCopy, MetadataShape } from '../../code/rule-support.js';
 import { enclosingFunctionText, headersCopy, metadataShape, snippet } from '../../code/rule-support.js';
 
 const STRIPS_COOKIE = /delete\s+\w+(\.\w+)*\[\s*['"]set-cookie['"]\s*\]|\.delete\(\s*['"]set-cookie['"]\s*\)|!==?\s*['"]set-cookie['"]|['"]set-cookie['"]\s*!==?/i;
 
-export const setCookieDropped: CodeRule = {
+export const setCookieDropped = defineCodeRule({
   meta: {
     id: 'set-cookie-dropped',
-    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Set-Cookie is removed from the prelude headers and no cookies array is sent',
@@ -15,8 +16,12 @@ export const setCookieDropped: CodeRule = {
     fixable: true,
     triggers: ['HttpResponseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    cookiesFilteredOut: '`{{call}}`: set-cookie is filtered out of the headers and no `cookies` array is passed, so the client never receives the cookies.',
+  },
+  /** The from() call, its metadata literal (no spread, no `cookies`) and the headers copy it uses, if any. */
+  payload: payloadType<{ call: Node; shape: MetadataShape; copy: HeadersCopy | null }>(),
+  check(facts, report) {
     for (const call of facts.fromCalls) {
       const shape = metadataShape(facts, call);
       if (!shape || shape.hasSpread || shape.keys.has('cookies')) continue;
@@ -25,14 +30,15 @@ export const setCookieDropped: CodeRule = {
       const copy = headersCopy(facts, call);
       const skipped = copy?.handlesCookie && /continue|!==?\s*['"]set-cookie|['"]set-cookie['"]\s*!==?|filter/i.test(facts.code.slice(copy.node.start, copy.node.end));
       if (!(STRIPS_COOKIE.test(context) || skipped) || /getSetCookie|cookies\s*[:=.]/.test(context)) continue;
-      reports.push({
+      report({
+        messageId: 'cookiesFilteredOut',
+        data: { call: snippet(facts, call) },
         start: call.start,
         end: call.end,
-        message: `\`${snippet(facts, call)}\`: set-cookie is filtered out of the headers and no \`cookies\` array is passed, so the client never receives the cookies.`,
         fix: 'Pass the cookies in the metadata: `cookies: response.headers.getSetCookie()`.',
         key: snippet(facts, call, 40),
+        payload: { call, shape, copy },
       });
     }
-    return reports;
   },
-};
+});

@@ -1,12 +1,24 @@
-import type { CodeRule, RuleReport } from '../../model/rule.js';
+import { defineCodeRule, payloadType } from '../../model/rule.js';
 import type { Node } from '../../code/ast.js';
 import { propertyKey } from '../../code/ast.js';
+import type { HeadersCopy } from '../../code/rule-support.js';
 import { headersCopy, headersCopyOf, metadataShape, snippet, spreadResults } from '../../code/rule-support.js';
 
-export const setCookieDuplicated: CodeRule = {
+/**
+ * Where set-cookie sits next to the `cookies` array:
+ * - `literal`: a `"set-cookie"` property of the prelude's headers literal (`headers`);
+ * - `copy`: a copy of every response header that leaves set-cookie in, for the metadata literal passed to
+ *   from() or for the `{ headers, cookies }` a spread helper returns (`object`); `use` is where that object
+ *   is used (the from() call or the helper's return).
+ * `headers` and `cookies` are the object's members with those keys.
+ */
+export type SetCookieDuplication =
+  | { kind: 'literal'; call: Node; headers: Node; literal: Node; cookies: Node }
+  | { kind: 'copy'; copy: HeadersCopy; object: Node; headers: Node; cookies: Node; use: Node };
+
+export const setCookieDuplicated = defineCodeRule({
   meta: {
     id: 'set-cookie-duplicated',
-    surface: 'code',
     category: 'metadata',
     severity: 'warning',
     title: 'Cookies are sent both in the prelude headers and in the cookies array',
@@ -15,36 +27,47 @@ export const setCookieDuplicated: CodeRule = {
     fixable: true,
     triggers: ['HttpResponseStream'],
   },
-  check(facts) {
-    const reports: RuleReport[] = [];
+  messages: {
+    alsoInHeaders: '`{{code}}` puts set-cookie in the prelude headers while the metadata also has a `cookies` array: the client gets every cookie twice.',
+  },
+  payload: payloadType<SetCookieDuplication>(),
+  check(facts, report) {
     const reported = new Set<Node>();
-    const report = (at: Node) =>
-      !reported.has(at) && reported.add(at) &&
-      reports.push({
+    const add = (at: Node, payload: SetCookieDuplication) => {
+      if (reported.has(at)) return;
+      reported.add(at);
+      report({
+        messageId: 'alsoInHeaders',
+        data: { code: snippet(facts, at) },
         start: at.start,
         end: at.end,
-        message: `\`${snippet(facts, at)}\` puts set-cookie in the prelude headers while the metadata also has a \`cookies\` array: the client gets every cookie twice.`,
         fix: 'Send cookies only in the `cookies` array; delete set-cookie from the headers object.',
         key: snippet(facts, at, 40),
+        payload,
       });
+    };
     for (const call of facts.fromCalls) {
       // `...awsResponseHeaders(response)` returning `{ headers, cookies }` with headers copied whole.
       for (const { object, at } of spreadResults(facts, call)) {
         const keys = new Map<string | null, Node>(object.properties.map((p: Node) => [propertyKey(p), p] as const));
         const headers = keys.get('headers');
-        if (!keys.has('cookies') || !headers) continue;
+        const cookies = keys.get('cookies');
+        if (!cookies || !headers) continue;
         const copy = headersCopyOf(facts, headers.value, at);
-        if (copy && !copy.handlesCookie) report(copy.node);
+        if (copy && !copy.handlesCookie) add(copy.node, { kind: 'copy', copy, object, headers, cookies, use: at });
       }
       const shape = metadataShape(facts, call);
-      if (!shape || !shape.keys.has('cookies')) continue;
+      const cookies = shape?.keys.get('cookies');
+      if (!shape || !cookies) continue;
       const literal = shape.headerKeys.get('set-cookie');
+      if (literal) {
+        add(literal, { kind: 'literal', call, headers: shape.headers!, literal, cookies });
+        continue;
+      }
       // A copy of every response header (fromEntries or a loop) that leaves set-cookie in.
       const copy = headersCopy(facts, call);
-      const copiesCookie = copy && !copy.handlesCookie;
-      if (!literal && !copiesCookie) continue;
-      report(literal ?? copy!.node);
+      const headers = shape.keys.get('headers');
+      if (copy && !copy.handlesCookie && headers) add(copy.node, { kind: 'copy', copy, object: shape.object, headers, cookies, use: call });
     }
-    return reports;
   },
-};
+});

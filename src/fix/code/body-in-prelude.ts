@@ -1,8 +1,10 @@
 import type { Node } from '../../code/ast.js';
 import { memberPath, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { metadataShape, streamCallsOf } from '../../code/rule-support.js';
-import type { CodeFixer, ProposedFix } from '../../model/fix.js';
+import { streamCallsOf } from '../../code/rule-support.js';
+import { bodyInPrelude } from '../../checks/code/body-in-prelude.js';
+import type { ProposedFix } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
 import { Declined, enclosingStatement, freshName, insertBefore, removeProperty, sourceOf } from '../ast-support.js';
 import { declining, isPure, ownedByPrelude } from './metadata-support.js';
 
@@ -14,24 +16,12 @@ import { declining, isPure, ownedByPrelude } from './metadata-support.js';
  * When nothing writes the body, removing it from the prelude would hide that the body is never sent: the
  * fixer declines and says what to write.
  */
-export const bodyInPreludeFixer: CodeFixer = {
-  ruleId: 'body-in-prelude',
-  fix(report, facts) {
-    return declining(() => {
-      for (const call of facts.fromCalls) {
-        const shape = metadataShape(facts, call);
-        const body = shape?.keys.get('body');
-        if (body?.start === report.start && body.end === report.end) return dropBodyProperty(facts, call, shape!.object, body);
-        const arg = unwrap(call.arguments[1]);
-        if (arg?.type === 'Identifier' && arg.start === report.start && arg.end === report.end) return splitOff(facts, call, arg);
-        const spread = arg?.type === 'ObjectExpression' ? arg.properties.find((p: Node) => p.type === 'SpreadElement' && p.start === report.start && p.end === report.end) : null;
-        const source = unwrap(spread?.argument);
-        if (source?.type === 'Identifier') return splitOff(facts, call, source);
-      }
-      return null;
-    });
-  },
-};
+export const bodyInPreludeFixer = defineCodeFixer(bodyInPrelude, (problem, facts) =>
+  declining(() => {
+    const found = problem.payload;
+    return found.kind === 'property' ? dropBodyProperty(facts, found.call, found.object, found.property) : splitOff(facts, found.call, found.source);
+  }),
+);
 
 /** The stream is written `<name>.body` (write/end argument, pipeline or pipe source) after from(). */
 function streamsBody(facts: ModuleFacts, call: Node, name: string): boolean {

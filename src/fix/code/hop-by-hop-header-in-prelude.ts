@@ -1,9 +1,10 @@
 import type { Node } from '../../code/ast.js';
 import { propertyKey, propertyName, stringValue, unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { metadataShape } from '../../code/rule-support.js';
-import type { CodeFixer, ProposedFix } from '../../model/fix.js';
-import { Declined, nodesAt, parentOf, removeProperty, removeStatement, statementListOf } from '../ast-support.js';
+import { hopByHopHeaderInPrelude } from '../../checks/code/hop-by-hop-header-in-prelude.js';
+import type { ProposedFix } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
+import { Declined, parentOf, removeProperty, removeStatement, statementListOf } from '../ast-support.js';
 import { declining, isPure, ownedByPrelude } from './metadata-support.js';
 
 /**
@@ -14,27 +15,17 @@ import { declining, isPure, ownedByPrelude } from './metadata-support.js';
  * Only when the value has no side effects and the headers literal is read by the prelude alone; otherwise a
  * suggestion. A copied Headers object is never reported, so never edited.
  */
-export const hopByHopHeaderInPreludeFixer: CodeFixer = {
-  ruleId: 'hop-by-hop-header-in-prelude',
-  fix(report, facts) {
-    return declining(() => {
-      for (const call of facts.fromCalls) {
-        const shape = metadataShape(facts, call);
-        if (!shape?.headers) continue;
-        for (const property of shape.headerKeys.values()) {
-          if (property.start !== report.start || property.end !== report.end) continue;
-          const header = propertyKey(property)!.toLowerCase();
-          if (!isPure(property.value)) throw new Declined(`the ${header} value may have side effects`);
-          if (!ownedByPrelude(facts, shape.headers, call)) throw new Declined('the headers object is used elsewhere too');
-          return { title: `remove ${header} from the prelude headers`, edits: [removeProperty(facts, shape.headers, property)] };
-        }
-      }
-      const node = nodesAt(facts.program, report.start).find((n) => n.end === report.end && (n.type === 'CallExpression' || n.type === 'AssignmentExpression'));
-      if (!node) return null;
-      return removeHeaderStatement(facts, node);
-    });
-  },
-};
+export const hopByHopHeaderInPreludeFixer = defineCodeFixer(hopByHopHeaderInPrelude, (problem, facts) =>
+  declining(() => {
+    const site = problem.payload;
+    if (site.kind === 'statement') return removeHeaderStatement(facts, site.node);
+    const { call, headers, property } = site;
+    const header = propertyKey(property)!.toLowerCase();
+    if (!isPure(property.value)) throw new Declined(`the ${header} value may have side effects`);
+    if (!ownedByPrelude(facts, headers, call)) throw new Declined('the headers object is used elsewhere too');
+    return { title: `remove ${header} from the prelude headers`, edits: [removeProperty(facts, headers, property)] };
+  }),
+);
 
 function removeHeaderStatement(facts: ModuleFacts, node: Node): ProposedFix {
   let header: string | null;

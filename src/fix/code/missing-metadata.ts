@@ -1,6 +1,7 @@
 import type { Node } from '../../code/ast.js';
 import { memberPath, mentions } from '../../code/ast.js';
-import type { CodeFixer } from '../../model/fix.js';
+import { missingMetadata } from '../../checks/code/missing-metadata.js';
+import { defineCodeFixer } from '../../model/fix.js';
 import { Declined, insertBefore, quoted } from '../ast-support.js';
 import { declining } from './metadata-support.js';
 
@@ -12,23 +13,19 @@ import { declining } from './metadata-support.js';
  * sent; only the content type changes. Only for handlers given to `awslambda.streamifyResponse` with a
  * block body and a named stream parameter.
  */
-export const missingMetadataFixer: CodeFixer = {
-  ruleId: 'missing-metadata',
-  fix(report, facts) {
-    const fn = facts.functions.find((f) => f.role === 'handler' && f.flow.streamCalls.some((c) => c.call.start === report.start && c.call.end === report.end));
-    if (!fn) return null;
-    return declining(() => {
-      const stream = fn.streamParam;
-      if (!stream) throw new Declined('the handler does not name its stream parameter');
-      if (memberPath(fn.streamifyCall?.callee ?? null)?.join('.') !== 'awslambda.streamifyResponse') throw new Declined('the handler is not given to awslambda.streamifyResponse, so awslambda.HttpResponseStream may not be there');
-      if (fn.fn.body.type !== 'BlockStatement') throw new Declined('the handler has an expression body');
-      const first = fn.fn.body.body.find((statement: Node) => mentions(statement, new Set([stream])));
-      if (!first) throw new Declined('no statement of the handler uses the stream');
-      const metadata = `{ statusCode: 200, headers: { ${quoted(facts, 'content-type')}: ${quoted(facts, 'text/event-stream')} } }`;
-      return {
-        title: `call awslambda.HttpResponseStream.from(${stream}, …text/event-stream…) and ${stream}.write("") before the first event`,
-        edits: [insertBefore(facts, first, [`awslambda.HttpResponseStream.from(${stream}, ${metadata})`, `${stream}.write(${quoted(facts, '')})`], { aboveComments: true })],
-      };
-    });
-  },
-};
+export const missingMetadataFixer = defineCodeFixer(missingMetadata, (problem, facts) =>
+  declining(() => {
+    const { fn } = problem.payload;
+    const stream = fn.streamParam;
+    if (!stream) throw new Declined('the handler does not name its stream parameter');
+    if (memberPath(fn.streamifyCall?.callee ?? null)?.join('.') !== 'awslambda.streamifyResponse') throw new Declined('the handler is not given to awslambda.streamifyResponse, so awslambda.HttpResponseStream may not be there');
+    if (fn.fn.body.type !== 'BlockStatement') throw new Declined('the handler has an expression body');
+    const first = fn.fn.body.body.find((statement: Node) => mentions(statement, new Set([stream])));
+    if (!first) throw new Declined('no statement of the handler uses the stream');
+    const metadata = `{ statusCode: 200, headers: { ${quoted(facts, 'content-type')}: ${quoted(facts, 'text/event-stream')} } }`;
+    return {
+      title: `call awslambda.HttpResponseStream.from(${stream}, …text/event-stream…) and ${stream}.write("") before the first event`,
+      edits: [insertBefore(facts, first, [`awslambda.HttpResponseStream.from(${stream}, ${metadata})`, `${stream}.write(${quoted(facts, '')})`], { aboveComments: true })],
+    };
+  }),
+);

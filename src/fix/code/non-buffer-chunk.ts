@@ -1,6 +1,6 @@
 import { propertyName, unwrap } from '../../code/ast.js';
-import { streamCallsOf } from '../../code/rule-support.js';
-import type { CodeFixer } from '../../model/fix.js';
+import { nonBufferChunk } from '../../checks/code/non-buffer-chunk.js';
+import { defineCodeFixer } from '../../model/fix.js';
 import { Declined, sourceOf } from '../ast-support.js';
 import { declining } from './metadata-support.js';
 
@@ -12,27 +12,24 @@ import { declining } from './metadata-support.js';
  * Numbers and booleans (write(0) often meant "flush the prelude", which is write("")) and non-Uint8Array
  * views (their elements or their memory?) are left to the user.
  */
-export const nonBufferChunkFixer: CodeFixer = {
-  ruleId: 'non-buffer-chunk',
-  fix(report, facts) {
-    const found = streamCallsOf(facts, ['write', 'end']).find(({ call }) => call.call.start === report.start && call.call.end === report.end);
-    const raw = found?.call.args[0];
-    const arg = unwrap(raw);
-    if (!found || !raw || !arg) return null;
-    return declining(() => {
-      const method = found.call.method;
-      if (arg.type === 'ObjectExpression' || arg.type === 'ArrayExpression') {
-        return { title: `${method}(JSON.stringify(…)) instead of a raw ${arg.type === 'ObjectExpression' ? 'object' : 'array'}`, edits: [{ start: raw.start, end: raw.end, text: `JSON.stringify(${sourceOf(facts, raw)})` }] };
-      }
-      const awaited = arg.type === 'AwaitExpression' ? unwrap(arg.argument) : null;
-      if (awaited?.type === 'CallExpression' && propertyName(unwrap(awaited.callee) ?? awaited) === 'arrayBuffer') {
-        return { title: `${method}(Buffer.from(…)) around the ArrayBuffer`, edits: [{ start: raw.start, end: raw.end, text: `Buffer.from(${sourceOf(facts, raw)})` }] };
-      }
-      if (arg.type === 'Literal' && typeof arg.value === 'number') {
-        throw new Declined(`${method}(${sourceOf(facts, arg)}) sends the digits; use write("") if it only flushes the prelude, String(${sourceOf(facts, arg)}) if the digits are the body`);
-      }
-      if (arg.type === 'Literal') throw new Declined(`decide what \`${sourceOf(facts, arg)}\` should send: String(${sourceOf(facts, arg)}), or nothing`);
-      throw new Declined('a typed array other than Uint8Array: use Buffer.from(view.buffer, view.byteOffset, view.byteLength) for its memory, or encode its elements');
-    });
-  },
-};
+export const nonBufferChunkFixer = defineCodeFixer(nonBufferChunk, (problem, facts) => {
+  const { call } = problem.payload;
+  const raw = call.args[0];
+  const arg = unwrap(raw);
+  if (!raw || !arg) return null;
+  return declining(() => {
+    const method = call.method;
+    if (arg.type === 'ObjectExpression' || arg.type === 'ArrayExpression') {
+      return { title: `${method}(JSON.stringify(…)) instead of a raw ${arg.type === 'ObjectExpression' ? 'object' : 'array'}`, edits: [{ start: raw.start, end: raw.end, text: `JSON.stringify(${sourceOf(facts, raw)})` }] };
+    }
+    const awaited = arg.type === 'AwaitExpression' ? unwrap(arg.argument) : null;
+    if (awaited?.type === 'CallExpression' && propertyName(unwrap(awaited.callee) ?? awaited) === 'arrayBuffer') {
+      return { title: `${method}(Buffer.from(…)) around the ArrayBuffer`, edits: [{ start: raw.start, end: raw.end, text: `Buffer.from(${sourceOf(facts, raw)})` }] };
+    }
+    if (arg.type === 'Literal' && typeof arg.value === 'number') {
+      throw new Declined(`${method}(${sourceOf(facts, arg)}) sends the digits; use write("") if it only flushes the prelude, String(${sourceOf(facts, arg)}) if the digits are the body`);
+    }
+    if (arg.type === 'Literal') throw new Declined(`decide what \`${sourceOf(facts, arg)}\` should send: String(${sourceOf(facts, arg)}), or nothing`);
+    throw new Declined('a typed array other than Uint8Array: use Buffer.from(view.buffer, view.byteOffset, view.byteLength) for its memory, or encode its elements');
+  });
+});

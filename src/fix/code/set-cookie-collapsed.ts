@@ -1,8 +1,10 @@
 import type { Node } from '../../code/ast.js';
 import { memberPath, propertyName, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
-import { enclosingFunctionNode, headersCopy, metadataShape } from '../../code/rule-support.js';
-import type { CodeFixer, ProposedFix } from '../../model/fix.js';
+import { enclosingFunctionNode } from '../../code/rule-support.js';
+import { setCookieCollapsed } from '../../checks/code/set-cookie-collapsed.js';
+import type { ProposedFix } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
 import { Declined, sourceOf } from '../ast-support.js';
 import { addCookiesFromHeaders, declining, isPure, stripSetCookie } from './metadata-support.js';
 
@@ -13,29 +15,21 @@ import { addCookiesFromHeaders, declining, isPure, stripSetCookie } from './meta
  *   metadata gets `cookies: res.headers.getSetCookie()`.
  * A copy that joins every array value (`value.join(", ")` over a Node header map) is left to the user.
  */
-export const setCookieCollapsedFixer: CodeFixer = {
-  ruleId: 'set-cookie-collapsed',
-  fix(report, facts) {
-    return declining(() => {
-      for (const call of facts.fromCalls) {
-        const shape = metadataShape(facts, call);
-        if (!shape || shape.hasSpread || shape.keys.has('cookies')) continue;
-        const copy = headersCopy(facts, call);
-        if (call.start === report.start && call.end === report.end && !copy?.joins) return joinedHeader(facts, call);
-        if (copy?.node.start !== report.start || copy.node.end !== report.end) continue;
-        if (copy.joins) {
-          throw new Declined('the copy joins every list value with ", "; route set-cookie into a cookies array while copying (`if (name === "set-cookie") cookies.push(...[].concat(value))`) and pass `cookies` in the metadata');
-        }
-        const headers = shape.keys.get('headers');
-        if (headers?.type !== 'Property') throw new Declined('the headers are not a property of the metadata literal');
-        const { source, edits } = addCookiesFromHeaders(facts, call, shape.object, copy);
-        const strip = stripSetCookie(facts, copy, headers.value, copy.kind === 'fromEntries' ? shape.object : call);
-        return { title: `send cookies: ${source}.getSetCookie() and keep set-cookie out of the copied headers`, edits: [...strip, ...edits] };
-      }
-      return null;
-    });
-  },
-};
+export const setCookieCollapsedFixer = defineCodeFixer(setCookieCollapsed, (problem, facts) =>
+  declining(() => {
+    const { call, shape, copy } = problem.payload;
+    if (copy?.joins) {
+      throw new Declined('the copy joins every list value with ", "; route set-cookie into a cookies array while copying (`if (name === "set-cookie") cookies.push(...[].concat(value))`) and pass `cookies` in the metadata');
+    }
+    if (problem.messageId === 'cookiesJoined') return joinedHeader(facts, call);
+    if (!copy) return null;
+    const headers = shape.keys.get('headers');
+    if (headers?.type !== 'Property') throw new Declined('the headers are not a property of the metadata literal');
+    const { source, edits } = addCookiesFromHeaders(facts, call, shape.object, copy);
+    const strip = stripSetCookie(facts, copy, headers.value, copy.kind === 'fromEntries' ? shape.object : call);
+    return { title: `send cookies: ${source}.getSetCookie() and keep set-cookie out of the copied headers`, edits: [...strip, ...edits] };
+  }),
+);
 
 /** `metadata.headers["set-cookie"] = list.join(", ")` before from(metadata) -> `metadata.cookies = list`. */
 function joinedHeader(facts: ModuleFacts, call: Node): ProposedFix {

@@ -1,5 +1,5 @@
-import { headersCopy, metadataShape } from '../../code/rule-support.js';
-import type { CodeFixer } from '../../model/fix.js';
+import { setCookieDropped } from '../../checks/code/set-cookie-dropped.js';
+import { defineCodeFixer } from '../../model/fix.js';
 import { Declined } from '../ast-support.js';
 import { addCookiesFromHeaders, declining } from './metadata-support.js';
 
@@ -8,18 +8,11 @@ import { addCookiesFromHeaders, declining } from './metadata-support.js';
  * Headers (`Object.fromEntries(res.headers)`, a copy loop) that still holds the cookies. Declined for Node
  * header maps (`Object.entries(res.headers)`): their set-cookie may be a string or an array under any case.
  */
-export const setCookieDroppedFixer: CodeFixer = {
-  ruleId: 'set-cookie-dropped',
-  fix(report, facts) {
-    return declining(() => {
-      const call = facts.fromCalls.find((c) => c.start === report.start && c.end === report.end);
-      if (!call) return null;
-      const shape = metadataShape(facts, call);
-      if (!shape || shape.hasSpread || shape.keys.has('cookies')) return null;
-      const copy = headersCopy(facts, call);
-      if (!copy) throw new Declined('the headers are not a visible copy of the response headers');
-      const { source, edits } = addCookiesFromHeaders(facts, call, shape.object, copy);
-      return { title: `pass cookies: ${source}.getSetCookie() in the metadata`, edits };
-    });
-  },
-};
+export const setCookieDroppedFixer = defineCodeFixer(setCookieDropped, (problem, facts) =>
+  declining(() => {
+    const { call, shape, copy } = problem.payload;
+    if (!copy) throw new Declined('the headers are not a visible copy of the response headers');
+    const { source, edits } = addCookiesFromHeaders(facts, call, shape.object, copy);
+    return { title: `pass cookies: ${source}.getSetCookie() in the metadata`, edits };
+  }),
+);

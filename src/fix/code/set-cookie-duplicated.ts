@@ -1,9 +1,10 @@
 import type { Node } from '../../code/ast.js';
-import { propertyKey, unwrap } from '../../code/ast.js';
+import { unwrap } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
 import type { HeadersCopy } from '../../code/rule-support.js';
-import { headersCopy, headersCopyOf, metadataShape, spreadResults } from '../../code/rule-support.js';
-import type { CodeFixer, ProposedFix } from '../../model/fix.js';
+import { setCookieDuplicated } from '../../checks/code/set-cookie-duplicated.js';
+import type { ProposedFix } from '../../model/fix.js';
+import { defineCodeFixer } from '../../model/fix.js';
 import { Declined, removeProperty, sourceOf } from '../ast-support.js';
 import { declining, headersSourceOf, isPure, ownedByPrelude, pathText, setCookieSource, stripSetCookie } from './metadata-support.js';
 
@@ -14,35 +15,15 @@ import { declining, headersSourceOf, isPure, ownedByPrelude, pathText, setCookie
  * - a headers copy (`Object.fromEntries(res.headers)`, a copy loop) filters set-cookie out, when the cookies
  *   array is `res.headers.getSetCookie()` of that same Headers (so every cookie it held is still sent).
  */
-export const setCookieDuplicatedFixer: CodeFixer = {
-  ruleId: 'set-cookie-duplicated',
-  fix(report, facts) {
-    return declining(() => {
-      for (const call of facts.fromCalls) {
-        for (const { object, at } of spreadResults(facts, call)) {
-          const keys = new Map<string | null, Node>(object.properties.map((p: Node) => [propertyKey(p), p] as const));
-          const headers = keys.get('headers');
-          const cookies = keys.get('cookies');
-          if (!headers || !cookies) continue;
-          const copy = headersCopyOf(facts, headers.value, at);
-          if (copy?.node.start === report.start) return filterCopy(facts, copy, headers.value, cookies.value, object, at);
-        }
-        const shape = metadataShape(facts, call);
-        const cookies = shape?.keys.get('cookies');
-        if (!shape || !cookies) continue;
-        const literal = shape.headerKeys.get('set-cookie');
-        if (literal?.start === report.start) return moveLiteral(facts, call, shape.headers!, literal, cookies);
-        const copy = headersCopy(facts, call);
-        const headersProperty = shape.keys.get('headers');
-        if (copy?.node.start === report.start && headersProperty?.type === 'Property') {
-          if (cookies.type !== 'Property') throw new Declined('the cookies are assigned separately');
-          return filterCopy(facts, copy, headersProperty.value, cookies.value, shape.object, call);
-        }
-      }
-      return null;
-    });
-  },
-};
+export const setCookieDuplicatedFixer = defineCodeFixer(setCookieDuplicated, (problem, facts) =>
+  declining(() => {
+    const found = problem.payload;
+    if (found.kind === 'literal') return moveLiteral(facts, found.call, found.headers, found.literal, found.cookies);
+    if (found.headers.type !== 'Property') return null;
+    if (found.cookies.type !== 'Property') throw new Declined('the cookies are assigned separately');
+    return filterCopy(facts, found.copy, found.headers.value, found.cookies.value, found.object, found.use);
+  }),
+);
 
 function filterCopy(facts: ModuleFacts, copy: HeadersCopy, headersValue: Node, cookiesValue: Node, object: Node, use: Node): ProposedFix {
   const source = headersSourceOf(facts, copy);
