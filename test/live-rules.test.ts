@@ -59,7 +59,7 @@ const STREAMING: HandlerFacts = {
   moduleState: [],
 };
 
-function context(overrides: Partial<LiveContext> & { runtime?: string; reserved?: number } = {}): LiveContext {
+function context(overrides: Partial<LiveContext> & { runtime?: LiveFunction['configuration']['Runtime']; reserved?: number } = {}): LiveContext {
   const { runtime = 'nodejs20.x', reserved, ...rest } = overrides;
   const [deployment] = toDeployments(live({ Runtime: runtime, Timeout: 20 }, { reservedConcurrency: reserved }));
   return { deployment, deployments: [deployment], policy: undefined, handler: STREAMING, codeFindings: [], codeChecked: true, logs: stats(), window: '24 h', ...rest };
