@@ -8,7 +8,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error -- plain ESM test support without type declarations
 import { startFakeAws } from './support/fake-aws.mjs';
 // @ts-expect-error -- plain ESM test support without type declarations
 import { ACCOUNT, REGION, SECRETS, jsonReportLines, reportLines, seedScenario } from './support/aws-seeds.mjs';

@@ -6,7 +6,7 @@
  * Line numbers in the builder are distinct per field, so an assertion on `at.line` proves which field
  * the finding points at (see LINE below).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Deployment, FrontDoor, FunctionUrl, Located, SourceLocation, Unresolved, UrlCors } from '../src/model/deployment.js';
@@ -188,24 +188,6 @@ describe('deployment rule registry', () => {
   it('each rule file is named after its id', () => {
     for (const id of ids) expect(existsSync(path.resolve(import.meta.dirname, `../src/checks/deployment/${id}.ts`)), id).toBe(true);
   });
-
-  const docs = path.resolve(import.meta.dirname, '../docs/rules');
-  for (const rule of deploymentRules) {
-    it(`${rule.meta.id} has a docs page with the house sections`, () => {
-      const page = path.join(docs, `${rule.meta.id}.md`);
-      expect(existsSync(page), `missing docs/rules/${rule.meta.id}.md`).toBe(true);
-      const text = readFileSync(page, 'utf8');
-      expect(text.startsWith(`# ${rule.meta.id}\n`)).toBe(true);
-      expect(text).toContain(`**Severity:** ${rule.meta.severity}`);
-      expect(text).toContain(`\`meta.fixable: ${rule.meta.fixable}\``);
-      for (const section of ['## What happens', '## Evidence', '## How each format expresses it', '## How to fix', '## Examples', '## Not reported']) {
-        expect(text, `${rule.meta.id}: ${section}`).toContain(section);
-      }
-      // Deployment examples are not executed by the code-rule docs test: they must not claim to be.
-      expect(text).not.toMatch(/```\w+ (invalid|valid)\b/);
-      expect(text).toMatch(/```(yaml|hcl|ts)\n/);
-    });
-  }
 
   it('a correctly configured streaming function is quiet on every rule', () => {
     const d = deployment({
