@@ -35,7 +35,7 @@ const repo = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repo, 'bin/stream-doctor.js');
 const fixtures = path.join(repo, 'test/fixtures/deploy');
 
-const DEPLOYMENT_RULES = new Set(deploymentRules.map((rule) => rule.meta.id));
+const DEPLOYMENT_RULES = new Set<string>(deploymentRules.map((rule) => rule.meta.id));
 const FORMATS = ['sam', 'cloudformation', 'cdk', 'serverless', 'terraform', 'sst', 'dockerfile'] as const;
 type Format = (typeof FORMATS)[number];
 const CANARY = /sd-canary-[A-Za-z0-9._-]+/g;

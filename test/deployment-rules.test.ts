@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Deployment, FrontDoor, FunctionUrl, Located, SourceLocation, Unresolved, UrlCors } from '../src/model/deployment.js';
-import type { DeploymentReport, DeploymentRule } from '../src/model/rule.js';
+import type { DeploymentRule, LocatedProblem } from '../src/model/rule.js';
 import type { HandlerFacts } from '../src/code/handler-facts.js';
 import { deploymentRules } from '../src/checks/deployment/index.js';
 import { streamingHandlerBehindBufferedUrl } from '../src/checks/deployment/streaming-handler-behind-buffered-url.js';
@@ -138,7 +138,7 @@ function cors(value: Partial<UrlCors> = {}): Located<UrlCors> {
   return at({ enabled: true, allowOrigins: ['https://app.example.com'], ...value }, LINE.cors);
 }
 
-function run(rule: DeploymentRule, d: Deployment, h: HandlerFacts | null = null): DeploymentReport[] {
+function run(rule: DeploymentRule, d: Deployment, h: HandlerFacts | null = null): LocatedProblem[] {
   return rule.check({ deployment: d, handler: h });
 }
 
@@ -146,7 +146,7 @@ function run(rule: DeploymentRule, d: Deployment, h: HandlerFacts | null = null)
 type MessageIdOf<R> = R extends { messages?: infer M } ? keyof NonNullable<M> & string : never;
 
 /** One finding expected: returns it after checking its line, message id and (effective) severity. */
-function one<R extends DeploymentRule>(rule: R, d: Deployment, h: HandlerFacts | null, line: number, messageId: MessageIdOf<R>, severity = rule.meta.severity): DeploymentReport {
+function one<R extends DeploymentRule>(rule: R, d: Deployment, h: HandlerFacts | null, line: number, messageId: MessageIdOf<R>, severity = rule.meta.severity): LocatedProblem {
   const reports = run(rule, d, h);
   expect(reports, JSON.stringify(reports, null, 2)).toHaveLength(1);
   const [report] = reports;

@@ -113,3 +113,19 @@ describe('fixability metadata', () => {
     }
   });
 });
+
+describe('a code fixer that throws', () => {
+  it('is reported as an internal error with the rule id, not dropped; a Declined stays a suggestion', async () => {
+    const { fixSource } = await import('../src/fix/engine.js');
+    const { Declined } = await import('../src/fix/ast-support.js');
+    const text = 'export const handler = awslambda.streamifyResponse(async (e, s) => {\n  const w = awslambda.HttpResponseStream.from(s, { statusCode: 204 });\n  w.end();\n});\n';
+    const throwing = { ruleId: 'prelude-not-flushed', fix: () => { throw new Error('boom'); } };
+    const declining = { ruleId: 'prelude-not-flushed', fix: () => { throw new Declined('not this one'); } };
+    const broken = fixSource({ rel: 'h.mjs', text }, { rules: codeRules, fixers: new Map([['prelude-not-flushed', throwing]]) });
+    expect(broken.internalErrors).toEqual([{ ruleId: 'prelude-not-flushed', file: 'h.mjs', message: 'fixer failed: boom' }]);
+    expect(broken.fixed).toBe(text);
+    const declined = fixSource({ rel: 'h.mjs', text }, { rules: codeRules, fixers: new Map([['prelude-not-flushed', declining]]) });
+    expect(declined.internalErrors).toBeUndefined();
+    expect(declined.suggestions[0]?.suggestion).toContain('(No automatic edit: not this one.)');
+  });
+});

@@ -286,7 +286,7 @@ describe('deployment fixers: scope and safety', () => {
     expect(suggestions(files)[0].suggestion).toContain('would change which functions');
   });
 
-  it('turns a fixer that throws into a suggestion', async () => {
+  it('reports a fixer that throws as an internal error with the rule id (the finding keeps its advice)', async () => {
     const dir = project({ 'src/handler.mjs': STREAM_HANDLER, 'template.yaml': SAM });
     const broken: DeploymentFixer = {
       ruleId: RULE,
@@ -296,7 +296,8 @@ describe('deployment fixers: scope and safety', () => {
     };
     const files = await fixDeploymentsWith(dir, {}, new Map([[RULE, broken]]));
     expect(suggestions(files)[0]).toMatchObject({ ruleId: RULE, line: 10 });
-    expect(suggestions(files)[0].suggestion).toContain('the fixer failed (boom)');
+    expect(suggestions(files)[0].suggestion).toContain('the fixer failed');
+    expect(files.flatMap((f) => f.internalErrors ?? [])).toEqual([{ ruleId: RULE, file: 'template.yaml', message: 'fixer failed: boom' }]);
   });
 
   it('fixable flags match the fixers: one clear fix is fixable, the timeout is not', () => {

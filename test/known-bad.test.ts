@@ -13,7 +13,7 @@ const repo = path.resolve(import.meta.dirname, '..');
 describe('data/known-bad-packages.json', () => {
   const entries = loadKnownBad();
   const docs = readFileSync(path.join(repo, 'docs/known-bad-packages.md'), 'utf8');
-  const ruleIds = new Set(codeRules.map((r) => r.meta.id));
+  const ruleIds = new Set<string>(codeRules.map((r) => r.meta.id));
   for (const entry of entries) {
     it(`${entry.id} is well-formed, documented and consistent`, () => {
       expect(ruleIds.has(entry.ruleId), `unknown rule ${entry.ruleId}`).toBe(true);

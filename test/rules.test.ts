@@ -68,12 +68,9 @@ describe('rule fixtures', () => {
         const found = findingsOf(name, text, rule.meta.id);
         for (const marker of expectedMarkers(text, rule.meta.id)) {
           const atLine = found.filter((f) => f.line === marker.line);
-          // TRANSITION(rule-contract): required for every rule once all rules declare messages.
-          if (rule.messages) {
-            expect(marker.messageId, `line ${marker.line}: the marker names no message id (expect: ${rule.meta.id}:<messageId>)`).toBeDefined();
-            expect(Object.keys(rule.messages), `line ${marker.line}: unknown message id`).toContain(marker.messageId);
-            expect(atLine.map((f) => f.messageId), `message id at line ${marker.line}`).toContain(marker.messageId);
-          }
+          expect(marker.messageId, `line ${marker.line}: the marker names no message id (expect: ${rule.meta.id}:<messageId>)`).toBeDefined();
+          expect(Object.keys(rule.messages), `line ${marker.line}: unknown message id`).toContain(marker.messageId);
+          expect(atLine.map((f) => f.messageId), `message id at line ${marker.line}`).toContain(marker.messageId);
           if (marker.severity) expect(atLine[0]?.severity, `severity at line ${marker.line}`).toBe(marker.severity);
         }
       });

@@ -104,7 +104,7 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
  * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x, `meta.onlyRuntime`): when a handler
  * module is deployed only on nodejs24.x or later (the 4.x runtime), their findings in it are not bugs.
  */
-const RUNTIME_3X_ONLY = new Set(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
+const RUNTIME_3X_ONLY = new Set<string>(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
 
 export function isRuntime4x(runtime: string): boolean {
   return /^nodejs(2[4-9]|[3-9]\d)\.x$/.test(runtime);

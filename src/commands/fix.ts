@@ -83,7 +83,7 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
       { rel: candidate.rel, text: candidate.text, abs: candidate.abs, root },
       { rules, fixers: codeFixersById, ...(only ? { only } : {}), suppressed },
     );
-    if (result.applied.length > 0 || result.suggestions.length > 0 || result.problem) files.push(result);
+    if (result.applied.length > 0 || result.suggestions.length > 0 || result.problem || result.internalErrors) files.push(result);
   }
   if (options.deployment && !isFile) {
     progress.update('Looking for infrastructure fixes…');
@@ -110,6 +110,11 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
       const count = changed.reduce((n, f) => n + f.applied.length, 0);
       io.stderr(`stream-doctor: wrote ${count} fix${count === 1 ? '' : 'es'} to ${changed.length} file${changed.length === 1 ? '' : 's'}\n`);
     }
+  }
+  const internalErrors = files.flatMap((f) => f.internalErrors ?? []);
+  if (internalErrors.length > 0) {
+    io.stderr(`stream-doctor: ${internalErrors.length} fixer failure(s) (${internalErrors.map((e) => `${e.ruleId} on ${e.file}`).join(', ')}): some findings were not fixed\n`);
+    return { exitCode: 2, files, dependencies };
   }
   return { exitCode: 0, files, dependencies };
 }
@@ -157,6 +162,7 @@ function formatText(files: FileFix[], dependencies: DependencyPlan, options: Fix
   }
   for (const line of dependencies.advice) out.push(line);
   for (const file of files.filter((f) => f.problem)) out.push(c.yellow(`! ${file.rel}: not fixed (${file.problem})`));
+  for (const error of files.flatMap((f) => f.internalErrors ?? [])) out.push(c.red(`✖ internal error: ${error.ruleId} on ${error.file}: ${error.message}`));
   const count = changed.reduce((n, f) => n + f.applied.length, 0);
   if (count === 0 && suggestions.length === 0 && dependencies.upgrades.length === 0) out.push(c.green('✔ Nothing to fix'));
   else {
@@ -178,6 +184,7 @@ function toJson(root: string, files: FileFix[], dependencies: DependencyPlan, wr
       suggestions: f.suggestions.map((s: FixSuggestion) => ({ ruleId: s.ruleId, line: s.line, suggestion: s.suggestion })),
       ...(f.fixed !== f.original ? { diff: createTwoFilesPatch(`a/${f.rel}`, `b/${f.rel}`, isCreated(f) ? '' : f.original, f.fixed) } : {}),
       ...(f.problem ? { problem: f.problem } : {}),
+      ...(f.internalErrors?.length ? { internalErrors: f.internalErrors } : {}),
     })),
     upgrades: dependencies.upgrades,
     advice: dependencies.advice,

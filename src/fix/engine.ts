@@ -8,9 +8,12 @@ import type { ModuleFacts } from '../code/facts.js';
 import { buildModuleFacts, parseModule, syntaxErrorCount } from '../code/facts.js';
 import { relativeModuleLoader, rulesFor } from '../code/analyze.js';
 import { normalizeSnippet } from '../config/fingerprint.js';
-import type { CodeRule, RuleReport } from '../model/rule.js';
+import type { CodeProblem, CodeRule } from '../model/rule.js';
 import type { CodeFixer } from '../model/fix.js';
-import { isSuggestion } from '../model/fix.js';
+import { type FixProposal, isSuggestion } from '../model/fix.js';
+import type { InternalError } from '../model/finding.js';
+import { firstLine } from '../checks/runner.js';
+import { Declined } from './ast-support.js';
 import { applyEdits } from './text.js';
 
 export interface FixInput {
@@ -45,13 +48,15 @@ export interface FileFix {
   suggestions: FixSuggestion[];
   /** The file could not be analysed (parse failure, budget): nothing was changed. */
   problem?: string;
+  /** Fixers that threw (not a decline): their findings got neither an edit nor a reason. */
+  internalErrors?: InternalError[];
   /** The fix creates this file (a patch under patches/): `original` is ''. */
   created?: boolean;
 }
 
 export interface Analysis {
   facts: ModuleFacts;
-  reports: Array<{ rule: CodeRule; report: RuleReport }>;
+  reports: Array<{ rule: CodeRule; report: CodeProblem }>;
 }
 
 /** A file is fixed at most this many times (each accepted edit re-analyses it). */
@@ -93,7 +98,14 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
       result.suggestions.push({ ruleId, line, message: next.report.message, suggestion: [next.report.fix ?? 'See the rule page.', why].filter(Boolean).join(' ') });
 
     const fixer = fixers.get(ruleId);
-    const proposal = fixer ? safely(() => fixer.fix(next.report, analysis.facts)) : null;
+    let proposal: FixProposal = null;
+    try {
+      proposal = fixer ? fixer.fix(next.report, analysis.facts) : null;
+    } catch (error) {
+      // A fixer declines by returning a suggestion or throwing Declined; anything else is a bug in it.
+      if (error instanceof Declined) proposal = { suggestion: `(No automatic edit: ${error.message}.)` };
+      else (result.internalErrors ??= []).push({ ruleId, file: input.rel, message: `fixer failed: ${firstLine(error)}` });
+    }
     if (!proposal) {
       suggest();
       continue;
@@ -132,7 +144,7 @@ export function analysisOf(facts: ModuleFacts, rules: readonly CodeRule[]): Anal
 }
 
 /** Stable across edits elsewhere in the file: the rule, its logical key, and the occurrence index. */
-function keyOf(analysis: Analysis, ruleId: string, report: RuleReport): string {
+function keyOf(analysis: Analysis, ruleId: string, report: CodeProblem): string {
   const logical = normalizeSnippet(report.key ?? analysis.facts.text.slice(report.start, report.end));
   const index = analysis.reports.filter(({ rule, report: r }) => rule.meta.id === ruleId && normalizeSnippet(r.key ?? analysis.facts.text.slice(r.start, r.end)) === logical).indexOf(
     analysis.reports.find(({ report: r }) => r === report)!,
@@ -169,11 +181,3 @@ export function validate(input: FixInput, before: Analysis, text: string, ruleId
   return after;
 }
 
-/** A fixer that throws declines: the report becomes a suggestion. */
-function safely<T>(call: () => T): T | null {
-  try {
-    return call();
-  } catch {
-    return null;
-  }
-}

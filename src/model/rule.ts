@@ -74,9 +74,8 @@ export function renderMessage(template: string, data: Readonly<Record<string, st
 
 /** What every report carries, once its message is rendered. */
 export interface Problem<P = unknown> {
-  // TRANSITION(rule-contract): optional until every rule declares its messages; required at the end.
-  messageId?: string;
-  data?: Readonly<Record<string, string | number>>;
+  messageId: string;
+  data: Readonly<Record<string, string | number>>;
   /** The rendered message: what will happen in production, and why. */
   message: string;
   /** Lower than the rule's default when the evidence is weaker (e.g. a possibly empty source). */
@@ -119,13 +118,9 @@ export function payloadType<P>(): P {
 
 interface RuleBase<Id extends string, M extends Messages> {
   meta: RuleMeta<Id>;
-  // TRANSITION(rule-contract): required once every rule declares its messages.
-  messages?: M;
+  messages: M;
 }
 
-/** TRANSITION(rule-contract): the old names, until every consumer uses the new ones. */
-export type RuleReport = CodeProblem;
-export type DeploymentReport = LocatedProblem;
 
 export interface CodeRule<Id extends string = string, M extends Messages = Messages, P = any> extends RuleBase<Id, M> {
   check(facts: ModuleFacts): Array<CodeProblem<P> & WithPayload<P>>;

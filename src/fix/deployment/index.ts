@@ -13,6 +13,8 @@
  * suggestions: the finding's own `fix` text and why no edit was made. Accepted edits stack up per file, and
  * after each one the project is evaluated again (lines move), so the result is what a second run confirms.
  */
+import type { InternalError } from '../../model/finding.js';
+import { firstLine } from '../../checks/runner.js';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -69,6 +71,7 @@ export async function fixDeploymentsWith(root: string, options: DeploymentFixOpt
   let state = await evaluateDeployments(root, { overrides: edited, handlerCache });
 
   const applied: Array<{ file: string; fix: AppliedFix }> = [];
+  const internalErrors: InternalError[] = [];
   let suggestions: Array<{ file: string; suggestion: FixSuggestion }> = [];
   const tried = new Set<string>();
   const inScope = (detail: DeploymentFinding) => {
@@ -93,7 +96,9 @@ export async function fixDeploymentsWith(root: string, options: DeploymentFixOpt
     try {
       proposal = fixers.get(ruleId)!.fix({ root, detail: next, read });
     } catch (error) {
-      proposal = { suggestion: `the fixer failed (${(error as Error).message.split('\n')[0]})` };
+      // A bug in the fixer, not a decline: reported as an internal error (the finding keeps its advice).
+      internalErrors.push({ ruleId, file: finding.file, message: `fixer failed: ${firstLine(error)}` });
+      proposal = { suggestion: 'the fixer failed (see the internal errors)' };
     }
     if (isDeploymentSuggestion(proposal)) {
       suggest(proposal.suggestion);
@@ -136,6 +141,7 @@ export async function fixDeploymentsWith(root: string, options: DeploymentFixOpt
   };
   for (const { file, fix } of applied) fileFix(file).applied.push(fix);
   for (const { file, suggestion } of suggestions) fileFix(file).suggestions.push(suggestion);
+  for (const error of internalErrors) (fileFix(error.file).internalErrors ??= []).push(error);
   return [...files.values()];
 }
 
