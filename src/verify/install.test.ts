@@ -97,6 +97,7 @@ describe('ensureRic across processes', () => {
     while (!existsSync(calls) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const [npmPid, compilerPid] = readFileSync(calls, 'utf8').trim().split(' ').map(Number);
     expect(alive(compilerPid!)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200)); // let a loaded machine schedule the parent once more
     child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(signal === 'SIGTERM' ? 143 : 130);

@@ -205,17 +205,19 @@ async function build(lineage: Lineage, version: string, cacheRoot: string, io: I
   const started = Date.now();
   let phase = 'downloading';
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(
+    // Registered before the child exists: an interruption at any moment from here on kills what was started.
+    let child: ReturnType<typeof spawn> | undefined;
+    const release = onInterrupt(() => {
+      killProcessGroup(child?.pid);
+      rmSync(staging, { recursive: true, force: true });
+      rmSync(join(cacheRoot, `${version}.lock`), { force: true });
+    });
+    child = spawn(
       'npm',
       ['install', `aws-lambda-ric@${version}`, '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--foreground-scripts'],
       // its own process group: an interruption kills npm and every compiler it started
       { env: io.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
-    const release = onInterrupt(() => {
-      killProcessGroup(child.pid);
-      rmSync(staging, { recursive: true, force: true });
-      rmSync(join(cacheRoot, `${version}.lock`), { force: true });
-    });
     const show = () => io.progress(`${title}: ${phase} (${elapsed(Date.now() - started)})…`);
     const ticker = setInterval(() => {
       show();
@@ -228,8 +230,8 @@ async function build(lineage: Lineage, version: string, cacheRoot: string, io: I
       if (log.length > 400) log.splice(0, log.length - 400);
       show();
     };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     const done = (exitCode: number | null) => {
       clearInterval(ticker);
       release();
