@@ -43,6 +43,8 @@ const DECLINED: Record<string, string> = {
   'non-buffer-chunk/invalid-arraybuffer.mjs': 'new Uint16Array(...): its elements or its memory? (the ArrayBuffer is fixed)',
   'non-buffer-chunk/invalid-destructured-helper.mjs': 'write(0) for a body-less response probably meant write(""), but it sends "0" today',
   'non-buffer-chunk/invalid-literals.mjs': 'write(0): the digits or a flush? (the object is fixed)',
+  'non-buffer-chunk/invalid-sdk-results.mjs': 'records from an SDK or a mapped list: NDJSON, one JSON array, or a field of each is the author\'s format',
+  'non-buffer-chunk/invalid-model-chunks.mjs': 'model chunk objects: the client usually wants the delta text, not the JSON of the chunk',
 };
 
 function counts(file: string, text: string): Map<string, number> {

@@ -30,6 +30,9 @@ export const nonBufferChunkFixer = defineCodeFixer(nonBufferChunk, (problem, fac
       throw new Declined(`${method}(${sourceOf(facts, arg)}) sends the digits; use write("") if it only flushes the prelude, String(${sourceOf(facts, arg)}) if the digits are the body`);
     }
     if (arg.type === 'Literal') throw new Declined(`decide what \`${sourceOf(facts, arg)}\` should send: String(${sourceOf(facts, arg)}), or nothing`);
+    if (arg.type === 'Identifier' || arg.type === 'MemberExpression' || arg.type === 'CallExpression') {
+      throw new Declined(`\`${sourceOf(facts, arg)}\` holds objects: JSON.stringify(…) + "\\n" sends them as NDJSON, or write the text field a client expects (a model chunk's delta text)`);
+    }
     throw new Declined('a typed array other than Uint8Array: use Buffer.from(view.buffer, view.byteOffset, view.byteLength) for its memory, or encode its elements');
   });
 });
