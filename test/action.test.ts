@@ -297,7 +297,7 @@ fs.writeFileSync(path.join(target, 'package.json'), '{"type":"module"}');
     return { pathPrefix: binDir, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : []) };
   }
 
-  it('used as owner/stream-doctor@tag (no dist/ in git): installs the published package of its own version, without scripts', () => {
+  it('from a ref without the build (a branch): installs the published package of its own version, without scripts', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'sd-action-tag-'));
     const actionPath = path.join(tmp, 'action');
     mkdirSync(actionPath);
@@ -319,7 +319,7 @@ fs.writeFileSync(path.join(target, 'package.json'), '{"type":"module"}');
     expect(npm.calls()[1]!.at(-1)).toBe('stream-doctor@latest');
   });
 
-  it('used from a built checkout without node_modules: installs its production dependencies only', () => {
+  it('from a release tag (dist/ committed, no node_modules): installs its production dependencies only, without scripts', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'sd-action-built-'));
     const actionPath = path.join(tmp, 'action');
     mkdirSync(path.join(actionPath, 'dist'), { recursive: true });

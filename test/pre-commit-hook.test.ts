@@ -62,10 +62,20 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(Object.keys(manifest.bin)).toContain(hook.entry.split(' ')[0]);
   });
 
-  it('builds on install: npm prepares a git dependency with its `prepare` script only, and that needs pre-commit 4.6.2', () => {
-    expect(manifest.scripts.prepare).toBe('npm run build');
-    expect(manifest.scripts.prepack).toBeUndefined();
+  it('installs from a release tag with npm: no `prepare` script (npm would run it with no dev dependencies), and an unbuilt commit says so', () => {
+    // `npm install -g git+…` (pre-commit 4.6.2+) prepares a git dependency with its `prepare` script only,
+    // and in global mode, without its dev dependencies: a build there fails (tsc not found). Release tags
+    // carry dist/ instead, and `prepack` builds for npm pack and publish only.
+    expect(manifest.scripts.prepare).toBeUndefined();
+    expect(manifest.scripts.prepack).toBe('npm run build');
     expect(hook.minimum_pre_commit_version).toBe('4.6.2');
+    const unbuilt = mkdtempSync(path.join(os.tmpdir(), 'sd-unbuilt-'));
+    mkdirSync(path.join(unbuilt, 'bin'));
+    writeFileSync(path.join(unbuilt, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(path.join(unbuilt, 'bin/stream-doctor.js'), readFileSync(path.join(repo, 'bin/stream-doctor.js')));
+    const result = spawnSync(process.execPath, [path.join(unbuilt, 'bin/stream-doctor.js'), 'scan'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('stream-doctor: dist/cli.js is missing: run `npm run build` in this checkout, or install a release (npm, or a release tag of the repository)\n');
   });
 
   it('runs when a commit touches code, templates, Terraform, Dockerfiles or lockfiles, not for docs or images', () => {
