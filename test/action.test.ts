@@ -118,6 +118,35 @@ describe('action.yml metadata', () => {
   });
 });
 
+describe('docs/ci.md', () => {
+  const blocks = [...readFileSync(path.join(repo, 'docs/ci.md'), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('its workflow uses the action with inputs and outputs the action has, and the permissions the upload needs', () => {
+    const workflow = parse(blocks[0]!) as { permissions: Record<string, string>; jobs: Record<string, { steps: Step[] }> };
+    expect(workflow.permissions).toMatchObject({ contents: 'read', 'security-events': 'write' });
+    const jobSteps = Object.values(workflow.jobs)[0]!.steps;
+    const uses = jobSteps.find((s) => s.uses?.startsWith('stream-doctor/stream-doctor@'))!;
+    for (const input of Object.keys(uses.with ?? {})) expect(INPUTS).toContain(input);
+    for (const [, output] of JSON.stringify(jobSteps).matchAll(/steps\.stream-doctor\.outputs\.([\w-]+)/g)) expect(Object.keys(action.outputs)).toContain(output);
+    // The dependencies are installed before the scan (it checks them).
+    expect(jobSteps.findIndex((s) => s.run?.startsWith('npm ci'))).toBeGreaterThanOrEqual(0);
+    expect(jobSteps.findIndex((s) => s.run?.startsWith('npm ci'))).toBeLessThan(jobSteps.indexOf(uses));
+  });
+
+  it('its GitLab job uploads the gitlab format as the codequality report, also when the gate fails', () => {
+    const gitlab = parse(blocks.find((b) => b.includes('codequality'))!) as Record<string, { script: string[]; artifacts: { when: string; reports: { codequality: string } } }>;
+    const job = gitlab['stream-doctor']!;
+    expect(job.script.some((line) => line.includes('scan --format gitlab > gl-code-quality-report.json'))).toBe(true);
+    expect(job.artifacts).toEqual({ when: 'always', reports: { codequality: 'gl-code-quality-report.json' } });
+  });
+
+  it('its pre-commit configuration names the hook this repository declares', () => {
+    const config = parse(blocks.find((b) => b.includes('.pre-commit-config.yaml'))!) as { repos: { hooks: { id: string }[] }[] };
+    const hooks = parse(readFileSync(path.join(repo, '.pre-commit-hooks.yaml'), 'utf8')) as { id: string }[];
+    expect(hooks.map((h) => h.id)).toContain(config.repos[0]!.hooks[0]!.id);
+  });
+});
+
 // ---- the steps, run as a runner runs them ------------------------------------------------------------
 
 interface RunResult {
