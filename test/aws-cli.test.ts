@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORMAT_NAMES } from '../src/report/format-names.js';
 import { startFakeAws } from './support/fake-aws.mjs';
 // @ts-expect-error -- plain ESM test support without type declarations
 import { ACCOUNT, REGION, SECRETS, jsonReportLines, reportLines, seedScenario } from './support/aws-seeds.mjs';
@@ -160,7 +161,7 @@ describe('aws: secrets never reach the output', () => {
   });
   afterAll(() => fake.close());
 
-  for (const format of ['text', 'json', 'sarif', 'github']) {
+  for (const format of FORMAT_NAMES) {
     it(`--format ${format} --verbose shows no environment value and no presigned URL`, async () => {
       const result = await run(['--all', '--format', format, '--verbose'], fake.env);
       expect(result.code).toBe(1);

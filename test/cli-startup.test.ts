@@ -48,7 +48,7 @@ describe('--version and --help', () => {
       return stdout.replace(/\s+/g, ' ');
     };
     const scan = help('scan');
-    expect(scan).toContain('-f, --format <format> output format (choices: "text", "json", "sarif", "github", default: "text")');
+    expect(scan).toContain('-f, --format <format> output format (choices: "text", "json", "sarif", "github", "markdown", "gitlab", default: "text") --docs-url <url>');
     // scan reads a configuration file: --fail-on has no default, so the config's failOn applies.
     expect(scan).toContain('--fail-on <severity> exit 1 when a finding is at or above this severity (choices: "error", "warning", "info", "none") --no-deps');
     expect(scan).toContain('-c, --config <file> configuration file (default: stream-doctor.config.json or package.json "stream-doctor")');
@@ -63,7 +63,13 @@ describe('--version and --help', () => {
       expect(text).not.toContain('--config');
     }
     expect(help('probe')).toContain('(choices: "text", "json", default: "text")');
-    expect(help('verify')).toContain('(choices: "text", "json", "sarif", "github", default: "text")');
+    // Every command that writes the findings report writes all its formats, and links rule pages in Markdown.
+    for (const command of ['scan', 'aws', 'verify']) {
+      const text = help(command);
+      expect(text).toContain('(choices: "text", "json", "sarif", "github", "markdown", "gitlab", default: "text")');
+      expect(text).toContain('--docs-url <url> markdown and the GitHub step summary link each rule to <url>/docs/rules/<id>.md');
+    }
+    for (const command of ['probe', 'fix', 'rules']) expect(help(command)).not.toContain('--docs-url');
 
     const fix = help('fix');
     expect(fix).toContain('-f, --format <format> output format (choices: "text", "json", default: "text")');

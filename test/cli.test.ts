@@ -1,6 +1,6 @@
 /** The CLI as a user meets it: the built bin, real files, exit codes, output that parses. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,45 @@ describe('scan exit codes and formats', () => {
     const dir = project({ 'handler.mjs': HANGING });
     const { stdout } = run(['scan', dir, '--format', 'github']);
     expect(stdout).toMatch(/^::error file=.*handler\.mjs,line=3,/m);
+  });
+
+  it('markdown format prints the pull request summary with rule links, and leaves the step summary alone', () => {
+    const dir = project({ 'src/handler.mjs': HANGING });
+    const summary = path.join(dir, 'step-summary.md');
+    const { code, stdout } = run(['scan', '.', '--format', 'markdown', '--docs-url', 'https://example.com/sd/'], dir, { GITHUB_STEP_SUMMARY: summary });
+    expect(code).toBe(1);
+    expect(stdout.startsWith('## stream-doctor\n\n**1 problem** (1 error, 0 warnings, 0 info)')).toBe(true);
+    expect(stdout).toContain('| error | [`stream-never-ended`](https://example.com/sd/docs/rules/stream-never-ended.md) | `src/handler.mjs:3` |');
+    expect(existsSync(summary)).toBe(false);
+    expect(run(['scan', '.', '--format', 'markdown', '--fail-on', 'none'], dir).code).toBe(0);
+  });
+
+  it('github format writes the same Markdown to $GITHUB_STEP_SUMMARY', () => {
+    const dir = project({ 'src/handler.mjs': HANGING });
+    const summary = path.join(dir, 'step-summary.md');
+    const github = run(['scan', '.', '--format', 'github', '--docs-url', ''], dir, { GITHUB_STEP_SUMMARY: summary });
+    expect(github.code).toBe(1);
+    expect(readFileSync(summary, 'utf8')).toBe(run(['scan', '.', '--format', 'markdown', '--docs-url', ''], dir).stdout);
+    expect(readFileSync(summary, 'utf8')).toContain('[`stream-never-ended`](docs/rules/stream-never-ended.md)');
+  });
+
+  it('gitlab format prints a Code Quality report with repository-relative paths and the JSON fingerprints', () => {
+    const dir = project({ 'src/handler.mjs': HANGING });
+    const parent = path.dirname(dir);
+    const { code, stdout } = run(['scan', path.basename(dir), '--format', 'gitlab'], parent);
+    expect(code).toBe(1);
+    const json = JSON.parse(run(['scan', dir, '--format', 'json'], parent).stdout);
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        description: json.findings[0].message,
+        check_name: 'stream-never-ended',
+        fingerprint: json.findings[0].fingerprint,
+        severity: 'critical',
+        location: { path: `${path.basename(dir)}/src/handler.mjs`, lines: { begin: 3 } },
+      },
+    ]);
+    const clean = project({ 'handler.mjs': CORRECT });
+    expect(run(['scan', clean, '--format', 'gitlab'])).toMatchObject({ code: 0, stdout: '[]\n' });
   });
 
   it('exits 2 with one line for a missing path, a bad option, and a broken config', () => {

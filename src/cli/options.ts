@@ -15,6 +15,7 @@ export const DEFAULT_FAIL_ON: FailOn = 'error';
 /** A shared option group, placed in a command's option list. */
 export type SharedGroup<F extends FormatName = FormatName> =
   | { shared: 'format'; formats: readonly F[] }
+  | { shared: 'docsUrl' }
   | { shared: 'failOn' }
   | { shared: 'config' }
   | { shared: 'verbose'; description: string }
@@ -23,6 +24,8 @@ export type SharedGroup<F extends FormatName = FormatName> =
 export const shared = {
   /** `-f, --format`: the formats this command can write, `text` by default. */
   format: <F extends FormatName>(formats: readonly F[]): SharedGroup<F> => ({ shared: 'format', formats }),
+  /** `--docs-url`: where the Markdown summaries (markdown, the github step summary) link the rule pages. */
+  docsUrl: { shared: 'docsUrl' } as const,
   /** `--fail-on`: the exit-1 threshold; its default follows `failOnDefault`. */
   failOn: { shared: 'failOn' } as const,
   /** `-c, --config`: the configuration file (config/config.ts `loadConfig` finds one when not given). */
@@ -52,6 +55,11 @@ export function sharedOption(group: SharedGroup, readsConfig: boolean): Option {
   switch (group.shared) {
     case 'format':
       return new Option('-f, --format <format>', 'output format').choices([...group.formats]).default('text');
+    case 'docsUrl':
+      return new Option(
+        '--docs-url <url>',
+        'markdown and the GitHub step summary link each rule to <url>/docs/rules/<id>.md ("" for relative links; default: the package repository, else relative links)',
+      );
     case 'failOn': {
       const option = new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...FAIL_ON_CHOICES]);
       const fallback = failOnDefault(readsConfig);
@@ -75,6 +83,8 @@ export interface SharedValues<F extends FormatName = FormatName> {
   verbose: boolean;
   color: boolean;
   config: string | undefined;
+  /** `--docs-url` (undefined: the formatter's default). */
+  docsUrl: string | undefined;
 }
 
 export function resolveShared<F extends FormatName>(command: Command): SharedValues<F> {
@@ -87,5 +97,6 @@ export function resolveShared<F extends FormatName>(command: Command): SharedVal
     verbose: !!opts.verbose,
     color: useColor(opts.color as boolean | undefined, format),
     config: opts.config as string | undefined,
+    docsUrl: opts.docsUrl as string | undefined,
   };
 }

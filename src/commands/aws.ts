@@ -47,6 +47,8 @@ export interface AwsOptions {
   failOn: Severity | 'none';
   verbose: boolean;
   color: boolean;
+  /** `--docs-url`: the rule pages' base for the Markdown summaries (report/markdown.ts `ruleDocsUrl`). */
+  docsUrl?: string;
   /** Functions checked at the same time (the rate limiter paces the calls anyway). */
   concurrency: number;
 }
@@ -164,7 +166,7 @@ export async function diagnoseFunctions(options: AwsOptions, io: AwsIo): Promise
       },
     };
     const gate = gateExitCode(report, options.failOn);
-    io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
+    io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY, docsBaseUrl: options.docsUrl }));
     const failed = diagnoses.filter((d) => d.failed);
     for (const d of failed) io.stderr(`stream-doctor: ${d.subject.title}: ${d.subject.notes[0] ?? 'could not be checked'}\n`);
     return { report, exitCode: failed.length > 0 ? 2 : gate };

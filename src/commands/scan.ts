@@ -32,6 +32,8 @@ export interface ScanOptions {
   updateBaseline?: boolean;
   verbose: boolean;
   color: boolean;
+  /** `--docs-url`: the rule pages' base for the Markdown summaries (report/markdown.ts `ruleDocsUrl`). */
+  docsUrl?: string;
   /** Files larger than this are skipped with a note (parsing costs ~150 MB of memory per MB of bundle). */
   maxFileBytes?: number;
   /** Read the project's infrastructure code and run the deployment rules (default true). */
@@ -157,6 +159,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
       cwd: io.cwd,
       sourceText: textOf,
       stepSummaryPath: io.env.GITHUB_STEP_SUMMARY,
+      docsBaseUrl: options.docsUrl,
     }),
   );
   if (exitCode === 2) io.stderr(`stream-doctor: ${internalErrors.length} rule failure(s): findings may be missing, so the check cannot pass (see the report)\n`);

@@ -43,6 +43,8 @@ export interface VerifyOptions {
   format: FormatName;
   failOn: Severity | 'none';
   color: boolean;
+  /** `--docs-url`: the rule pages' base for the Markdown summaries (report/markdown.ts `ruleDocsUrl`). */
+  docsUrl?: string;
   verbose: boolean;
 }
 
@@ -251,7 +253,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     skipped: [],
     stats: { filesWalked: 1, filesPrefiltered: 0, filesParsed: 1, packagesInventoried: 0, filesSkipped: 0, durationMs: Date.now() - started },
   };
-  io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
+  io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY, docsBaseUrl: options.docsUrl }));
   const failing = failingFindings(findings, options.failOn).length > 0;
   return { report, runs, exitCode: failing ? 1 : 0 };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,8 @@ import { toJsonReport } from './json.js';
 import { formatText } from './text.js';
 import { FINGERPRINT_KEY, pascalCase, toSarif } from './sarif.js';
 import { ANNOTATIONS_PER_LEVEL, escapeData, escapeProperty, formatGithub, stepSummaryMarkdown } from './github.js';
+import { COMMENT_LIMITS, DEFAULT_DOCS_BASE_URL, formatMarkdown, renderMarkdown, repositoryFilesUrl, ruleDocsUrl, STEP_SUMMARY_LIMITS } from './markdown.js';
+import { CODE_QUALITY_SEVERITY, formatGitlab, toCodeQuality } from './gitlab.js';
 
 // ---- the hand-built report: one project finding, one package finding, one suppressed, one skipped ----
 
@@ -580,12 +583,12 @@ describe('github format', () => {
     expect(lines.some((l) => l.includes('not annotated'))).toBe(false);
   });
 
-  it('appends a markdown table of all findings to the step summary file', () => {
+  it('appends the Markdown summary with all findings to the step summary file', () => {
     const file = path.join(tmp, 'summary.md');
     writeFileSync(file, '# earlier step\n');
     const report = fixtureReport();
     report.findings.push(finding({ severity: 'info', file: 'src/x.ts', message: 'a | b <c>\nd' }));
-    const out = formatReport(report, 'github', { color: false, verbose: false, stepSummaryPath: file });
+    const out = formatReport(report, 'github', { color: false, verbose: false, stepSummaryPath: file, docsBaseUrl: 'https://example.com/sd' });
     expect(out).not.toContain('not annotated');
     const md = readFileSync(file, 'utf8');
     expect(md).toBe(
@@ -597,9 +600,51 @@ describe('github format', () => {
         '',
         '| Severity | Rule | Location | Message |',
         '| --- | --- | --- | --- |',
-        '| warning | `known-bad-version` | `node_modules/hono/package.json:1:1` | hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)<br>Fix: Upgrade hono to 4.2.0 or later. |',
-        '| error | `stream-never-ended` | `src/handler.ts:4:5` | The stream is never ended on this return path, so the invocation runs until the timeout.<br>Fix: Call responseStream.end() before returning. |',
-        '| info | `stream-never-ended` | `src/x.ts:1:1` | a \\| b &lt;c&gt;<br>d |',
+        '| error | [`stream-never-ended`](https://example.com/sd/docs/rules/stream-never-ended.md) | `src/handler.ts:4` | The stream is never ended on this return path, so the invocation runs until the timeout.<br>Fix: Call responseStream.end() before returning. |',
+        '| warning | [`known-bad-version`](https://example.com/sd/docs/rules/known-bad-version.md) | `node_modules/hono/package.json:1` | hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)<br>Fix: Upgrade hono to 4.2.0 or later. |',
+        '| info | [`stream-never-ended`](https://example.com/sd/docs/rules/stream-never-ended.md) | `src/x.ts:1` | a \\| b &lt;c&gt;<br>d |',
+        '',
+        '<details><summary>1 skipped file</summary>',
+        '',
+        '| File | Reason |',
+        '| --- | --- |',
+        '| `dist/huge.js` | larger than 5 MiB |',
+        '',
+        '</details>',
+        '',
+        '',
+      ].join('\n'),
+    );
+    // One renderer: the step summary is the --format markdown text, with the step summary's limits.
+    expect(md.slice('# earlier step\n'.length)).toBe(formatReport(report, 'markdown', { color: false, verbose: false, docsBaseUrl: 'https://example.com/sd' }));
+  });
+
+  it('lists all findings in the summary even when annotations are capped', () => {
+    const report: Report = {
+      ...fixtureReport(),
+      findings: Array.from({ length: 30 }, (_, i) => finding({ line: i + 1 })),
+    };
+    const md = stepSummaryMarkdown(report);
+    expect(md.split('\n').filter((l) => l.startsWith('| error |'))).toHaveLength(30);
+  });
+});
+
+// ---- markdown -------------------------------------------------------------------------------------
+
+describe('markdown format', () => {
+  const md = (report: Report, docsBaseUrl = '') => formatReport(report, 'markdown', { color: false, verbose: false, docsBaseUrl });
+
+  it('counts by severity, then a table of the findings (most severe first) with rule links, file:line, message and fix', () => {
+    expect(md(fixtureReport())).toBe(
+      [
+        '## stream-doctor',
+        '',
+        '**2 problems** (1 error, 1 warning, 0 info) · 2 fixable · 1 suppressed · 42 files scanned · 1 skipped',
+        '',
+        '| Severity | Rule | Location | Message |',
+        '| --- | --- | --- | --- |',
+        '| error | [`stream-never-ended`](docs/rules/stream-never-ended.md) | `src/handler.ts:4` | The stream is never ended on this return path, so the invocation runs until the timeout.<br>Fix: Call responseStream.end() before returning. |',
+        '| warning | [`known-bad-version`](docs/rules/known-bad-version.md) | `node_modules/hono/package.json:1` | hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)<br>Fix: Upgrade hono to 4.2.0 or later. |',
         '',
         '<details><summary>1 skipped file</summary>',
         '',
@@ -614,21 +659,190 @@ describe('github format', () => {
     );
   });
 
-  it('lists all findings in the summary even when annotations are capped', () => {
+  it('links rule pages under the base URL given, with or without a trailing slash, relative when it is empty', () => {
+    expect(ruleDocsUrl('duplicate-cors', 'https://github.com/acme/sd/blob/v1.2.0/')).toBe('https://github.com/acme/sd/blob/v1.2.0/docs/rules/duplicate-cors.md');
+    expect(ruleDocsUrl('duplicate-cors', 'https://gitlab.example/sd')).toBe('https://gitlab.example/sd/docs/rules/duplicate-cors.md');
+    expect(ruleDocsUrl('duplicate-cors', '')).toBe('docs/rules/duplicate-cors.md');
+    expect(md(fixtureReport(), 'https://h.example/r/')).toContain('[`stream-never-ended`](https://h.example/r/docs/rules/stream-never-ended.md)');
+  });
+
+  it("defaults to the package's repository, else relative links", () => {
+    const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { repository?: unknown };
+    expect(DEFAULT_DOCS_BASE_URL).toBe(repositoryFilesUrl(pkg.repository) ?? '');
+    expect(ruleDocsUrl('duplicate-cors')).toBe(ruleDocsUrl('duplicate-cors', DEFAULT_DOCS_BASE_URL));
+    expect(formatMarkdown(fixtureReport())).toContain(`(${ruleDocsUrl('stream-never-ended', DEFAULT_DOCS_BASE_URL)})`);
+  });
+
+  it('derives the file URL of every package.json repository form it can, and nothing for unknown hosts', () => {
+    const github = 'https://github.com/acme/stream-doctor/blob/HEAD';
+    for (const repository of [
+      'acme/stream-doctor',
+      'github:acme/stream-doctor',
+      'https://github.com/acme/stream-doctor',
+      'https://github.com/acme/stream-doctor.git',
+      'git+https://github.com/acme/stream-doctor.git',
+      'git://github.com/acme/stream-doctor.git',
+      'git+ssh://git@github.com/acme/stream-doctor.git',
+      'git@github.com:acme/stream-doctor.git',
+      { type: 'git', url: 'git+https://github.com/acme/stream-doctor.git' },
+    ]) {
+      expect(repositoryFilesUrl(repository), JSON.stringify(repository)).toBe(github);
+    }
+    expect(repositoryFilesUrl({ type: 'git', url: 'https://github.com/acme/tools.git', directory: 'packages/stream-doctor/' })).toBe(
+      'https://github.com/acme/tools/blob/HEAD/packages/stream-doctor',
+    );
+    expect(repositoryFilesUrl('gitlab:acme/stream-doctor')).toBe('https://gitlab.com/acme/stream-doctor/-/blob/HEAD');
+    expect(repositoryFilesUrl('https://gitlab.com/group/sub/stream-doctor.git')).toBe('https://gitlab.com/group/sub/stream-doctor/-/blob/HEAD');
+    expect(repositoryFilesUrl('bitbucket:acme/stream-doctor')).toBe('https://bitbucket.org/acme/stream-doctor/src/HEAD');
+    for (const unknown of [undefined, '', 42, {}, 'https://git.example.com/acme/stream-doctor.git', 'not a url at all']) {
+      expect(repositoryFilesUrl(unknown), JSON.stringify(unknown)).toBeUndefined();
+    }
+  });
+
+  it('shows the top findings of a long list, errors first, and counts the rest by severity', () => {
+    const many = (severity: Severity, count: number) => Array.from({ length: count }, (_, i) => finding({ severity, file: `src/${severity}.ts`, line: i + 1, fingerprint: `${severity}${i}` }));
+    const report: Report = { ...fixtureReport(), findings: [...many('info', 30), ...many('warning', 30), ...many('error', 30)] };
+    const lines = md(report).split('\n');
+    const rows = lines.filter((l) => /^\| (error|warning|info) \|/.test(l));
+    expect(rows).toHaveLength(COMMENT_LIMITS.maxFindings);
+    expect(rows.slice(0, 30).every((l) => l.startsWith('| error |'))).toBe(true);
+    expect(rows.slice(30).every((l) => l.startsWith('| warning |'))).toBe(true);
+    expect(rows[0]).toContain('`src/error.ts:1`');
+    expect(lines).toContain('…and 40 more findings (0 errors, 10 warnings, 30 info); the SARIF or JSON report lists all of them.');
+    // The step summary, same renderer, lists all of them.
+    expect(stepSummaryMarkdown(report).split('\n').filter((l) => /^\| (error|warning|info) \|/.test(l))).toHaveLength(90);
+  });
+
+  it('stops the table before the size budget and keeps the skipped files and the closing line', () => {
+    const long = 'x'.repeat(5_000);
+    const report: Report = { ...fixtureReport(), findings: Array.from({ length: 40 }, (_, i) => finding({ line: i + 1, message: long })) };
+    const text = md(report);
+    expect(text.length).toBeLessThanOrEqual(COMMENT_LIMITS.budget);
+    const shown = text.split('\n').filter((l) => l.startsWith('| error |')).length;
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(40);
+    expect(text).toContain(`…and ${40 - shown} more findings (${40 - shown} errors, 0 warnings, 0 info)`);
+    expect(text).toContain('<details><summary>1 skipped file</summary>');
+    const limited = renderMarkdown(report, {}, { ...STEP_SUMMARY_LIMITS, budget: 12_000 });
+    expect(limited.length).toBeLessThanOrEqual(12_000);
+  });
+
+  it('has a line for rule failures and for skipped files, listing a few of them', () => {
     const report: Report = {
       ...fixtureReport(),
-      findings: Array.from({ length: 30 }, (_, i) => finding({ line: i + 1 })),
+      findings: [],
+      internalErrors: [{ ruleId: 'duplicate-cors', file: 'template.yaml', message: 'boom | <bad>' }],
+      skipped: Array.from({ length: 25 }, (_, i) => ({ file: `dist/big${String(i).padStart(2, '0')}.js`, reason: 'larger than 8 MiB' })),
     };
-    const md = stepSummaryMarkdown(report);
-    expect(md.split('\n').filter((l) => l.startsWith('| error |'))).toHaveLength(30);
+    const text = md(report);
+    expect(text).toContain('**No problems found** · 0 fixable · 1 suppressed · 42 files scanned · 25 skipped');
+    expect(text).toContain('**1 rule failure**: findings may be missing, so the check cannot pass.\n\n- `duplicate-cors` on `template.yaml`: boom \\| &lt;bad&gt;\n');
+    expect(text).toContain('<details><summary>25 skipped files</summary>');
+    expect(text.split('\n').filter((l) => l.startsWith('| `dist/big'))).toHaveLength(COMMENT_LIMITS.maxSkippedListed);
+    expect(text).toContain('…and 5 more; `--verbose` or the JSON report lists all of them.');
+    expect(text).not.toContain('| Severity |');
+  });
+
+  it('names the API field of a live-function finding instead of a line, and paths relative to cwd', () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:chat';
+    const live: Report = { ...fixtureReport(), root: 'aws:us-east-1', skipped: [], findings: [finding({ file: arn, field: 'FunctionUrlConfig($LATEST).InvokeMode' })] };
+    expect(md(live)).toContain(`| error | [\`stream-never-ended\`](docs/rules/stream-never-ended.md) | \`${arn}\` \`FunctionUrlConfig($LATEST).InvokeMode\` | m |`);
+    const nested: Report = { ...fixtureReport(), root: '/work/repo/services/api' };
+    expect(formatReport(nested, 'markdown', { color: false, verbose: false, cwd: '/work/repo', docsBaseUrl: '' })).toContain('`services/api/src/handler.ts:4`');
+  });
+});
+
+// ---- gitlab ---------------------------------------------------------------------------------------
+
+/** The Code Quality report format, written from GitLab's documentation (its source URL is in its $comment). */
+const CODE_QUALITY_SCHEMA = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../test/fixtures/schemas/gitlab-code-quality.schema.json'), 'utf8'));
+const validateCodeQuality = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(CODE_QUALITY_SCHEMA);
+
+describe('gitlab format', () => {
+  const gitlab = (report: Report, cwd?: string) => JSON.parse(formatReport(report, 'gitlab', { color: false, verbose: false, cwd }));
+
+  it('validates against the Code Quality schema', () => {
+    const report = fixtureReport();
+    report.findings.push(finding({ severity: 'info', file: 'src/x.ts', line: 7 }));
+    const issues = gitlab(report);
+    expect(validateCodeQuality(issues), JSON.stringify(validateCodeQuality.errors)).toBe(true);
+    expect(issues).toHaveLength(3);
+  });
+
+  it('the schema check is real: it rejects what GitLab would not read', () => {
+    const valid = toCodeQuality(fixtureReport());
+    const broken = (change: (issue: any) => void) => {
+      const copy = JSON.parse(JSON.stringify(valid));
+      change(copy[0]);
+      return validateCodeQuality(copy);
+    };
+    expect(validateCodeQuality(valid)).toBe(true);
+    expect(broken((i) => (i.severity = 'error'))).toBe(false);
+    expect(broken((i) => delete i.fingerprint)).toBe(false);
+    expect(broken((i) => delete i.location.lines)).toBe(false);
+    expect(broken((i) => (i.location.lines.begin = '4'))).toBe(false);
+    expect(broken((i) => (i.location.path = '/repo/src/handler.ts'))).toBe(false);
+    expect(broken((i) => (i.location = { path: 'a.ts', positions: { begin: { line: 3 } } }))).toBe(true);
+    expect(validateCodeQuality({ issues: valid })).toBe(false);
+  });
+
+  it('maps each finding: message, rule id, its fingerprint, severity and path:line', () => {
+    expect(formatGitlab(fixtureReport())).toBe(
+      `${JSON.stringify(
+        [
+          {
+            description: 'hono 4.1.2 buffers the whole response in its Lambda streaming adapter. (hono@4.1.2)',
+            check_name: 'known-bad-version',
+            fingerprint: '0123456789abcdef',
+            severity: 'minor',
+            location: { path: 'node_modules/hono/package.json', lines: { begin: 1 } },
+          },
+          {
+            description: 'The stream is never ended on this return path, so the invocation runs until the timeout.',
+            check_name: 'stream-never-ended',
+            fingerprint: 'fedcba9876543210',
+            severity: 'critical',
+            location: { path: 'src/handler.ts', lines: { begin: 4 } },
+          },
+        ],
+        null,
+        2,
+      )}\n`,
+    );
+    expect(CODE_QUALITY_SEVERITY).toEqual({ error: 'critical', warning: 'minor', info: 'info' });
+  });
+
+  it('keeps fingerprints stable across line drift and unique within the report', () => {
+    const at = (lines: number[]) => toCodeQuality({ ...fixtureReport(), findings: lines.map((line) => finding({ line, fingerprint: 'samecode00000000' })) });
+    const before = at([10, 20, 30]);
+    expect(before.map((i) => i.fingerprint)).toEqual(['samecode00000000', 'samecode00000000-2', 'samecode00000000-3']);
+    // Code added above: the same issues keep their fingerprints.
+    expect(at([15, 25, 35]).map((i) => i.fingerprint)).toEqual(before.map((i) => i.fingerprint));
+    // Whatever the order the findings came in.
+    const shuffled = toCodeQuality({ ...fixtureReport(), findings: [...fixtureReport().findings].reverse() });
+    expect(shuffled).toEqual(toCodeQuality(fixtureReport()));
+  });
+
+  it('writes paths relative to the working directory, an empty array when clean, no byte order mark, no suppressed findings', () => {
+    const nested: Report = { ...fixtureReport(), root: '/work/repo/services/api' };
+    expect(gitlab(nested, '/work/repo').map((i: any) => i.location.path)).toEqual(['services/api/node_modules/hono/package.json', 'services/api/src/handler.ts']);
+    const clean: Report = { ...fixtureReport(), findings: [] };
+    expect(formatGitlab(clean)).toBe('[]\n');
+    expect(formatGitlab(fixtureReport()).charCodeAt(0)).toBe('['.charCodeAt(0));
+    expect(JSON.stringify(gitlab(fixtureReport()))).not.toContain('src/legacy.ts');
+  });
+
+  it('puts a multi-line message on one line', () => {
+    const [issue] = toCodeQuality({ ...fixtureReport(), findings: [finding({ message: 'first line\n  second line' })] });
+    expect(issue!.description).toBe('first line second line');
   });
 });
 
 // ---- index -----------------------------------------------------------------------------------------
 
 describe('formatReport', () => {
-  it('knows the four formats', () => {
-    expect(FORMAT_NAMES).toEqual(['text', 'json', 'sarif', 'github']);
+  it('knows the six formats', () => {
+    expect(FORMAT_NAMES).toEqual(['text', 'json', 'sarif', 'github', 'markdown', 'gitlab']);
     expect(isFormatName('sarif')).toBe(true);
     expect(isFormatName('stylish')).toBe(false);
     expect(() => formatReport(fixtureReport(), 'xml' as never, { color: false, verbose: false })).toThrow(/unknown format "xml"/);

@@ -1,24 +1,24 @@
 import { appendFileSync } from 'node:fs';
 import type { Finding, Report, Severity } from '../model/finding.js';
-import { displayPath, plural, sortFindings, sortSkipped, summarize } from './json.js';
+import { displayPath, plural, sortFindings, summarize } from './json.js';
+import { renderMarkdown, STEP_SUMMARY_LIMITS, type MarkdownOptions } from './markdown.js';
 
 /**
  * `--format github`: GitHub Actions workflow commands (`::error file=…::message`), which show as
  * annotations on the run and on the pull request's diff. GitHub keeps at most 10 annotations per
  * level per step, so at most 10 are printed per level (errors, warnings, notices), the rest counted
  * in one final `::notice`; the complete table goes to the step summary file when its path is given
- * (`$GITHUB_STEP_SUMMARY`), and SARIF remains the complete, uploadable record.
+ * (`$GITHUB_STEP_SUMMARY`; the same Markdown as `--format markdown`, with every finding), and SARIF
+ * remains the complete, uploadable record.
  */
 
-export interface GithubOptions {
+export interface GithubOptions extends MarkdownOptions {
   cwd?: string;
-  /** `process.env.GITHUB_STEP_SUMMARY`: a markdown table of all findings is appended there. */
+  /** `process.env.GITHUB_STEP_SUMMARY`: the Markdown summary (markdown.ts) with all findings is appended there. */
   stepSummaryPath?: string;
 }
 
 export const ANNOTATIONS_PER_LEVEL = 10;
-/** GitHub rejects step summaries over 1 MiB; stay well below. */
-const STEP_SUMMARY_BUDGET = 900_000;
 
 type Command = 'error' | 'warning' | 'notice';
 const COMMAND: Record<Severity, Command> = { error: 'error', warning: 'warning', info: 'notice' };
@@ -104,56 +104,7 @@ function summaryLine(report: Report): string {
   return `stream-doctor: ${parts.join(', ')}`;
 }
 
-/** Text for a markdown table cell: no line breaks, no column breaks, no HTML. */
-function cell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, '<br>');
-}
-
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
-}
-
-/** The step summary: counts, a table of every finding, and the skipped files. */
-export function stepSummaryMarkdown(report: Report, opts: { cwd?: string } = {}): string {
-  const s = summarize(report);
-  const total = s.error + s.warning + s.info;
-  const out: string[] = ['## stream-doctor', ''];
-  const counts = total === 0 ? '**No problems found**' : `**${plural(total, 'problem')}** (${plural(s.error, 'error')}, ${plural(s.warning, 'warning')}, ${s.info} info)`;
-  const extras = [`${s.fixable} fixable`, `${s.suppressed} suppressed`, `${plural(s.filesScanned, 'file')} scanned`, `${report.skipped.length} skipped`];
-  out.push(`${counts} · ${extras.join(' · ')}`, '');
-
-  if (total > 0) {
-    out.push('| Severity | Rule | Location | Message |', '| --- | --- | --- | --- |');
-    let size = out.join('\n').length;
-    const findings = sortFindings(report.findings);
-    for (let i = 0; i < findings.length; i++) {
-      const f = findings[i]!;
-      let message = f.message;
-      if (f.package) message += ` (${f.package.name}@${f.package.version})`;
-      if (f.fix) message += `\nFix: ${f.fix}`;
-      const row = `| ${f.severity} | ${code(f.ruleId)} | ${code(`${displayPath(report, f.file, opts.cwd)}:${f.line}:${f.column}`)} | ${cell(message)} |`;
-      if (size + row.length > STEP_SUMMARY_BUDGET) {
-        out.push('', `…and ${plural(findings.length - i, 'more finding')}; see the SARIF or JSON report.`);
-        break;
-      }
-      out.push(row);
-      size += row.length + 1;
-    }
-    out.push('');
-  }
-
-  if (report.skipped.length > 0) {
-    out.push(`<details><summary>${plural(report.skipped.length, 'skipped file')}</summary>`, '', '| File | Reason |', '| --- | --- |');
-    for (const note of sortSkipped(report.skipped).slice(0, 500)) {
-      out.push(`| ${code(displayPath(report, note.file, opts.cwd))} | ${cell(note.reason)} |`);
-    }
-    if (report.skipped.length > 500) out.push('', `…and ${report.skipped.length - 500} more.`);
-    out.push('', '</details>', '');
-  }
-  return `${out.join('\n')}\n`;
+/** The step summary: the shared Markdown summary (markdown.ts) with every finding that fits GitHub's limit. */
+export function stepSummaryMarkdown(report: Report, opts: MarkdownOptions = {}): string {
+  return renderMarkdown(report, opts, STEP_SUMMARY_LIMITS);
 }

@@ -15,11 +15,12 @@ export const aws = defineCommand({
     { flags: '--no-logs', description: 'do not read CloudWatch logs' },
     { flags: '--concurrency <n>', description: 'functions checked at once', parse: (v: string) => Number(v), default: 8 },
     shared.format(FORMAT_NAMES),
+    shared.docsUrl,
     shared.failOn,
     shared.verbose("list skipped checks and each finding's evidence"),
     shared.color(),
   ],
-  async run({ opts, format, failOn, verbose, color, io }) {
+  async run({ opts, format, failOn, verbose, color, docsUrl, io }) {
     // The AWS SDK alone costs ~150 ms of startup.
     const { diagnoseFunctions } = await import('../../commands/aws.js');
     const result = await diagnoseFunctions(
@@ -35,6 +36,7 @@ export const aws = defineCommand({
         failOn,
         verbose,
         color,
+        docsUrl,
         concurrency: opts.concurrency,
       },
       io,

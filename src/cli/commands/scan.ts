@@ -15,6 +15,7 @@ export const scan = defineCommand({
   arguments: [{ name: '[path]', description: 'project directory (or one file)', default: '.' }],
   options: [
     shared.format(FORMAT_NAMES),
+    shared.docsUrl,
     shared.failOn,
     { flags: '--no-deps', description: 'do not scan node_modules or check installed versions' },
     { flags: '--no-deployment', description: 'do not read infrastructure code (SAM, CDK, serverless, Terraform, SST, Dockerfile)' },
@@ -27,7 +28,7 @@ export const scan = defineCommand({
     shared.verbose('list skipped files and suppressed findings'),
     shared.color(),
   ],
-  async run({ args: [target], opts, format, failOn, failOnExplicit, verbose, color, config, io }) {
+  async run({ args: [target], opts, format, failOn, failOnExplicit, verbose, color, docsUrl, config, io }) {
     const { scanProject } = await import('../../commands/scan.js');
     const result = await scanProject(
       {
@@ -45,6 +46,7 @@ export const scan = defineCommand({
         maxFileBytes: opts.maxFileSize,
         deployment: opts.deployment !== false,
         color,
+        docsUrl,
       },
       io,
     );

@@ -17,11 +17,12 @@ export const verify = defineCommand({
     { flags: '--bootstrap <command>', description: 'run this custom runtime / Runtime API client (sh -c, in --root) instead of aws-lambda-ric and check the streaming protocol it speaks' },
     { flags: '--exec-wrapper <file>', description: 'start aws-lambda-ric through this AWS_LAMBDA_EXEC_WRAPPER script and compare with a run without it' },
     shared.format(FORMAT_NAMES),
+    shared.docsUrl,
     shared.failOn,
     shared.verbose("show body previews, the runtime's stderr and each finding's evidence"),
     shared.color(),
   ],
-  async run({ args: [handler], opts, format, failOn, verbose, color, io }) {
+  async run({ args: [handler], opts, format, failOn, verbose, color, docsUrl, io }) {
     const { verifyHandler } = await import('../../commands/verify.js');
     const result = await verifyHandler(
       {
@@ -37,6 +38,7 @@ export const verify = defineCommand({
         failOn,
         verbose,
         color,
+        docsUrl,
       },
       io,
     );
