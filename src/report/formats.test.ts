@@ -214,6 +214,18 @@ describe('text format', () => {
       '✔ No problems found\n42 files scanned, 3 parsed, 120 packages inventoried\n',
     );
   });
+
+  it('never says "No problems found" for a report that checked nothing (inconclusive), in text, step summary and JSON', () => {
+    const inconclusive = 'Nothing was verified: no event reached the handler';
+    const empty: Report = { ...fixtureReport(), findings: [], suppressed: [], skipped: [], inconclusive };
+    expect(formatText(empty, { color: false, verbose: false })).toBe(`✖ ${inconclusive}\n42 files scanned, 3 parsed, 120 packages inventoried\n`);
+    expect(stepSummaryMarkdown(empty)).toContain(`**✖ ${inconclusive}** · no findings`);
+    expect(stepSummaryMarkdown(empty)).not.toContain('No problems found');
+    expect(JSON.parse(formatReport(empty, 'json', { color: false, verbose: false })).inconclusive).toBe(inconclusive);
+    const withFindings = formatText({ ...fixtureReport(), inconclusive }, { color: false, verbose: false });
+    expect(withFindings).toContain(`✖ ${inconclusive}\n✖ `);
+    expect(JSON.parse(formatReport(fixtureReport(), 'json', { color: false, verbose: false }))).not.toHaveProperty('inconclusive');
+  });
 });
 
 // ---- json ------------------------------------------------------------------------------------------

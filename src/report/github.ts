@@ -123,7 +123,9 @@ export function stepSummaryMarkdown(report: Report, opts: { cwd?: string } = {})
   const s = summarize(report);
   const total = s.error + s.warning + s.info;
   const out: string[] = ['## stream-doctor', ''];
-  const counts = total === 0 ? '**No problems found**' : `**${plural(total, 'problem')}** (${plural(s.error, 'error')}, ${plural(s.warning, 'warning')}, ${s.info} info)`;
+  const found = total === 0 ? '**No problems found**' : `**${plural(total, 'problem')}** (${plural(s.error, 'error')}, ${plural(s.warning, 'warning')}, ${s.info} info)`;
+  // A report that checked nothing is never a pass (verify: no event reached the handler).
+  const counts = report.inconclusive ? `**✖ ${report.inconclusive}** · ${total === 0 ? 'no findings' : found}` : found;
   const extras = [`${s.fixable} fixable`, `${s.suppressed} suppressed`, `${plural(s.filesScanned, 'file')} scanned`, `${report.skipped.length} skipped`];
   out.push(`${counts} · ${extras.join(' · ')}`, '');
 
