@@ -7,6 +7,7 @@
  *   reached the handler never exits 0, whatever --fail-on says (test/fixtures/verify/init-failure);
  * - a handler that rejects, before or after the first write, is a finding from the error trailers, not
  *   "completed" (test/fixtures/verify/rejects, test/fixtures/verify/too-late);
+ * - `--format json` gives every invocation as data (test/fixtures/verify/verdicts: one verdict per event).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -120,4 +121,46 @@ describe('verify: no false green', () => {
     expect((JSON.parse(scan) as { findings: Array<{ ruleId: string }> }).findings.map((f) => f.ruleId)).toContain('metadata-after-write');
     expect(outcome.exitCode).toBe(1);
   }, 60_000);
+
+  it('--format json: every invocation as data, with its verdict, and no header or cookie value', () => {
+    const res = cli('index.handler', '--root', join(FIXTURES, 'verdicts'), '--format', 'json');
+    expect(res.status, res.stderr).toBe(1);
+    const json = JSON.parse(res.stdout) as { invocations: Array<Record<string, unknown>>; findings: Array<{ field: string; ruleId: string }> };
+    const keys = ['id', 'runtime', 'ricVersion', 'event', 'verdict', 'status', 'headers', 'cookies', 'bodyBytes', 'firstByteMs', 'endMs', 'functionError', 'exit'];
+    expect(json.invocations).toHaveLength(12);
+    for (const inv of json.invocations) expect(Object.keys(inv)).toEqual(keys);
+    const byId = Object.fromEntries(json.invocations.map((inv) => [inv.id, inv]));
+    const verdictOf = (id: string) => byId[id]!.verdict;
+    for (const lineage of ['3.x', '4.x']) {
+      expect(verdictOf(`${lineage} GET`)).toBe('completed');
+      expect(verdictOf(`${lineage} POST`)).toBe('completed');
+      expect(verdictOf(`${lineage} HEAD`)).toBe('hung');
+      expect(verdictOf(`${lineage} 204`)).toBe('failed');
+      expect(verdictOf(`${lineage} 304`)).toBe('crashed');
+    }
+    expect(verdictOf('3.x redirect')).toBe('kept-running');
+    expect(verdictOf('4.x redirect')).toBe('completed');
+    const get = byId['4.x GET']!;
+    expect(get).toMatchObject({ runtime: '4.x', ricVersion: '4.0.2', event: 'GET', status: 200, cookies: ['sid=<redacted>'], bodyBytes: 22, functionError: null, exit: null });
+    expect(get.headers).toEqual({ 'content-type': 'text/plain', 'set-cookie': 'theme=<redacted>' });
+    expect(typeof get.firstByteMs).toBe('number');
+    expect(typeof get.endMs).toBe('number');
+    expect(byId['3.x GET']!.ricVersion).toBe('3.3.0');
+    // HEAD returns without ending the stream: not a byte was posted.
+    expect(byId['4.x HEAD']).toMatchObject({ status: null, headers: {}, cookies: [], bodyBytes: null, firstByteMs: null, endMs: null, functionError: null, exit: null });
+    expect(byId['4.x 204']).toMatchObject({ functionError: { type: 'Error', message: 'no route for /no-content', via: 'trailers' } });
+    expect(byId['4.x 304']!.exit).toEqual({ code: 1, signal: null });
+    expect(res.stdout).not.toContain('s3cr3t');
+    // Every finding points at one of the invocations.
+    for (const f of json.findings) expect(Object.keys(byId)).toContain(f.field);
+
+    const init = cli('syntax.handler', '--root', join(FIXTURES, 'init-failure'), '--runtime', '3.x', '--format', 'json');
+    expect(init.status).toBe(1);
+    const initJson = JSON.parse(init.stdout) as { invocations: Array<Record<string, unknown>> };
+    expect(initJson.invocations).toHaveLength(6);
+    for (const inv of initJson.invocations) {
+      expect(inv).toMatchObject({ runtime: '3.x', ricVersion: '3.3.0', verdict: 'init-failed', status: null, headers: {}, cookies: [], bodyBytes: null, firstByteMs: null, endMs: null });
+      expect(inv.functionError).toMatchObject({ type: 'Runtime.UserCodeSyntaxError', via: '/init/error' });
+    }
+  }, 120_000);
 });

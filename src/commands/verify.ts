@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { failingFindings } from '../model/finding.js';
 import { formatReport, type FormatName } from '../report/index.js';
+import { toJsonReport } from '../report/json.js';
 import { createProgress } from '../report/progress.js';
 import { findingOf } from '../checks/runner.js';
 import { codeRules } from '../checks/code/index.js';
@@ -276,7 +277,12 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     skipped: [],
     stats: { filesWalked: 1, filesPrefiltered: 0, filesParsed: 1, packagesInventoried: 0, filesSkipped: 0, durationMs: Date.now() - started },
   };
-  io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
+  if (options.format === 'json') {
+    const json = { ...toJsonReport(report), invocations: runs.map((run) => invocationJson(run, events.find((e) => e.name === run.event)!)) };
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY }));
+  }
   const failing = failingFindings(findings, options.failOn).length > 0;
   // A run in which no event reached the handler is never a pass, whatever --fail-on says.
   return { report, runs, exitCode: failing || report.inconclusive !== undefined ? 1 : 0 };
@@ -310,6 +316,13 @@ export function verdictWord(d: Diagnosis): string {
   return d.verdict;
 }
 
+/** The verdict in `--format json` (docs/json-output.md): `kept-running` is a completed response whose invocation did not finish. */
+export type JsonVerdict = 'completed' | 'kept-running' | 'failed' | 'hung' | 'crashed' | 'init-failed';
+
+export function jsonVerdict(d: Diagnosis): JsonVerdict {
+  return d.verdict === 'completed' && d.keptRunning ? 'kept-running' : d.verdict;
+}
+
 /** Cookie values are session secrets: the name is enough for a diagnosis (`sid=<redacted>`). */
 function redactCookie(cookie: string): string {
   return `${cookie.split('=')[0]!.trim()}=<redacted>`;
@@ -321,6 +334,32 @@ function shownHeaders(headers: Record<string, string>): Record<string, string> {
   // A joined Set-Cookie list splits before each `name=` (not at the comma inside an Expires date).
   for (const [name, value] of Object.entries(headers)) out[name] = name === 'set-cookie' ? value.split(/,(?=\s*[^;,=\s]+=)/).map(redactCookie).join(', ') : value;
   return out;
+}
+
+/** One invocation as data (`--format json`, `invocations[]`): every key always present, `null` where it does not apply. */
+export function invocationJson(run: VerifyRun, event: ProbeEvent) {
+  const d = run.diagnosis;
+  const c = d.client;
+  const init = d.initFailure;
+  return {
+    id: `${run.lineage} ${run.event}`,
+    runtime: run.lineage,
+    ricVersion: run.lineage === 'bootstrap' ? null : RIC_VERSIONS[run.lineage],
+    event: event.name,
+    verdict: jsonVerdict(d),
+    status: c ? c.status : null,
+    headers: c ? shownHeaders(c.headers) : {},
+    cookies: c ? c.cookies.map(redactCookie) : [],
+    bodyBytes: c ? c.bodyBytes : null,
+    firstByteMs: d.ttfbMs ?? null,
+    endMs: d.totalMs ?? null,
+    functionError: d.functionError
+      ? { ...d.functionError }
+      : init?.kind === 'error'
+        ? { type: init.type, message: init.message, via: '/init/error' as const }
+        : null,
+    exit: d.exit ? { code: d.exit.code, signal: d.exit.signal } : null,
+  };
 }
 
 /** The events of one runtime that did not reach the handler, as the subject of "… reached the handler". */
