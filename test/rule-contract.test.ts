@@ -31,7 +31,7 @@ const CATEGORIES: Partial<Record<RuleSurface, readonly string[]>> = {
   deployment: ['deployment'],
   live: ['live'],
   probe: ['live'],
-  verify: ['protocol'],
+  verify: ['protocol', 'lifecycle'],
 };
 
 

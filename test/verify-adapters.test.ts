@@ -163,8 +163,8 @@ describe("verify: seed 001's Express adapter with a chat upstream that fails mid
   it('the buffered fallback calls from() after ": stream open" and two tokens: metadata-after-write on both runtimes', async () => {
     const outcome = await verify(app, 'lambda.handler', { only: ['GET'], events: [chatEvent] });
     // GET / goes through serverless-http only (Express answers 404): fine on both runtimes.
-    expect(verdicts(outcome, '3.x')).toEqual({ GET: 'completed', chat: 'completed' });
-    expect(verdicts(outcome, '4.x')).toEqual({ GET: 'completed', chat: 'completed' });
+    expect(verdicts(outcome, '3.x')).toEqual({ GET: 'completed', chat: 'failed' });
+    expect(verdicts(outcome, '4.x')).toEqual({ GET: 'completed', chat: 'failed' });
     expect(ruleIds(outcome)).toEqual(['metadata-after-write']);
     expect(outcome.report.findings.map((f) => f.field).sort()).toEqual(['3.x chat', '4.x chat']);
     expect(outcome.report.findings.every((f) => f.file === 'lambda.js' && f.severity === 'error')).toBe(true);

@@ -51,31 +51,34 @@ function alive(marker: string): number {
 }
 
 describe('verify --bootstrap: a custom runtime against the recording Runtime API', () => {
-  it('a correct streaming runtime completes without findings; its mid-stream error trailers decode', async () => {
+  it('a correct streaming runtime completes without protocol findings; its mid-stream error trailers decode into handler-rejected', async () => {
     const outcome = await verify({ bootstrap: `"${process.execPath}" correct.mjs`, only: ['GET'], events: [join(FIXTURES, 'fail.json')] });
-    expect(verdicts(outcome)).toEqual(['bootstrap GET: completed', 'bootstrap fail: completed']);
-    expect(ruleIds(outcome)).toEqual([]);
+    expect(verdicts(outcome)).toEqual(['bootstrap GET: completed', 'bootstrap fail: failed']);
     const get = outcome.runs[0]!.diagnosis;
     expect(get.client).toMatchObject({ status: 200, headers: { 'content-type': 'application/x-ndjson' }, source: 'prelude' });
     expect(outcome.runs[1]!.diagnosis.functionError).toEqual({ type: 'Upstream.Failed', message: 'upstream went away', via: 'trailers' });
-    expect(outcome.report.findings).toEqual([]);
-    expect(outcome.exitCode).toBe(0);
+    // The failed invocation is the function's error, not a protocol problem.
+    expect(outcome.report.findings.map((f) => [f.field, f.ruleId, f.messageId])).toEqual([['bootstrap fail', 'handler-rejected', 'afterFirstWrite']]);
+    expect(outcome.report.findings[0]!.message).toMatch(/with Upstream\.Failed: upstream went away/);
+    expect(outcome.exitCode).toBe(1);
     expect(alive(join(RUNTIMES, 'correct.mjs'))).toBe(0);
   }, 30_000);
 
-  const cases: Array<[string, string, RegExp]> = [
+  // bad-trailer.mjs fails every invocation mid-stream: the function error (handler-rejected) besides the protocol problem.
+  const cases: Array<[string, string, RegExp, string?]> = [
     ['buffered.mjs', 'protocol-not-chunked', /Content-Length: \d+ instead of Transfer-Encoding: chunked/],
     ['no-mode.mjs', 'protocol-response-mode', /without Lambda-Runtime-Function-Response-Mode: streaming \(chunked\)/],
     ['two-responses.mjs', 'protocol-duplicate-response', /posted 2 responses for invocation verify-bootstrap-GET/],
-    ['bad-trailer.mjs', 'protocol-error-trailers', /malformed error trailers: Lambda-Runtime-Function-Error-Body is not base64/],
+    ['bad-trailer.mjs', 'protocol-error-trailers', /malformed error trailers: Lambda-Runtime-Function-Error-Body is not base64/, 'handler-rejected'],
     ['broken-ndjson.mjs', 'protocol-ndjson-malformed', /declared the body application\/x-ndjson but line 2 is not one JSON text/],
   ];
-  for (const [script, rule, message] of cases) {
+  for (const [script, rule, message, also] of cases) {
     it(`${script}: ${rule}`, async () => {
       const outcome = await bootstrap(script);
-      expect(verdicts(outcome)).toEqual(['bootstrap GET: completed', 'bootstrap POST: completed']);
-      expect(ruleIds(outcome)).toEqual([rule]);
-      const findings = outcome.report.findings;
+      const verdict = also ? 'failed' : 'completed';
+      expect(verdicts(outcome)).toEqual([`bootstrap GET: ${verdict}`, `bootstrap POST: ${verdict}`]);
+      expect(ruleIds(outcome)).toEqual([rule, ...(also ? [also] : [])].sort());
+      const findings = outcome.report.findings.filter((f) => f.ruleId === rule);
       expect(findings.map((f) => f.field)).toEqual(['bootstrap GET', 'bootstrap POST']);
       expect(findings.every((f) => f.file === script && f.severity === 'error')).toBe(true);
       expect(findings[0]!.message).toMatch(message);
@@ -118,10 +121,13 @@ describe('verify --exec-wrapper: seed 003 Runtime API proxies in front of aws-la
 
   const wrapped = (wrapper: string, extra: Partial<VerifyOptions> = {}) => verify({ root: WRAPPED, execWrapper: join(WRAPPED, wrapper), only: ['GET'], ...extra });
 
-  it('a streaming-aware proxy changes nothing: no findings on 3.x and 4.x', async () => {
+  it('a streaming-aware proxy changes nothing: only the handler\'s own failure on 3.x and 4.x', async () => {
     const outcome = await wrapped('wrapper-pass', { events: [join(FIXTURES, 'fail.json')] });
-    expect(verdicts(outcome)).toEqual(['3.x GET: completed', '3.x fail: completed', '4.x GET: completed', '4.x fail: completed']);
-    expect(ruleIds(outcome)).toEqual([]);
+    expect(verdicts(outcome)).toEqual(['3.x GET: completed', '3.x fail: failed', '4.x GET: completed', '4.x fail: failed']);
+    expect(outcome.report.findings.map((f) => [f.field, f.ruleId])).toEqual([
+      ['3.x fail', 'handler-rejected'],
+      ['4.x fail', 'handler-rejected'],
+    ]);
     expect(outcome.runs.find((r) => r.event === 'fail')!.diagnosis.functionError?.via).toBe('trailers');
     expect(alive(join(WRAPPED, 'proxy.mjs'))).toBe(0);
   }, 60_000);

@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { failingFindings } from '../model/finding.js';
 import { formatReport, type FormatName } from '../report/index.js';
+import { toJsonReport } from '../report/json.js';
 import { createProgress } from '../report/progress.js';
 import { findingOf } from '../checks/runner.js';
 import { codeRules } from '../checks/code/index.js';
@@ -18,7 +19,8 @@ import { UsageError } from './errors.js';
 import { PROBE_EVENTS, loadEventFile, type ProbeEvent } from '../verify/events.js';
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from '../verify/install.js';
 import { runInvocation, type Launch, type RunResult } from '../verify/run.js';
-import { diagnose, type Diagnosis } from '../verify/analyze.js';
+import { diagnose, errorText, initProblem, type Diagnosis, type InitFailure } from '../verify/analyze.js';
+import { plural } from '../report/json.js';
 import { checkBehindWrapper, checkProtocol } from '../verify/protocol.js';
 import { verifyObservations } from '../verify/observations.js';
 import { parseTimeout } from './probe.js';
@@ -195,6 +197,26 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
   const hints = abs ? staticHints(file, abs, root) : new Set<string>();
   const findings: Finding[] = [];
   const subjects: Subject[] = [];
+  const evidenceOf = (lineage: Runner, p: Diagnosis['problems'][number]) => `Observed under ${runnerName(lineage)}; ${p.meta.evidence}`;
+  // No event reached the handler: one finding per runtime (and cause), not one per event.
+  for (const lineage of lineages) {
+    const all = runs.filter((r) => r.lineage === lineage);
+    const groups = new Map<string, { failure: InitFailure; events: string[] }>();
+    for (const run of all) {
+      const failure = run.diagnosis.initFailure;
+      if (!failure) continue;
+      const cause = failure.kind === 'error' ? `${failure.type}: ${failure.message}` : failure.kind;
+      const group = groups.get(cause) ?? { failure, events: [] };
+      group.events.push(run.event);
+      groups.set(cause, group);
+    }
+    for (const [cause, { failure, events: names }] of groups) {
+      const p = initProblem(failure, lineage, notReached(names, all.length));
+      findings.push(
+        findingOf(p.meta, p, { file, line: 1, column: 1, field: `${lineage} init` }, { origin: 'project', fixable: false, evidence: evidenceOf(lineage, p) }, `verify:${lineage}:init:${groups.size > 1 ? cause : ''}`),
+      );
+    }
+  }
   for (const run of runs) {
     const d = run.diagnosis;
     const problems = [...d.problems];
@@ -223,7 +245,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
           p.meta,
           p,
           { file, line: 1, column: 1, field: `${run.lineage} ${run.event}` },
-          { origin: 'project', fixable: false, evidence: `Observed under ${runnerName(run.lineage)}; ${p.meta.evidence}` },
+          { origin: 'project', fixable: false, evidence: evidenceOf(run.lineage, p) },
           `verify:${run.lineage}:${run.event}`,
         ),
       );
@@ -243,19 +265,29 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     notes: options.bootstrap !== undefined ? [] : [`runtime cache: ${cacheRoot}`, ...(execWrapper ? [`each run behind ${options.execWrapper} is compared with the same run without it`] : [])],
   });
 
+  // Where the runtime never asked for an event, nothing about the handler's responses was verified: say so.
+  const unreached = lineages.filter((lineage) => runs.some((r) => r.lineage === lineage) && runs.every((r) => r.lineage !== lineage || r.diagnosis.verdict === 'init-failed'));
+  const noEvent = unreached.length > 0 ? `no event reached the handler under ${unreached.map(runnerName).join(' and ')}: it failed to load` : '';
   const report: Report = {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     root,
     subjects,
-    coverage: `${runs.length} invocation${runs.length === 1 ? '' : 's'} of ${options.handler} under ${lineages.map(runnerName).join(' and ')}`,
+    coverage: `${runs.length} invocation${runs.length === 1 ? '' : 's'} of ${options.handler} under ${lineages.map(runnerName).join(' and ')}${noEvent ? `; ${noEvent}` : ''}`,
+    ...(runs.length > 0 && unreached.length === lineages.length ? { inconclusive: `Nothing was verified: ${noEvent} (${plural(runs.length, 'invocation')}, every one an init failure)` } : {}),
     findings,
     suppressed: [],
     skipped: [],
     stats: { filesWalked: 1, filesPrefiltered: 0, filesParsed: 1, packagesInventoried: 0, filesSkipped: 0, durationMs: Date.now() - started },
   };
-  io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY, docsBaseUrl: options.docsUrl }));
+  if (options.format === 'json') {
+    const json = { ...toJsonReport(report), invocations: runs.map((run) => invocationJson(run, events.find((e) => e.name === run.event)!)) };
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY, docsBaseUrl: options.docsUrl }));
+  }
   const failing = failingFindings(findings, options.failOn).length > 0;
-  return { report, runs, exitCode: failing ? 1 : 0 };
+  // A run in which no event reached the handler is never a pass, whatever --fail-on says.
+  return { report, runs, exitCode: failing || report.inconclusive !== undefined ? 1 : 0 };
 }
 
 /** An exec wrapper must be an executable file, as Lambda runs it directly. */
@@ -279,29 +311,92 @@ function bootstrapFile(command: string, root: string): string {
   return words[0]!;
 }
 
+/** The verdict in the text report and in tests: `completed`, `completed, kept running`, `failed`, `failed, kept running`, `hung`, `crashed`, `init failed`. */
 export function verdictWord(d: Diagnosis): string {
-  if (d.verdict === 'completed') return d.keptRunning ? 'completed, kept running' : 'completed';
+  if (d.verdict === 'completed' || d.verdict === 'failed') return d.keptRunning ? `${d.verdict}, kept running` : d.verdict;
+  if (d.verdict === 'init-failed') return 'init failed';
   return d.verdict;
+}
+
+/** The verdict in `--format json` (docs/json-output.md): `kept-running` is a completed response whose invocation did not finish. */
+export type JsonVerdict = 'completed' | 'kept-running' | 'failed' | 'hung' | 'crashed' | 'init-failed';
+
+export function jsonVerdict(d: Diagnosis): JsonVerdict {
+  return d.verdict === 'completed' && d.keptRunning ? 'kept-running' : d.verdict;
+}
+
+/** Cookie values are session secrets: the name is enough for a diagnosis (`sid=<redacted>`). */
+function redactCookie(cookie: string): string {
+  return `${cookie.split('=')[0]!.trim()}=<redacted>`;
+}
+
+/** The prelude's headers as shown: every value as sent, except the cookies of `set-cookie`. */
+function shownHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  // A joined Set-Cookie list splits before each `name=` (not at the comma inside an Expires date).
+  for (const [name, value] of Object.entries(headers)) out[name] = name === 'set-cookie' ? value.split(/,(?=\s*[^;,=\s]+=)/).map(redactCookie).join(', ') : value;
+  return out;
+}
+
+/** One invocation as data (`--format json`, `invocations[]`): every key always present, `null` where it does not apply. */
+export function invocationJson(run: VerifyRun, event: ProbeEvent) {
+  const d = run.diagnosis;
+  const c = d.client;
+  const init = d.initFailure;
+  return {
+    id: `${run.lineage} ${run.event}`,
+    runtime: run.lineage,
+    ricVersion: run.lineage === 'bootstrap' ? null : RIC_VERSIONS[run.lineage],
+    event: event.name,
+    verdict: jsonVerdict(d),
+    status: c ? c.status : null,
+    headers: c ? shownHeaders(c.headers) : {},
+    cookies: c ? c.cookies.map(redactCookie) : [],
+    bodyBytes: c ? c.bodyBytes : null,
+    firstByteMs: d.ttfbMs ?? null,
+    endMs: d.totalMs ?? null,
+    functionError: d.functionError
+      ? { ...d.functionError }
+      : init?.kind === 'error'
+        ? { type: init.type, message: init.message, via: '/init/error' as const }
+        : null,
+    exit: d.exit ? { code: d.exit.code, signal: d.exit.signal } : null,
+  };
+}
+
+/** The events of one runtime that did not reach the handler, as the subject of "… reached the handler". */
+function notReached(names: string[], total: number): string {
+  if (names.length < total) return `${names.length} of the ${total} events (${names.join(', ')}) never`;
+  return names.length === 1 ? `no event (${names[0]})` : `none of the ${names.length} events (${names.join(', ')})`;
+}
+
+function initText(failure: InitFailure): string {
+  if (failure.kind === 'error') return `${errorText(failure)} (POST …/init/error)`;
+  if (failure.kind === 'exit') return `the runtime exited (${failure.exit}) before it asked for an event`;
+  return `the runtime had not asked for an event after ${(failure.afterMs / 1000).toFixed(1)} s`;
 }
 
 function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs: number, verbose: boolean): Subject {
   const d = run.diagnosis;
   const facts: Subject['facts'] = [];
+  const kept = d.keptRunning ? `, then kept running: no next /next within --timeout ${timeoutMs / 1000} s` : '';
   const verdict =
     d.verdict === 'hung'
       ? `hung: no end of the response within --timeout ${timeoutMs / 1000} s`
       : d.verdict === 'crashed'
-        ? `crashed: ${d.initError ? `init error ${d.initError}` : d.exit ? (d.exit.signal ? `signal ${d.exit.signal}` : `exit code ${d.exit.code}`) : 'runtime process died'}`
-        : d.keptRunning
-          ? `completed, then kept running: no next /next within --timeout ${timeoutMs / 1000} s`
-          : 'completed';
+        ? `crashed: ${d.exit ? (d.exit.signal ? `signal ${d.exit.signal}` : `exit code ${d.exit.code}`) : 'runtime process died'}`
+        : d.verdict === 'init-failed'
+          ? `init failed: ${initText(d.initFailure!)}; the event never reached the handler`
+          : d.verdict === 'failed'
+            ? `failed: the handler rejected with ${errorText(d.functionError!)} (${d.functionError!.via === 'trailers' ? 'error trailers' : 'POST …/error'})${kept}`
+            : `completed${kept}`;
   facts.push({ label: 'verdict', value: verdict });
   if (d.client) {
     const c = d.client;
-    const headers = Object.entries(c.headers).map(([k, v]) => `${k}: ${v}`);
+    const headers = Object.entries(shownHeaders(c.headers)).map(([k, v]) => `${k}: ${v}`);
     const how = c.source === 'prelude' ? 'from the prelude' : c.source === 'buffered' ? 'buffered result' : 'no prelude: metadata lost';
     facts.push({ label: 'client gets', value: `${c.status}${headers.length ? ` | ${headers.join(' | ')}` : ''} (${how})` });
-    if (c.cookies.length > 0) facts.push({ label: 'cookies', value: c.cookies.map((k) => `${k.split('=')[0]}=<redacted>`).join(', ') });
+    if (c.cookies.length > 0) facts.push({ label: 'cookies', value: c.cookies.map(redactCookie).join(', ') });
     facts.push({ label: 'body', value: c.bodyBytes === 0 ? 'none' : `${c.bodyBytes} B${verbose ? `: ${c.bodyPreview}` : ''}` });
   } else {
     facts.push({ label: 'client gets', value: 'nothing: the runtime never posted a response' });
@@ -310,7 +405,7 @@ function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs
   if (d.ttfbMs !== undefined) timing.push(`first byte ${d.ttfbMs} ms`);
   if (d.totalMs !== undefined) timing.push(`ended ${d.totalMs} ms`);
   if (timing.length) facts.push({ label: 'timing', value: timing.join(', ') });
-  if (d.functionError) facts.push({ label: 'function error', value: `${d.functionError.type}${d.functionError.message ? `: ${d.functionError.message}` : ''} (${d.functionError.via})` });
+  if (d.functionError && d.verdict !== 'failed') facts.push({ label: 'function error', value: `${d.functionError.type}${d.functionError.message ? `: ${d.functionError.message}` : ''} (${d.functionError.via})` });
   const notes: string[] = [];
   if (d.keptRunning && run.lineage === '4.x') notes.push('the response was complete but the runtime did not ask for the next event: the handler\'s promise never settled');
   if (verbose && run.stderr.trim()) notes.push(`stderr: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}`);

@@ -104,6 +104,12 @@ export interface Report {
   subjects?: Subject[];
   /** What the report covered, in words, for the text footer (`3 functions checked; deployed code: …`). */
   coverage?: string;
+  /**
+   * Set when the command could not check what it set out to (`verify`: no event reached the handler, it failed to
+   * load on every run): the report is never a pass. Text and the step summary never say "No problems found", JSON
+   * carries it as `inconclusive`, and the command exits 1 whatever `--fail-on` says.
+   */
+  inconclusive?: string;
   findings: Finding[];
   /** Findings hidden by inline directives or the baseline (kept for SARIF suppressions). */
   suppressed: Finding[];

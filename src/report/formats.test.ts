@@ -217,6 +217,18 @@ describe('text format', () => {
       '✔ No problems found\n42 files scanned, 3 parsed, 120 packages inventoried\n',
     );
   });
+
+  it('never says "No problems found" for a report that checked nothing (inconclusive), in text, step summary and JSON', () => {
+    const inconclusive = 'Nothing was verified: no event reached the handler';
+    const empty: Report = { ...fixtureReport(), findings: [], suppressed: [], skipped: [], inconclusive };
+    expect(formatText(empty, { color: false, verbose: false })).toBe(`✖ ${inconclusive}\n42 files scanned, 3 parsed, 120 packages inventoried\n`);
+    expect(stepSummaryMarkdown(empty)).toContain(`**✖ ${inconclusive}** · no findings`);
+    expect(stepSummaryMarkdown(empty)).not.toContain('No problems found');
+    expect(JSON.parse(formatReport(empty, 'json', { color: false, verbose: false })).inconclusive).toBe(inconclusive);
+    const withFindings = formatText({ ...fixtureReport(), inconclusive }, { color: false, verbose: false });
+    expect(withFindings).toContain(`✖ ${inconclusive}\n✖ `);
+    expect(JSON.parse(formatReport(fixtureReport(), 'json', { color: false, verbose: false }))).not.toHaveProperty('inconclusive');
+  });
 });
 
 // ---- json ------------------------------------------------------------------------------------------
@@ -735,7 +747,9 @@ describe('markdown format', () => {
       skipped: Array.from({ length: 25 }, (_, i) => ({ file: `dist/big${String(i).padStart(2, '0')}.js`, reason: 'larger than 8 MiB' })),
     };
     const text = md(report);
-    expect(text).toContain('**No problems found** · 0 fixable · 1 suppressed · 42 files scanned · 25 skipped');
+    // a rule that failed may have hidden findings: never "No problems found"
+    expect(text).toContain('no findings · 0 fixable · 1 suppressed · 42 files scanned · 25 skipped');
+    expect(text).not.toContain('No problems found');
     expect(text).toContain('**1 rule failure**: findings may be missing, so the check cannot pass.\n\n- `duplicate-cors` on `template.yaml`: boom \\| &lt;bad&gt;\n');
     expect(text).toContain('<details><summary>25 skipped files</summary>');
     expect(text.split('\n').filter((l) => l.startsWith('| `dist/big'))).toHaveLength(COMMENT_LIMITS.maxSkippedListed);

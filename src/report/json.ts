@@ -62,6 +62,8 @@ export interface JsonReport {
   /** Rules or fixers that threw: findings may be missing (present only when there are some). */
   internalErrors?: { ruleId: string; file: string; message: string }[];
   summary: JsonSummary;
+  /** Why the report is not a pass although it may have no findings (verify: no event reached the handler). */
+  inconclusive?: string;
   /** `stream-doctor aws` only: one entry per function, with the facts the diagnoses rest on. */
   subjects?: Subject[];
 }
@@ -82,6 +84,7 @@ export function toJsonReport(report: Report): JsonReport {
     skipped: sortSkipped(report.skipped).map(({ file, reason }) => ({ file, reason })),
     ...(report.internalErrors?.length ? { internalErrors: report.internalErrors.map(({ ruleId, file, message }) => ({ ruleId, file, message })) } : {}),
     summary: summarize(report),
+    ...(report.inconclusive ? { inconclusive: report.inconclusive } : {}),
     ...(report.subjects ? { subjects: report.subjects } : {}),
   };
 }

@@ -151,11 +151,13 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions, limits: Ma
   const s = summarize(report);
   const total = s.error + s.warning + s.info;
   const out: string[] = ['## stream-doctor', ''];
-  const counts = total === 0 ? '**No problems found**' : `**${plural(total, 'problem')}** (${countsText(s)})`;
+  const internalErrors = report.internalErrors ?? [];
+  const found = total === 0 ? (internalErrors.length > 0 ? 'no findings' : '**No problems found**') : `**${plural(total, 'problem')}** (${countsText(s)})`;
+  // A report that checked nothing is never a pass (verify: no event reached the handler).
+  const counts = report.inconclusive ? `**✖ ${report.inconclusive}** · ${total === 0 ? 'no findings' : found}` : found;
   const extras = [`${s.fixable} fixable`, `${s.suppressed} suppressed`, `${plural(s.filesScanned, 'file')} scanned`, `${report.skipped.length} skipped`];
   out.push(`${counts} · ${extras.join(' · ')}`, '');
 
-  const internalErrors = report.internalErrors ?? [];
   if (internalErrors.length > 0) {
     out.push(`**${plural(internalErrors.length, 'rule failure')}**: findings may be missing, so the check cannot pass.`, '');
     for (const e of internalErrors.slice(0, MAX_INTERNAL_ERRORS_LISTED)) {

@@ -152,8 +152,10 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
   }
   const total = report.findings.length;
   const internal = report.internalErrors ?? [];
+  // A report that checked nothing is never a pass (verify: no event reached the handler).
+  if (report.inconclusive) out.push(c.red(c.bold(`✖ ${report.inconclusive}`)));
   if (total === 0 && internal.length === 0) {
-    out.push(c.green('✔ No problems found'));
+    if (!report.inconclusive) out.push(c.green('✔ No problems found'));
   } else if (total === 0) {
     out.push(c.red(c.bold('✖ No findings, but the check is incomplete (internal errors below)')));
   } else {

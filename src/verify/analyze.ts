@@ -1,8 +1,11 @@
 /**
- * From one recorded invocation to a verdict (completed / hung / crashed), the response the client would
- * get (the prelude parsed), and findings under the static rules' ids where the wire proves the same bug.
+ * From one recorded invocation to a verdict (completed / failed / hung / crashed / init-failed), the response the
+ * client would get (the prelude parsed), and findings under the static rules' ids where the wire proves the same
+ * bug, or under verify's own rules (src/checks/verify) where only a run shows it.
  */
-import type { Observation } from '../checks/observations.js';
+import { observe, type Observation } from '../checks/observations.js';
+import { handlerInitFailed } from '../checks/verify/handler-init-failed.js';
+import { handlerRejected } from '../checks/verify/handler-rejected.js';
 import type { Lineage } from './install.js';
 import { verifyObservations } from './observations.js';
 import type { RunResult } from './run.js';
@@ -10,7 +13,13 @@ import type { RunResult } from './run.js';
 export const INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
 const DELIMITER = Buffer.alloc(8);
 
-export type Verdict = 'completed' | 'hung' | 'crashed';
+/**
+ * `completed`: the runtime asked for the next event (or, with `keptRunning`, the response was complete but it did
+ * not ask in time); `failed`: like completed, but the invocation ended with a function error (error trailers or
+ * `…/error`); `hung`: the stream was not ended in time; `crashed`: the runtime process exited during the
+ * invocation; `init-failed`: the runtime never asked for an event (the handler could not be loaded).
+ */
+export type Verdict = 'completed' | 'failed' | 'hung' | 'crashed' | 'init-failed';
 
 export interface ClientView {
   status: number;
@@ -23,11 +32,17 @@ export interface ClientView {
   source: 'prelude' | 'no-prelude' | 'buffered';
 }
 
+/** Why no event reached the handler: the `/init/error` post, an exit during init, or an init that never finished. */
+export type InitFailure =
+  | { kind: 'error'; type: string; message: string }
+  | { kind: 'exit'; exit: string }
+  | { kind: 'unfinished'; afterMs: number };
+
 export interface Diagnosis {
   verdict: Verdict;
   /** The stream was ended (body complete, with or without error trailers). */
   streamEnded: boolean;
-  /** 3.x: the response was complete but the runtime did not ask for the next event within the timeout. */
+  /** The response was complete but the runtime did not ask for the next event within the timeout (3.x: open handles). */
   keptRunning: boolean;
   ttfbMs?: number;
   totalMs?: number;
@@ -35,7 +50,8 @@ export interface Diagnosis {
   preludeState: 'sent' | 'missing-empty' | 'missing-with-body' | 'not-integration' | 'none';
   functionError?: { type: string; message: string; via: 'trailers' | '/error' };
   exit?: { code: number | null; signal: string | null; afterEnd: boolean };
-  initError?: string;
+  /** Set exactly when the verdict is `init-failed`. */
+  initFailure?: InitFailure;
   problems: Observation[];
 }
 
@@ -91,7 +107,7 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
 
   let verdict: Verdict;
   let keptRunning = false;
-  if (delivered === undefined || initError) verdict = 'crashed';
+  if (delivered === undefined || initError) verdict = 'init-failed';
   else if (run.exit && record.nextAfterMs === undefined) verdict = 'crashed';
   else if (record.nextAfterMs !== undefined) verdict = 'completed';
   else if (streamEnded || (invocationError && !response)) {
@@ -102,7 +118,14 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
   if (verdict === 'completed' && run.exit && (run.exit.code !== 0 || run.exit.signal)) verdict = 'crashed';
 
   const d: Diagnosis = { verdict, streamEnded, keptRunning, preludeState: 'none', problems };
-  if (initError) d.initError = `${decodeErrorBody(initError.body).type ?? initError.errorType ?? 'Error'}: ${decodeErrorBody(initError.body).message ?? ''}`.trim();
+  if (verdict === 'init-failed') {
+    const decoded = decodeErrorBody(initError?.body);
+    d.initFailure = initError
+      ? { kind: 'error', type: decoded.type ?? initError.errorType ?? 'Error', message: decoded.message ?? '' }
+      : run.exit
+        ? { kind: 'exit', exit: exitText(run.exit) }
+        : { kind: 'unfinished', afterMs: run.endedMs };
+  }
   if (run.exit) d.exit = { code: run.exit.code, signal: run.exit.signal, afterEnd: streamEnded && response!.endMs! <= run.exit.atMs };
 
   if (response && delivered !== undefined) {
@@ -138,9 +161,11 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
     const decoded = decodeErrorBody(invocationError.body);
     d.functionError = { type: decoded.type ?? invocationError.errorType ?? 'Error', message: decoded.message ?? '', via: '/error' };
   }
+  // The runtime finished the invocation, but with a function error: not a success.
+  if (verdict === 'completed' && d.functionError) verdict = d.verdict = 'failed';
 
   const seconds = Number((timeoutMs / 1000).toFixed(3));
-  const runtime = lineage === 'bootstrap' ? 'the custom runtime (--bootstrap)' : lineage === '3.x' ? 'the 3.x runtime (nodejs18.x/20.x/22.x)' : 'the 4.x runtime (nodejs24.x)';
+  const runtime = runtimeName(lineage);
   const bytes = (count: number) => `${count} body byte${count === 1 ? '' : 's'}`;
   if (verdict === 'hung' && response?.streaming !== false) {
     const fix = 'End the stream on every path: HttpResponseStream.from(), write(""), then end() (in a finally block).';
@@ -170,7 +195,8 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
       }),
     );
   }
-  if (d.functionError && /Cannot set content-type, too late/i.test(d.functionError.message)) {
+  const tooLate = d.functionError !== undefined && /Cannot set content-type, too late/i.test(d.functionError.message);
+  if (d.functionError && tooLate) {
     // setContentType() (which from() calls) after the first write: the handler failed, the runtime reported it.
     const errorType = d.functionError.type;
     const fix = 'Decide the status and headers before the first write; do not fall back to a buffered response once streaming has started.';
@@ -187,8 +213,25 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
           : verifyObservations.observe('metadata-after-write', { messageId: 'tooLateWithoutPrelude', data: { runtime, bytes: bytes(response.bodyBytes), errorType }, severity: 'error', fix }),
     );
   }
-  if (verdict === 'crashed' && !d.initError) {
-    const exit = run.exit ? (run.exit.signal ? `signal ${run.exit.signal}` : `exit code ${run.exit.code}`) : 'no exit status';
+  if (verdict === 'failed' && d.functionError && !tooLate) {
+    const error = errorText(d.functionError);
+    const fix =
+      'Handle the failure before the first write (validate input, open upstreams first) and answer with a status of your own; once streaming has started, let the error end the stream but make the client able to tell a truncated body (a final event or record it waits for).';
+    problems.push(
+      d.functionError.via === '/error' || !response
+        ? observe(handlerRejected, { messageId: 'errorPost', data: { runtime, error }, severity: 'error', fix })
+        : response.bodyBytes === 0
+          ? observe(handlerRejected, { messageId: 'beforeAnyOutput', data: { runtime, error }, severity: 'error', fix })
+          : observe(handlerRejected, {
+              messageId: 'afterFirstWrite',
+              data: { runtime, error, status: d.client?.status ?? 200, bytes: bytes(d.client?.bodyBytes ?? response.bodyBytes) },
+              severity: 'error',
+              fix,
+            }),
+    );
+  }
+  if (verdict === 'crashed') {
+    const exit = run.exit ? exitText(run.exit) : 'no exit status';
     const cause = d.functionError?.message ? ` (${d.functionError.type}: ${d.functionError.message})` : '';
     const writeAfterEnd = /write after end|ERR_STREAM_WRITE_AFTER_END/i.test(`${d.functionError?.message ?? ''}\n${run.stderr}`);
     // No response POST at all means the stream was not ended either.
@@ -206,6 +249,58 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
     );
   }
   return d;
+}
+
+function exitText(exit: { code: number | null; signal: string | null }): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/** "Type: message", on one line and shortened: a function error quoted in a finding. */
+export function errorText(error: { type: string; message: string }): string {
+  const message = error.message.replace(/\s+/g, ' ').trim();
+  const text = message ? `${error.type}: ${message}` : error.type;
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** The runtime a run used, as the messages name it. */
+export function runtimeName(lineage: Lineage | 'bootstrap'): string {
+  return lineage === 'bootstrap' ? 'the custom runtime (--bootstrap)' : lineage === '3.x' ? 'the 3.x runtime (nodejs18.x/20.x/22.x)' : 'the 4.x runtime (nodejs24.x)';
+}
+
+const INIT_FIXES: Array<[RegExp, string]> = [
+  [/SyntaxError/, 'Fix the syntax error: the deployed module must parse on the runtime\'s Node.js version (check the build output, not only the sources).'],
+  [/Cannot find (package|module)|ERR_MODULE_NOT_FOUND|ImportModuleError/, 'Ship the missing package with the function: bundle it, or install it into the deployment package (or a layer under /opt/nodejs/node_modules).'],
+  [/HandlerNotFound|MalformedHandlerName/, 'Make the handler string match the module and its export (module/path.export), and export the handler under that name.'],
+];
+
+/**
+ * The problem for the runs of one runtime in which no event reached the handler (one finding per runtime, not per
+ * event): `handler-init-failed`, or `callback-handler-on-nodejs24` when 4.x refused a callback handler.
+ */
+export function initProblem(failure: InitFailure, lineage: Lineage | 'bootstrap', events: string): Observation {
+  const runtime = runtimeName(lineage);
+  if (failure.kind === 'exit') {
+    return observe(handlerInitFailed, { messageId: 'exitedDuringInit', data: { runtime, exit: failure.exit, events }, severity: 'error', fix: 'Do not exit the process while the module loads (process.exit at module scope, a fatal native addon error): let the handler run.' });
+  }
+  if (failure.kind === 'unfinished') {
+    return observe(handlerInitFailed, {
+      messageId: 'initDidNotFinish',
+      data: { runtime, seconds: Number((failure.afterMs / 1000).toFixed(1)), events },
+      severity: 'error',
+      fix: 'Do not wait at module scope for something that may never come (a top-level await on a connection, a lock): connect lazily in the handler, with a timeout.',
+    });
+  }
+  const error = errorText(failure);
+  if (failure.type === 'Runtime.CallbackHandlerDeprecated') {
+    return verifyObservations.observe('callback-handler-on-nodejs24', {
+      messageId: 'refusedAtInit',
+      data: { runtime, error, events },
+      severity: 'error',
+      fix: 'Make the handler async and return (or stream) the result instead of calling callback(err, result), or stay on nodejs22.x until it is migrated.',
+    });
+  }
+  const fix = INIT_FIXES.find(([pattern]) => pattern.test(`${failure.type}: ${failure.message}`))?.[1] ?? 'Do not throw while the module loads: read configuration and open connections in the handler (or catch and report there), so a missing setting fails one request with a clear error instead of every cold start.';
+  return observe(handlerInitFailed, { messageId: 'initError', data: { runtime, error, events }, severity: 'error', fix });
 }
 
 function clientFromBuffered(body: Buffer): ClientView {

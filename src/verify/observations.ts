@@ -54,6 +54,11 @@ export const verifyObservations = defineObservations({
     openHandlesKeepRunning:
       'Under the 3.x runtime (nodejs18.x/20.x/22.x) the response was complete but the runtime did not ask for the next event within --timeout {{timeout}} s: open handles keep the event loop busy and callbackWaitsForEmptyEventLoop is on, so on Lambda the invocation runs to the function timeout.',
   },
+  'callback-handler-on-nodejs24': {
+    /** `error`: the init error ("Runtime.CallbackHandlerDeprecated: …", shortened); `events`: as for handler-init-failed. */
+    refusedAtInit:
+      'Under {{runtime}} the runtime refused the callback-style handler at init ({{error}}): {{events}} reached the handler. On nodejs24.x every invocation fails with this init error.',
+  },
   'exec-wrapper-proxies-runtime-api': {
     /** `changes`: what the proxy changed, one or more sentences (the protocol problems only it has, the timing, the trailers). */
     proxyNotStreamingAware:
