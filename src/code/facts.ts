@@ -18,7 +18,7 @@ import {
   walk,
   LineIndex,
 } from './ast.js';
-import { type FlowResult, type ModuleScope, StreamFlowAnalyzer, isFromCall, isStreamifyCall } from './stream-flow.js';
+import { type FlowResult, type ModuleScope, StreamFlowAnalyzer, isFromCall, isPromisifiedPipeline, isStreamifyCall } from './stream-flow.js';
 
 export interface StreamFunctionFacts {
   fn: FunctionNode;
@@ -209,6 +209,7 @@ interface Declared {
 
 function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
   const imports = relativeImports(program);
+  const pipelineAliases = new Set<string>();
   const foreign = new Set<FunctionNode>();
   const foreignScopes = new Map<FunctionNode, ModuleScope>();
   const importedCache = new Map<string, FunctionNode | null>();
@@ -227,12 +228,14 @@ function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
     } else if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier') {
       const init = unwrap(node.init);
       if (init && isFunction(init)) declare(node.id.name, init, container);
+      if (isPromisifiedPipeline(init)) pipelineAliases.add(node.id.name);
     }
     const inner = isFunction(node) ? node : container;
     const kids = children(node);
     for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], inner]);
   }
   return {
+    pipelineAliases,
     lookup(name, from) {
       let best: Declared | null = null;
       for (const d of byName.get(name) ?? []) {

@@ -63,6 +63,21 @@ export interface StreamState {
    * afterwards, so what the prelude looked like on this path is not the response's real problem.
    */
   unwinding: boolean;
+  /**
+   * Something decided between the pending metadata and here (a branch, a catch, a loop): a second from()
+   * is then the intended override (`from(200)` in a try, `from(500)` in its catch), not a lost status.
+   */
+  metaDecided: boolean;
+  /**
+   * Inside a catch block entered after output started (and that does not rethrow): an error text written
+   * here lands at the end of a truncated 200 that looks like success.
+   */
+  errorCatch: Node | null;
+  /**
+   * The catch block that swallowed an error after output started on this path (no rethrow, no error
+   * write): when the path then ends the stream normally, the client gets a truncated 200 that looks whole.
+   */
+  swallowedAt: Node | null;
 }
 
 export type Observation =
@@ -75,6 +90,8 @@ export type Observation =
   | { kind: 'metadata-twice'; at: Node; first: Node | null }
   | { kind: 'content-type-after-metadata'; at: Node; from: Node | null }
   | { kind: 'catch-writes-after-output'; at: Node; write: Node }
+  | { kind: 'catch-swallows-after-output'; at: Node; end: Node }
+  | { kind: 'error-listener-writes'; at: Node; listener: Node; source: Node }
   | { kind: 'unawaited-pump'; at: Node };
 
 /** Every operation on the stream seen while interpreting, for the syntactic rules. */
@@ -112,6 +129,8 @@ export interface ModuleScope {
   isForeign?(fn: FunctionNode): boolean;
   /** The scope of the other module a foreign function belongs to (its own helpers resolve there). */
   scopeFor?(fn: FunctionNode): ModuleScope | null;
+  /** Names bound to a promisified `stream.pipeline` (`const pipelineAsync = promisify(pipeline)`). */
+  pipelineAliases?: ReadonlySet<string>;
 }
 
 const INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
@@ -161,8 +180,20 @@ export function isStreamifyCall(call: Node): boolean {
   return call.type === 'CallExpression' && calleeName(call) === 'streamifyResponse';
 }
 
-function isPipelineCall(call: Node): boolean {
-  return call.type === 'CallExpression' && calleeName(call) === 'pipeline';
+function isPipelineCall(call: Node, aliases?: ReadonlySet<string>): boolean {
+  if (call.type !== 'CallExpression') return false;
+  const name = calleeName(call);
+  if (name === 'pipeline' || (name !== null && aliases?.has(name) === true)) return true;
+  // promisify(stream.pipeline)(source, stream)
+  const callee = unwrap(call.callee);
+  return callee?.type === 'CallExpression' && isPromisifiedPipeline(callee);
+}
+
+/** `promisify(pipeline)`, `util.promisify(stream.pipeline)`. */
+export function isPromisifiedPipeline(node: Node | null | undefined): boolean {
+  const n = unwrap(node);
+  if (n?.type !== 'CallExpression' || calleeName(n) !== 'promisify') return false;
+  return memberPath(unwrap(n.arguments[0]) ?? n)?.at(-1) === 'pipeline';
 }
 
 function initialState(meta: Meta, output: Tri): StreamState {
@@ -178,6 +209,9 @@ function initialState(meta: Meta, output: Tri): StreamState {
     branch: null,
     flags: {},
     unwinding: false,
+    metaDecided: false,
+    errorCatch: null,
+    swallowedAt: null,
   };
 }
 
@@ -186,7 +220,11 @@ function keyOf(s: StreamState): string {
     .sort()
     .map((name) => `${name}=${s.flags[name] ? 1 : 0}`)
     .join(',');
-  return `${s.meta}|${s.output}|${s.ended}|${s.escaped ? 1 : 0}|${s.emptyLoop ? 1 : 0}|${s.unwinding ? 1 : 0}|${flags}`;
+  // metaDecided only matters while metadata is pending; swallowedAt only until the stream ends.
+  const decided = s.meta === 'pending' && s.metaDecided ? 1 : 0;
+  const swallowed = s.swallowedAt && s.ended !== 'yes' ? 1 : 0;
+  const inErrorCatch = s.errorCatch ? 1 : 0;
+  return `${s.meta}|${s.output}|${s.ended}|${s.escaped ? 1 : 0}|${s.emptyLoop ? 1 : 0}|${s.unwinding ? 1 : 0}|${decided}${swallowed}${inErrorCatch}|${flags}`;
 }
 
 function dedupe(states: StreamState[]): StreamState[] {
@@ -410,10 +448,10 @@ export class StreamFlowAnalyzer {
     const tested = this.evalExpr(node.test, states, frame, true);
     const thenFlow = this.execStmt(
       node.consequent,
-      tested.filter((s) => flagTest(node.test, s) !== false).map((s) => ({ ...s, branch: { node, taken: true } })),
+      decided(tested.filter((s) => flagTest(node.test, s) !== false)).map((s) => ({ ...s, branch: { node, taken: true } })),
       frame,
     );
-    const elseStates = tested.filter((s) => flagTest(node.test, s) !== true).map((s) => ({ ...s, branch: { node, taken: false } }));
+    const elseStates = decided(tested.filter((s) => flagTest(node.test, s) !== true)).map((s) => ({ ...s, branch: { node, taken: false } }));
     const elseFlow = node.alternate ? this.execStmt(node.alternate, elseStates, frame) : emptyFlow(elseStates);
     return mergeFlows(thenFlow, elseFlow);
   }
@@ -428,12 +466,25 @@ export class StreamFlowAnalyzer {
     let result = tryFlow;
     const outerMark = this.sink(frame).length;
     if (node.handler) {
-      const catchEntry = dedupe(catchSink).map((st) => ({ ...st, unwinding: false, branch: { node: node.handler, taken: true } }));
+      let catchEntry = decided(dedupe(catchSink)).map((st) => ({ ...st, unwinding: false, branch: { node: node.handler, taken: true } }));
       if (node.handler.param) {
         for (const name of patternNames(node.handler.param)) frame.aliases.delete(name);
       }
-      this.noteMaskedError(node.handler, catchEntry, frame);
-      const catchFlow = this.execStmt(node.handler.body, catchEntry, frame);
+      // After output started, a catch that does not rethrow masks the error: what it writes ends up at the end
+      // of a truncated 200 (catch-writes-after-output, at the write), and when it writes nothing and the
+      // stream is then ended normally, the truncation looks like a complete answer (catch-swallows-after-output).
+      const masking = !rethrows(node.handler);
+      catchEntry = catchEntry.map((st) => (masking && st.output === 'yes' && st.ended !== 'yes' && !st.escaped ? { ...st, errorCatch: node.handler } : st));
+      const caught = this.execStmt(node.handler.body, catchEntry, frame);
+      const swallows = masking && this.streamsInside(node.block, frame);
+      const leave = (st: StreamState): StreamState =>
+        st.errorCatch === node.handler ? { ...st, errorCatch: null, swallowedAt: swallows && st.ended !== 'yes' ? node.handler : st.swallowedAt } : st;
+      const catchFlow: Flow = {
+        normal: dedupe(caught.normal.map(leave)),
+        returns: caught.returns.map((r) => ({ ...r, state: leave(r.state) })),
+        breaks: caught.breaks.map((b) => ({ ...b, state: leave(b.state) })),
+        continues: caught.continues.map((c) => ({ ...c, state: leave(c.state) })),
+      };
       result = mergeFlows(tryFlow, catchFlow);
     } else {
       // try/finally without catch: thrown states pass through the finally and keep propagating.
@@ -480,11 +531,15 @@ export class StreamFlowAnalyzer {
     const outerBreaks: Jump[] = [];
     const outerContinues: Jump[] = [];
     let bodyOut: StreamState[] = [];
+    // Each step of an async iterator (`for await`, or a for-of over a generator call) may reject: the
+    // exception leaves from the loop head with whatever was written before (a model stream failing mid-answer).
+    const iteratorMayThrow = node.type === 'ForOfStatement' && (node.await || unwrap(node.right)?.type === 'CallExpression');
     for (let round = 0; round < MAX_LOOP_ROUNDS; round++) {
-      let atBody = head;
+      let atBody = decided(head);
       if (node.type === 'WhileStatement' || node.type === 'ForStatement') {
-        if (node.test) atBody = this.evalExpr(node.test, head, frame, true);
+        if (node.test) atBody = this.evalExpr(node.test, atBody, frame, true);
       }
+      if (iteratorMayThrow) this.sink(frame).push(...head);
       const body = this.execStmt(node.body, atBody, frame);
       returns.push(...body.returns);
       for (const b of body.breaks) (ownJump(b) ? breaks : outerBreaks).push(b);
@@ -525,7 +580,7 @@ export class StreamFlowAnalyzer {
     let hasDefault = false;
     for (const switchCase of node.cases) {
       if (!switchCase.test) hasDefault = true;
-      const entry = dedupe([...disc, ...fallthrough]);
+      const entry = decided(dedupe([...disc, ...fallthrough]));
       const caseFlow = this.execBlock(switchCase.consequent, entry, frame);
       fallthrough = caseFlow.normal;
       result.returns.push(...caseFlow.returns);
@@ -573,11 +628,11 @@ export class StreamFlowAnalyzer {
           const value = flagTest(n.left, st);
           return (n.operator === '&&' && value === true) || (n.operator === '||' && value === false);
         };
-        const right = this.evalExpr(n.right, left.filter((st) => !skips(st)), frame, used);
+        const right = this.evalExpr(n.right, decided(left.filter((st) => !skips(st))), frame, used);
         return dedupe([...left.filter((st) => !mustEvaluate(st)), ...right]);
       }
       case 'ConditionalExpression': {
-        const tested = this.evalExpr(n.test, states, frame, true);
+        const tested = decided(this.evalExpr(n.test, states, frame, true));
         return dedupe([
           ...this.evalExpr(n.consequent, tested, frame, used),
           ...this.evalExpr(n.alternate, tested, frame, used),
@@ -709,7 +764,7 @@ export class StreamFlowAnalyzer {
     }
 
     // pipeline(source, ..., stream[, callback])
-    if (isPipelineCall(call)) {
+    if (isPipelineCall(call, this.scope.pipelineAliases)) {
       const args = call.arguments.filter((a: Node) => !isFunction(unwrap(a)));
       const target = args[args.length - 1];
       if (target && this.isAlias(target, frame)) {
@@ -753,6 +808,8 @@ export class StreamFlowAnalyzer {
         return this.inlineCall(target, binding.bound, current, frame, used);
       }
     }
+
+    if (callee.type === 'MemberExpression') this.noteErrorListenerWrite(call, callee, frame);
 
     // Anything else that receives the stream: unknown code.
     let current = this.evalExpr(callee, states, frame, true);
@@ -862,7 +919,7 @@ export class StreamFlowAnalyzer {
         return states.map((s) => {
           if (s.ended === 'yes' && !s.escaped) this.observe({ kind: 'output-after-end', at: call, end: s.endAt });
           return {
-            ...s,
+            ...this.writtenInErrorCatch(s, call),
             output: 'yes',
             outputAt: s.outputAt ?? call,
             meta: s.meta === 'pending' ? 'flushed' : s.meta,
@@ -887,7 +944,9 @@ export class StreamFlowAnalyzer {
           if (s.meta === 'none' && !s.escaped && !s.unwinding) {
             this.observe({ kind: 'end-without-metadata', at: call, wroteRaw: s.output === 'yes' || hasData, via: s.branch });
           }
-          return { ...s, ended: 'yes', endAt: call, output: hasData ? 'yes' : s.output };
+          if (s.swallowedAt && !s.escaped && !s.unwinding) this.observe({ kind: 'catch-swallows-after-output', at: s.swallowedAt, end: call });
+          const after = hasData ? this.writtenInErrorCatch(s, call) : s;
+          return { ...after, ended: 'yes', endAt: call, output: hasData ? 'yes' : s.output, swallowedAt: null };
         });
       }
       case 'setContentType': {
@@ -927,8 +986,10 @@ export class StreamFlowAnalyzer {
         this.sink(frame).push(s);
         continue;
       }
-      if (s.meta === 'pending') this.observe({ kind: 'metadata-twice', at: call, first: s.metaAt });
-      normal.push({ ...s, meta: 'pending', metaAt: call });
+      // Two from() on one straight path lose the first; with a decision between them (a branch, a catch)
+      // the second is the intended override (runtime.md: the last one wins).
+      if (s.meta === 'pending' && !s.metaDecided) this.observe({ kind: 'metadata-twice', at: call, first: s.metaAt });
+      normal.push({ ...s, meta: 'pending', metaAt: call, metaDecided: false });
     }
     return dedupe(normal);
   }
@@ -947,24 +1008,74 @@ export class StreamFlowAnalyzer {
 
   // ---- syntactic checks done during interpretation ---------------------------------------------
 
-  /** `catch (e) { stream.write("error") }` after streaming began, without rethrowing. */
-  private noteMaskedError(handler: Node, entry: StreamState[], frame: Frame): void {
-    if (!entry.some((s) => s.output === 'yes' && s.ended !== 'yes' && !s.escaped)) return;
+  /**
+   * A write inside a catch entered after output started: error text appended to a truncated 200 is masked
+   * (reported), an in-band protocol frame (an SSE `event: error`/`data: {"error":…}` frame, an NDJSON error
+   * object) is how a stream reports errors (not reported). Either way the catch has answered: it no longer
+   * swallows the error.
+   */
+  private writtenInErrorCatch(s: StreamState, call: Node): StreamState {
+    if (!s.errorCatch) return s;
+    if (!isInBandErrorFrame(call.arguments[0])) this.observe({ kind: 'catch-writes-after-output', at: s.errorCatch, write: call });
+    return { ...s, errorCatch: null, swallowedAt: null };
+  }
+
+  /**
+   * `source.on("error", () => { stream.write("Error …"); stream.end(); })` where `source` feeds the stream
+   * (its "data" events write it, or it is piped into it): when the source fails mid-body the listener
+   * appends error text to a truncated 200 and ends it normally, which looks like a complete response.
+   */
+  private noteErrorListenerWrite(call: Node, callee: Node, frame: Frame): void {
+    if (this.foreignDepth > 0 || !['on', 'once', 'addListener'].includes(propertyName(callee) ?? '')) return;
+    if (stringValue(call.arguments[0]) !== 'error' || this.isAlias(callee.object, frame)) return;
+    const listener = unwrap(call.arguments[1]);
+    if (!listener || !isFunction(listener) || !mentions(listener.body, frame.aliases)) return;
     let write: Node | null = null;
-    let rethrows = false;
-    walk(handler.body, (node) => {
-      if (isFunction(node)) return false;
-      if (node.type === 'ThrowStatement') rethrows = true;
-      if (node.type === 'CallExpression' && !write) {
-        const callee = unwrap(node.callee);
-        if (callee?.type === 'MemberExpression' && this.isAlias(callee.object, frame)) {
-          const method = propertyName(callee);
-          if (method === 'write' || (method === 'end' && node.arguments.length > 0 && !isFunction(unwrap(node.arguments[0])))) write = node;
-        }
-      }
+    let destroys = false;
+    walk(listener.body, (node) => {
+      if (node.type !== 'CallExpression') return true;
+      const target = unwrap(node.callee);
+      if (target?.type !== 'MemberExpression' || !this.isAlias(target.object, frame)) return true;
+      const method = propertyName(target);
+      if (method === 'destroy') destroys = true;
+      const data = method === 'end' ? unwrap(node.arguments[0]) : null;
+      if (!write && (method === 'write' || (data && !isFunction(data))) && !isInBandErrorFrame(node.arguments[0])) write = node;
       return true;
     });
-    if (write && !rethrows) this.observe({ kind: 'catch-writes-after-output', at: handler, write });
+    const source = rootIdentifier(callee.object);
+    if (!write || destroys || !source || !this.feedsStream(source, frame)) return;
+    this.observe({ kind: 'error-listener-writes', at: write, listener, source: callee.object });
+  }
+
+  /** `name` is a data source of the stream in this function: its "data" events write it, or it is piped into it. */
+  private feedsStream(name: string, frame: Frame): boolean {
+    let feeds = false;
+    walk(frame.fn.body, (node) => {
+      if (feeds || node.type !== 'CallExpression') return !feeds;
+      const target = unwrap(node.callee);
+      const method = target?.type === 'MemberExpression' ? propertyName(target) : null;
+      if (target?.type === 'MemberExpression' && rootIdentifier(target.object) === name) {
+        if (method === 'pipe' && node.arguments.some((a: Node) => this.isAlias(a, frame))) feeds = true;
+        const listener = unwrap(node.arguments[1]);
+        if (['on', 'once', 'addListener'].includes(method ?? '') && stringValue(node.arguments[0]) === 'data' && listener && isFunction(listener) && mentions(listener.body, frame.aliases)) feeds = true;
+      }
+      if (isPipelineCall(node, this.scope.pipelineAliases) && rootIdentifier(node.arguments[0]) === name && node.arguments.some((a: Node) => this.isAlias(a, frame))) feeds = true;
+      return !feeds;
+    });
+    return feeds;
+  }
+
+  /** The try block streams the body itself: a loop or an async iteration that writes, or a pipe into the stream. */
+  private streamsInside(block: Node, frame: Frame): boolean {
+    let found = false;
+    walk(block, (node) => {
+      if (found || isFunction(node)) return false;
+      const isLoop = ['ForStatement', 'ForOfStatement', 'ForInStatement', 'WhileStatement', 'DoWhileStatement'].includes(node.type);
+      if (isLoop && this.containsOutput(node.body, frame)) found = true;
+      if (node.type === 'CallExpression' && (isPipelineCall(node, this.scope.pipelineAliases) || propertyName(unwrap(node.callee) ?? node) === 'pipe') && node.arguments.some((a: Node) => this.isAlias(a, frame))) found = true;
+      return !found;
+    });
+    return found;
   }
 
   /** A promise-returning stream pump whose result is dropped: the handler returns before it finishes. */
@@ -985,7 +1096,7 @@ export class StreamFlowAnalyzer {
       return;
     }
     // pipeline(...) from stream/promises, not awaited, without a callback
-    if (isPipelineCall(expr)) {
+    if (isPipelineCall(expr, this.scope.pipelineAliases)) {
       const args = expr.arguments;
       const last = unwrap(args[args.length - 1]);
       if (last && !isFunction(last) && this.isAlias(last, frame)) this.observe({ kind: 'unawaited-pump', at: expr });
@@ -1180,6 +1291,70 @@ function returnedValues(fn: FunctionNode): Node[] {
     return true;
   });
   return values;
+}
+
+/** States that went through a decision (branch, catch, loop): a later from() is an intended override. */
+function decided(states: StreamState[]): StreamState[] {
+  return states.map((s) => (s.meta === 'pending' && !s.metaDecided ? { ...s, metaDecided: true } : s));
+}
+
+/** A catch block that rethrows (anywhere in its own body): the runtime then ends the stream with error trailers. */
+function rethrows(handler: Node): boolean {
+  let found = false;
+  walk(handler.body, (node) => {
+    if (found || isFunction(node)) return false;
+    if (node.type === 'ThrowStatement') found = true;
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * How a stream reports an error in its own protocol: an SSE frame (`data: …`, `event: error`), or a JSON
+ * object (an NDJSON/JSON-lines error record, `JSON.stringify({ error })`). Clients of such streams read it.
+ */
+export function isInBandErrorFrame(arg: Node | null | undefined): boolean {
+  const n = unwrap(arg);
+  if (!n) return false;
+  const leading = leadingText(n);
+  if (leading !== null && /^\s*(data|event|id|retry)\s*:/.test(leading)) return true;
+  if (leading !== null && /^\s*\{/.test(leading)) return true;
+  const first = n.type === 'BinaryExpression' && n.operator === '+' ? leftmost(n) : n;
+  if (first.type === 'CallExpression' && memberPath(first.callee)?.join('.') === 'JSON.stringify') return true;
+  if (first.type === 'TemplateLiteral' && first.quasis[0]?.value?.cooked === '' && first.expressions[0]) {
+    const inner = unwrap(first.expressions[0]);
+    if (inner?.type === 'CallExpression' && memberPath(inner.callee)?.join('.') === 'JSON.stringify') return true;
+  }
+  // encoder.encode(`data: …`), Buffer.from(`data: …`): the same text as bytes
+  if (n.type === 'CallExpression' && ['encode', 'from'].includes(calleeName(n) ?? '')) return isInBandErrorFrame(n.arguments[0]);
+  return false;
+}
+
+/** `a` for `a`, `a.b.c`, `a.b()`: the variable an expression starts from. */
+function rootIdentifier(node: Node | null | undefined): string | null {
+  let n = unwrap(node);
+  while (n) {
+    if (n.type === 'Identifier') return n.name;
+    if (n.type === 'MemberExpression') n = unwrap(n.object);
+    else if (n.type === 'CallExpression') n = unwrap(n.callee);
+    else return null;
+  }
+  return null;
+}
+
+function leftmost(n: Node): Node {
+  let current = n;
+  while (current.type === 'BinaryExpression' && current.operator === '+') current = unwrap(current.left) ?? current.left;
+  return current;
+}
+
+/** The literal text a string expression starts with (a literal, a template's first part, a `+` chain's left end). */
+function leadingText(n: Node): string | null {
+  const first = n.type === 'BinaryExpression' && n.operator === '+' ? leftmost(n) : n;
+  const literal = stringValue(first);
+  if (literal !== null) return literal;
+  if (first.type === 'TemplateLiteral') return first.quasis[0]?.value?.cooked ?? null;
+  return null;
 }
 
 function escape(s: StreamState): StreamState {
