@@ -7,12 +7,13 @@
 import type { RuleMeta } from '../model/rule.js';
 import { codeRules } from './code/index.js';
 import { knownBadVersion } from './packages/known-bad-version.js';
+import { handlerSyntaxError } from './code/handler-syntax-error.js';
 import { deploymentRules } from './deployment/index.js';
 import { liveRules } from './live/index.js';
 import { probeRules } from './probe/index.js';
 import { verifyRules } from './verify/index.js';
 
-export const registry = [...codeRules, knownBadVersion, ...deploymentRules, ...liveRules, ...probeRules, ...verifyRules] as const;
+export const registry = [...codeRules, handlerSyntaxError, knownBadVersion, ...deploymentRules, ...liveRules, ...probeRules, ...verifyRules] as const;
 
 export type RegisteredRule = (typeof registry)[number];
 export type RuleId = RegisteredRule['meta']['id'];

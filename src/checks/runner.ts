@@ -33,6 +33,7 @@ export function findingOf(meta: RuleMeta, problem: Problem, place: Place, attrib
   return {
     ruleId: meta.id,
     messageId: problem.messageId,
+    ...(problem.data ? { data: problem.data } : {}),
     severity: problem.severity ?? meta.severity,
     message: problem.message,
     file: place.file,

@@ -10,7 +10,10 @@ import { findingOf, runRules } from '../checks/runner.js';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Node } from './ast.js';
-import { type ModuleFacts, type ModuleLoader, ParseFailure, buildModuleFacts, parseModule } from './facts.js';
+import { type ModuleFacts, type ModuleLoader, type SyntaxProblem, ParseFailure, buildModuleFacts, parseModule, recoveredSyntaxError } from './facts.js';
+import { LineIndex } from './ast.js';
+import { observed } from '../model/rule.js';
+import { handlerSyntaxError } from '../checks/code/handler-syntax-error.js';
 import { AnalysisBudgetExceeded } from './stream-flow.js';
 
 export interface SourceInput {
@@ -30,6 +33,8 @@ export interface SourceResult {
   skipped?: SkipNote;
   /** Rules that threw on this file: the other rules' findings are kept, these may be missing. */
   internalErrors: InternalError[];
+  /** Functions of other project modules that this one streamifies (root-relative file, export name). */
+  streamifiedElsewhere?: Array<{ file: string; exportName: string }>;
 }
 
 export function rulesFor(text: string, rules: readonly CodeRule[]): CodeRule[] {
@@ -44,6 +49,9 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
     const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
     facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text), loader);
   } catch (error) {
+    if (error instanceof ParseFailure && input.origin === 'project') {
+      return { findings: [syntaxErrorFinding(input, error.problem)], parsed: false, internalErrors: [] };
+    }
     const reason =
       error instanceof ParseFailure
         ? error.message
@@ -55,7 +63,33 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
     return { findings: [], parsed: false, skipped: { file: input.rel, reason }, internalErrors: [] };
   }
   const { results, failures } = runRules(selected, facts, input.rel);
-  return { findings: codeFindings(facts, results, input), parsed: true, internalErrors: failures };
+  const findings = codeFindings(facts, results, input);
+  const recovered = input.origin === 'project' ? recoveredSyntaxError(facts.program) : undefined;
+  if (recovered) findings.unshift(syntaxErrorFinding(input, recovered));
+  const streamifiedElsewhere =
+    input.abs && input.root
+      ? facts.streamifiedImports.flatMap(({ source, imported }) => {
+          const file = resolveRelativeModule(input.abs!, input.root!, source);
+          return file ? [{ file: path.relative(input.root!, file).split(path.sep).join('/'), exportName: imported }] : [];
+        })
+      : [];
+  return { findings, parsed: true, internalErrors: failures, streamifiedElsewhere };
+}
+
+/**
+ * A module of the project that streams and does not parse: the runtime cannot load it either. (Dependencies
+ * and bundles that our parser rejects are skipped with a note instead: that is our limit, not theirs.)
+ */
+function syntaxErrorFinding(input: Pick<SourceInput, 'rel' | 'text' | 'origin' | 'package'>, problem: SyntaxProblem): Finding {
+  const position = new LineIndex(input.text).position(Math.min(problem.offset, input.text.length));
+  const rendered = observed(handlerSyntaxError, { messageId: 'doesNotParse', data: { file: input.rel, error: problem.message } });
+  return findingOf(
+    handlerSyntaxError.meta,
+    { ...rendered, fix: 'Fix the syntax error (`node --check <file>` shows it); the module must load before any handler code runs.' },
+    { file: input.rel, line: position.line, column: position.column },
+    { origin: input.origin, ...(input.package ? { package: input.package } : {}) },
+    `syntax:${problem.message}`,
+  );
 }
 
 /**
@@ -95,27 +129,40 @@ const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.tsx', '.mts', '.cts', '.
  */
 export function relativeModuleLoader(abs: string, root: string): ModuleLoader {
   const cache = new Map<string, Node | null>();
-  const rootPrefix = path.resolve(root) + path.sep;
   return (specifier) => {
     if (cache.has(specifier)) return cache.get(specifier)!;
     let program: Node | null = null;
-    const base = path.resolve(path.dirname(abs), specifier);
-    const bases = [base, base.replace(/\.(m|c)?js$/, '')];
-    search: for (const b of bases) {
-      for (const ext of EXTENSIONS) {
-        const file = b + ext;
-        if (!file.startsWith(rootPrefix) || file === abs) continue;
-        try {
-          const stat = statSync(file);
-          if (!stat.isFile() || stat.size > MAX_IMPORTED_BYTES) continue;
-          program = parseModule(file, readFileSync(file, 'utf8'));
-          break search;
-        } catch {
-          // unreadable or unparsable: try the next candidate, else do not follow
-        }
+    const file = resolveRelativeModule(abs, root, specifier, (candidate) => {
+      try {
+        program = parseModule(candidate, readFileSync(candidate, 'utf8'));
+        return true;
+      } catch {
+        return false; // unreadable or unparsable: try the next candidate, else do not follow
+      }
+    });
+    cache.set(specifier, file ? program : null);
+    return file ? program : null;
+  };
+}
+
+/**
+ * The file inside the scan root that a relative specifier names (`./helper`, `./helper.js` for a .ts
+ * source, `./dir` for its index), at most 1 MB; `accept` may reject a candidate (it could not be parsed).
+ */
+export function resolveRelativeModule(abs: string, root: string, specifier: string, accept: (file: string) => boolean = () => true): string | null {
+  const rootPrefix = path.resolve(root) + path.sep;
+  const base = path.resolve(path.dirname(abs), specifier);
+  for (const b of [base, base.replace(/\.(m|c)?js$/, '')]) {
+    for (const ext of EXTENSIONS) {
+      const file = b + ext;
+      if (!file.startsWith(rootPrefix) || file === abs) continue;
+      try {
+        const stat = statSync(file);
+        if (stat.isFile() && stat.size <= MAX_IMPORTED_BYTES && accept(file)) return file;
+      } catch {
+        // no such file: next candidate
       }
     }
-    cache.set(specifier, program);
-    return program;
-  };
+  }
+  return null;
 }

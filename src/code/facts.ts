@@ -18,7 +18,7 @@ import {
   walk,
   LineIndex,
 } from './ast.js';
-import { type FlowResult, type ModuleScope, StreamFlowAnalyzer, isFromCall, isPromisifiedPipeline, isStreamifyCall } from './stream-flow.js';
+import { type FlowResult, type ModuleScope, StreamFlowAnalyzer, isFromCall, isPromisifiedPipeline, isStreamifyCall, streamifyAliases } from './stream-flow.js';
 
 export interface StreamFunctionFacts {
   fn: FunctionNode;
@@ -49,6 +49,13 @@ export interface ModuleFacts {
   disablesEventLoopWait: boolean;
   /** Exported `wrapper(streamifyResponse(fn))`: the runtime only sees the wrapper. */
   wrappedHandlers: Array<{ wrapper: Node; streamify: Node; exportName: string }>;
+  /**
+   * Exported functions written for streaming (`async (event, responseStream) => { responseStream.write(…) }`)
+   * that nothing streamifies: on Lambda their second argument is the context object.
+   */
+  unstreamifiedHandlers: Array<{ fn: FunctionNode; exportName: string; streamParam: string; use: Node }>;
+  /** Functions this module imports from a relative module and streamifies (`streamifyResponse(imported)`). */
+  streamifiedImports: Array<{ source: string; imported: string }>;
   lookupFunction: ModuleScope['lookup'];
   /** The source with every comment blanked out (same length, so offsets still match). */
   code: string;
@@ -57,17 +64,35 @@ export interface ModuleFacts {
 /** Comments of parsed programs, kept aside so AST walks never see them. */
 const commentsByProgram = new WeakMap<Node, Array<{ start: number; end: number }>>();
 
-export class ParseFailure extends Error {}
+/** The first syntax error of a module: what Node would reject it for (message, offset). */
+export interface SyntaxProblem {
+  message: string;
+  offset: number;
+}
+
+export class ParseFailure extends Error {
+  constructor(readonly problem: SyntaxProblem) {
+    super(`parse error: ${problem.message}`);
+  }
+}
+
+/** Syntax errors the parser recovered from (the program has a body, but Node would not load the module). */
+const syntaxErrorsByProgram = new WeakMap<Node, SyntaxProblem>();
 
 export function parseModule(file: string, text: string): Node {
   const result = parseSync(parserFileName(file), text, { preserveParens: false } as never);
   const program = result.program as unknown as Node;
-  const fatal = result.errors.find((e: { severity?: string }) => e.severity !== 'Warning');
-  if (fatal && program.body.length === 0) {
-    throw new ParseFailure(`parse error: ${String(fatal.message).split('\n')[0]}`);
-  }
+  const fatal = result.errors.find((e: { severity?: string }) => e.severity !== 'Warning') as { message?: unknown; labels?: Array<{ start: number }> } | undefined;
+  const problem = fatal ? { message: String(fatal.message).split('\n')[0]!, offset: fatal.labels?.[0]?.start ?? 0 } : null;
+  if (problem && program.body.length === 0) throw new ParseFailure(problem);
+  if (problem) syntaxErrorsByProgram.set(program, problem);
   commentsByProgram.set(program, (result.comments ?? []) as Array<{ start: number; end: number }>);
   return program;
+}
+
+/** The syntax error a parsed module still has (the parser recovered from it), if any. */
+export function recoveredSyntaxError(program: Node): SyntaxProblem | undefined {
+  return syntaxErrorsByProgram.get(program);
 }
 
 /** Syntax errors in a source (0 for a file that parses cleanly): a fix may never add one. */
@@ -93,13 +118,14 @@ export function buildModuleFacts(
   loadModule?: ModuleLoader,
 ): ModuleFacts {
   const scope = buildScope(program, loadModule);
+  const aliases = streamifyAliases(program);
   const streamifyCalls: Node[] = [];
   const fromCalls: Node[] = [];
   let disablesEventLoopWait = false;
 
   walk(program, (node) => {
     if (node.type === 'CallExpression') {
-      if (isStreamifyCall(node)) streamifyCalls.push(node);
+      if (isStreamifyCall(node, aliases)) streamifyCalls.push(node);
       else if (isFromCall(node)) fromCalls.push(node);
       else if (isNoWaitMiddleware(node)) disablesEventLoopWait = true;
     } else if (node.type === 'AssignmentExpression') {
@@ -175,7 +201,13 @@ export function buildModuleFacts(
     fromCalls,
     moduleHandles: findModuleHandles(program),
     disablesEventLoopWait,
-    wrappedHandlers: findWrappedHandlers(program, streamifyCalls),
+    wrappedHandlers: findWrappedHandlers(program, streamifyCalls, aliases),
+    unstreamifiedHandlers: findUnstreamifiedHandlers(program, scope, streamifyCalls),
+    streamifiedImports: streamifyCalls.flatMap((call) => {
+      const arg = unwrap(call.arguments[0]);
+      const binding = arg?.type === 'Identifier' ? relativeImports(program).get(arg.name) : undefined;
+      return binding ? [binding] : [];
+    }),
     lookupFunction: scope.lookup,
     code: commentFreeText(program, text),
   };
@@ -345,17 +377,19 @@ function resolveFunction(arg: Node | undefined, scope: ModuleScope, at: Node): F
 
 const RUNTIME_STREAM_NAME = 'responseStream';
 
-/** `name.write(...)` / `name.end(...)` somewhere in the function. */
+/** `name.write(...)` / `name.end(...)`, or a pipe into `name` (`pipeline(src, name)`, `src.pipe(name)`), somewhere in the function. */
 function usesAsStream(fn: FunctionNode, name: string): boolean {
+  const isName = (node: Node | null | undefined) => unwrap(node)?.type === 'Identifier' && unwrap(node)!.name === name;
   let used = false;
   walk(fn.body, (node) => {
     if (used) return false;
     if (node.type === 'CallExpression') {
       const callee = unwrap(node.callee);
-      if (callee?.type === 'MemberExpression' && unwrap(callee.object)?.type === 'Identifier' && unwrap(callee.object)!.name === name) {
+      if (callee?.type === 'MemberExpression' && isName(callee.object)) {
         const method = propertyName(callee);
         if (method === 'write' || method === 'end') used = true;
       }
+      if ((calleeName(node) === 'pipeline' || calleeName(node) === 'pipe') && node.arguments.some((a: Node) => isName(a))) used = true;
     }
     return true;
   });
@@ -464,7 +498,7 @@ function isNoWaitMiddleware(call: Node): boolean {
  */
 const STREAMING_AWARE_WRAPPERS = new Set(['wrapHandler']);
 
-function findWrappedHandlers(program: Node, streamifyCalls: Node[]): ModuleFacts['wrappedHandlers'] {
+function findWrappedHandlers(program: Node, streamifyCalls: Node[], aliases: ReadonlySet<string>): ModuleFacts['wrappedHandlers'] {
   const found: ModuleFacts['wrappedHandlers'] = [];
   if (streamifyCalls.length === 0) return found;
   const exported = exportedNames(program);
@@ -475,16 +509,16 @@ function findWrappedHandlers(program: Node, streamifyCalls: Node[]): ModuleFacts
     if (decl?.type !== 'VariableDeclaration') continue;
     for (const d of decl.declarations) {
       const init = unwrap(d.init);
-      if (d.id.type === 'Identifier' && init && isStreamifyCall(init)) streamifiedVars.set(d.id.name, init);
+      if (d.id.type === 'Identifier' && init && isStreamifyCall(init, aliases)) streamifiedVars.set(d.id.name, init);
     }
   }
   const check = (value: Node | null | undefined, exportName: string) => {
     const outer = unwrap(value);
-    if (!outer || outer.type !== 'CallExpression' || isStreamifyCall(outer)) return;
+    if (!outer || outer.type !== 'CallExpression' || isStreamifyCall(outer, aliases)) return;
     if (STREAMING_AWARE_WRAPPERS.has(calleeName(outer) ?? '')) return;
     for (const arg of outer.arguments) {
       const inner = unwrap(arg);
-      const streamify = inner && (isStreamifyCall(inner) ? inner : inner.type === 'Identifier' ? streamifiedVars.get(inner.name) : undefined);
+      const streamify = inner && (isStreamifyCall(inner, aliases) ? inner : inner.type === 'Identifier' ? streamifiedVars.get(inner.name) : undefined);
       if (streamify) found.push({ wrapper: outer, streamify, exportName });
     }
   };
@@ -508,6 +542,92 @@ function findWrappedHandlers(program: Node, streamifyCalls: Node[]): ModuleFacts
     }
   }
   return found;
+}
+
+/**
+ * Functions a module exports, with their export names: `export const h = fn`, `export function h`,
+ * `export default fn`, `export { f as h }`, `exports.h = fn`, `module.exports.h = fn`, `module.exports = { h }`.
+ */
+function exportedFunctions(program: Node, scope: ModuleScope): Array<{ fn: FunctionNode; exportName: string }> {
+  const out: Array<{ fn: FunctionNode; exportName: string }> = [];
+  const add = (value: Node | null | undefined, exportName: string, at: Node) => {
+    const v = unwrap(value);
+    if (!v) return;
+    const fn = isFunction(v) ? v : v.type === 'Identifier' ? scope.lookup(v.name, at) : null;
+    if (fn) out.push({ fn, exportName });
+  };
+  for (const statement of program.body as Node[]) {
+    if (statement.type === 'ExportNamedDeclaration') {
+      const decl = statement.declaration;
+      if (decl?.type === 'FunctionDeclaration' && decl.id) out.push({ fn: decl as FunctionNode, exportName: decl.id.name });
+      if (decl?.type === 'VariableDeclaration') for (const d of decl.declarations) if (d.id.type === 'Identifier') add(d.init, d.id.name, d);
+      if (!statement.source) {
+        for (const spec of statement.specifiers ?? []) {
+          const local = spec.local?.name ?? spec.local?.value;
+          if (local) add({ type: 'Identifier', name: local, start: spec.start, end: spec.end }, spec.exported?.name ?? spec.exported?.value ?? local, statement);
+        }
+      }
+    }
+    if (statement.type === 'ExportDefaultDeclaration') add(statement.declaration, 'default', statement);
+    if (statement.type !== 'ExpressionStatement') continue;
+    const expr = unwrap(statement.expression);
+    if (expr?.type !== 'AssignmentExpression') continue;
+    const target = memberPath(expr.left);
+    if (!target) continue;
+    const isModuleExports = target[0] === 'module' && target[1] === 'exports';
+    if ((target[0] === 'exports' && target.length === 2) || (isModuleExports && target.length === 3)) add(expr.right, target[target.length - 1]!, statement);
+    if (isModuleExports && target.length === 2) {
+      const right = unwrap(expr.right);
+      if (right?.type === 'ObjectExpression') {
+        for (const property of right.properties) {
+          if (property.type === 'Property' && propertyKeyName(property)) add(property.value, propertyKeyName(property)!, statement);
+        }
+      } else add(right, 'default', statement);
+    }
+  }
+  return out;
+}
+
+function propertyKeyName(property: Node): string | null {
+  const key = property.key;
+  if (!key) return null;
+  if (key.type === 'Identifier') return key.name;
+  return typeof key.value === 'string' ? key.value : null;
+}
+
+/** The response-stream uses that only make sense for Lambda's stream (not an Express `res`): from(), setContentType(), pipeline into it. */
+function lambdaStreamUse(fn: FunctionNode, name: string): Node | null {
+  let use: Node | null = null;
+  let writes: Node | null = null;
+  walk(fn.body, (node) => {
+    if (use) return false;
+    if (node !== fn.body && isFunction(node) && node.params.some((p: Node) => patternNames(p).includes(name))) return false; // shadowed
+    if (node.type !== 'CallExpression') return true;
+    const callee = unwrap(node.callee);
+    const onParam = callee?.type === 'MemberExpression' && unwrap(callee.object)?.type === 'Identifier' && unwrap(callee.object)!.name === name;
+    const method = onParam ? propertyName(callee) : null;
+    if (method === 'setContentType') use = node;
+    if ((method === 'write' || method === 'end') && !writes) writes = node;
+    if (isFromCall(node) && unwrap(node.arguments[0])?.type === 'Identifier' && unwrap(node.arguments[0])!.name === name) use = node;
+    if (calleeName(node) === 'pipeline' && unwrap(node.arguments.at(-1))?.type === 'Identifier' && unwrap(node.arguments.at(-1))!.name === name) use = use ?? node;
+    return !use;
+  });
+  // write()/end() alone count only under a name that says it is the response stream (an Express handler's
+  // `res.write` must not count): responseStream, stream, resStream…
+  return use ?? (writes && /stream/i.test(name) ? writes : null);
+}
+
+function findUnstreamifiedHandlers(program: Node, scope: ModuleScope, streamifyCalls: Node[]): ModuleFacts['unstreamifiedHandlers'] {
+  const streamified = new Set(streamifyCalls.map((call) => resolveFunction(call.arguments[0], scope, call)).filter((fn): fn is FunctionNode => !!fn));
+  const out: ModuleFacts['unstreamifiedHandlers'] = [];
+  for (const { fn, exportName } of exportedFunctions(program, scope)) {
+    if (streamified.has(fn) || fn.params.length < 2) continue;
+    const param = fn.params[1];
+    if (param?.type !== 'Identifier') continue;
+    const use = lambdaStreamUse(fn, param.name);
+    if (use) out.push({ fn, exportName, streamParam: param.name, use });
+  }
+  return out;
 }
 
 /** Local name -> exported name, for `export { a as handler }` and `export default a`. */

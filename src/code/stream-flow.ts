@@ -176,8 +176,56 @@ export function isFromCall(call: Node): boolean {
   return path.length >= 2 && path[path.length - 1] === 'from' && path[path.length - 2] === 'HttpResponseStream';
 }
 
-export function isStreamifyCall(call: Node): boolean {
-  return call.type === 'CallExpression' && calleeName(call) === 'streamifyResponse';
+/**
+ * `awslambda.streamifyResponse(fn)`, `globalThis.awslambda?.streamifyResponse(fn)`, `streamifyResponse(fn)`
+ * (destructured or imported), or a call through a name bound to it (`aliases`, from `streamifyAliases`).
+ */
+export function isStreamifyCall(call: Node, aliases?: ReadonlySet<string>): boolean {
+  if (call.type !== 'CallExpression') return false;
+  const name = calleeName(call);
+  if (name === 'streamifyResponse') return true;
+  const callee = unwrap(call.callee);
+  return callee?.type === 'Identifier' && aliases?.has(callee.name) === true;
+}
+
+/** An expression whose value is the streamify function (possibly behind a guard): `awslambda.streamifyResponse`, `a && b`, `c ? b : null`, `b.bind(x)`. */
+function refersToStreamify(node: Node | null | undefined, aliases: ReadonlySet<string>): boolean {
+  const n = unwrap(node);
+  if (!n) return false;
+  if (n.type === 'Identifier') return n.name === 'streamifyResponse' || aliases.has(n.name);
+  if (n.type === 'MemberExpression') return propertyName(n) === 'streamifyResponse';
+  if (n.type === 'ConditionalExpression') return refersToStreamify(n.consequent, aliases) || refersToStreamify(n.alternate, aliases);
+  if (n.type === 'LogicalExpression') return refersToStreamify(n.right, aliases) || (n.operator !== '&&' && refersToStreamify(n.left, aliases));
+  if (n.type === 'CallExpression' && calleeName(n) === 'bind') return refersToStreamify(unwrap(n.callee)?.object, aliases);
+  return false;
+}
+
+/**
+ * Names bound to the streamify function anywhere in the module: `const streamify = awslambda.streamifyResponse`,
+ * `const s = typeof awslambda !== "undefined" && awslambda.streamifyResponse ? awslambda.streamifyResponse : null`,
+ * `const { streamifyResponse: wrap } = awslambda`. (A name only sometimes bound to it still counts: the
+ * call through it streamifies on the path where Lambda runs it.)
+ */
+export function streamifyAliases(program: Node): Set<string> {
+  const aliases = new Set<string>();
+  // Two passes: an alias of an alias (`const s2 = s`) resolves on the second.
+  for (let pass = 0; pass < 2; pass++) {
+    walk(program, (node) => {
+      if (node.type === 'VariableDeclarator') {
+        if (node.id?.type === 'Identifier' && refersToStreamify(node.init, aliases)) aliases.add(node.id.name);
+        if (node.id?.type === 'ObjectPattern') {
+          for (const property of node.id.properties) {
+            if (property.type === 'Property' && propertyKey(property) === 'streamifyResponse' && unwrap(property.value)?.type === 'Identifier') aliases.add(unwrap(property.value)!.name);
+          }
+        }
+      } else if (node.type === 'AssignmentExpression' && node.left.type === 'Identifier' && refersToStreamify(node.right, aliases)) {
+        aliases.add(node.left.name);
+      }
+      return true;
+    });
+  }
+  aliases.delete('streamifyResponse');
+  return aliases;
 }
 
 function isPipelineCall(call: Node, aliases?: ReadonlySet<string>): boolean {

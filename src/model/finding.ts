@@ -30,6 +30,8 @@ export interface Finding {
   ruleId: string;
   /** Which of the rule's named messages this is (the rule's `messages` catalog). */
   messageId?: string;
+  /** The values the message was rendered from (for tooling; not part of the output formats). */
+  data?: Readonly<Record<string, string | number>>;
   severity: Severity;
   /** One sentence: what will happen in production, and why. */
   message: string;

@@ -261,7 +261,7 @@ export function defineLiveRule<const Id extends string, const M extends Messages
 
 /** A rule reported by an engine of its own (probe, verify, the known-bad database). */
 export function defineObservedRule<const Id extends string, const M extends Messages>(spec: {
-  meta: MetaInput<Id> & { surface: 'probe' | 'verify' | 'package' };
+  meta: MetaInput<Id> & { surface: 'probe' | 'verify' | 'package' | 'code' };
   messages: M;
 }): ObservedRule<Id, M> {
   return { meta: { ...spec.meta, triggers: [] }, messages: spec.messages };

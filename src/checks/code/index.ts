@@ -18,6 +18,7 @@ import { nonAsyncStreamingHandler } from './non-async-streaming-handler.js';
 import { nonBufferChunk } from './non-buffer-chunk.js';
 import { nonexistentStreamApi } from './nonexistent-stream-api.js';
 import { pipeWithoutErrorPropagation } from './pipe-without-error-propagation.js';
+import { pipelineSourceErrorCrashes } from './pipeline-source-error-crashes.js';
 import { preludeNotFlushed } from './prelude-not-flushed.js';
 import { setContentTypeAfterFrom } from './set-content-type-after-from.js';
 import { setCookieCollapsed } from './set-cookie-collapsed.js';
@@ -25,6 +26,7 @@ import { setCookieDropped } from './set-cookie-dropped.js';
 import { setCookieDuplicated } from './set-cookie-duplicated.js';
 import { streamDestroyCrashes } from './stream-destroy-crashes.js';
 import { streamNeverEnded } from './stream-never-ended.js';
+import { streamingHandlerNotStreamified } from './streaming-handler-not-streamified.js';
 import { unawaitedStreamPump } from './unawaited-stream-pump.js';
 import { wrappedStreamifiedHandler } from './wrapped-streamified-handler.js';
 import { writeAfterEnd } from './write-after-end.js';
@@ -42,6 +44,7 @@ export const codeRules = [
   metadataSetTwice,
   errorAfterHeadersMasked,
   pipeWithoutErrorPropagation,
+  pipelineSourceErrorCrashes,
   unawaitedStreamPump,
   writeWithoutBackpressure,
   drainWaitWithoutClose,
@@ -51,6 +54,7 @@ export const codeRules = [
   nonAsyncStreamingHandler,
   endCallbackDropped,
   streamDestroyCrashes,
+  streamingHandlerNotStreamified,
   // metadata (the prelude)
   setCookieCollapsed,
   setCookieDropped,
