@@ -47,7 +47,7 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
   let facts;
   try {
     const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
-    facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text), loader);
+    facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text), loader, { writerHelpers: input.origin === 'project' });
   } catch (error) {
     if (error instanceof ParseFailure && input.origin === 'project') {
       return { findings: [syntaxErrorFinding(input, error.problem)], parsed: false, internalErrors: [] };

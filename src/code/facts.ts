@@ -111,11 +111,21 @@ function parserFileName(file: string): string {
 /** Reads and parses a module of the project named by a relative import, or null when it cannot. */
 export type ModuleLoader = (specifier: string) => Node | null;
 
+export interface FactOptions {
+  /**
+   * Also analyse the project's own functions that write a stream they are given under a writer's name
+   * (`stream`, `writable`, `writer`, `output`, `out`), e.g. class methods reached through `this.x(…)`.
+   * For project code only: libraries write to streams of every kind.
+   */
+  writerHelpers?: boolean;
+}
+
 export function buildModuleFacts(
   file: string,
   text: string,
   program: Node = parseModule(file, text),
   loadModule?: ModuleLoader,
+  options: FactOptions = {},
 ): ModuleFacts {
   const scope = buildScope(program, loadModule);
   const aliases = streamifyAliases(program);
@@ -190,6 +200,18 @@ export function buildModuleFacts(
     functions.push({ fn: node, role: 'helper', streamParam: RUNTIME_STREAM_NAME, streamifyCall: null, name: functionName(node) ?? 'helper', flow });
     return true;
   });
+
+  if (options.writerHelpers) {
+    walk(program, (node) => {
+      if (!isFunction(node) || covered.has(node)) return true;
+      const param = node.params.map((p: Node) => (p.type === 'AssignmentPattern' ? p.left : p)).find((p: Node) => p.type === 'Identifier' && WRITER_NAME.test(p.name) && usesAsStream(node, p.name));
+      if (!param) return true;
+      const flow = new StreamFlowAnalyzer(scope).analyze(node, param.name, { reportHangs: false, entry: 'unknown' });
+      for (const visited of flow.visited) covered.add(visited);
+      functions.push({ fn: node, role: 'helper', streamParam: param.name, streamifyCall: null, name: functionName(node) ?? memberName(program, node) ?? 'helper', flow });
+      return true;
+    });
+  }
 
   return {
     file,
@@ -376,6 +398,19 @@ function resolveFunction(arg: Node | undefined, scope: ModuleScope, at: Node): F
 }
 
 const RUNTIME_STREAM_NAME = 'responseStream';
+/** Parameter names that say "the stream this writes to" (writerHelpers). */
+const WRITER_NAME = /^(stream|writable|writer|output|out|[a-z]*(Stream|Writable|Writer))$/;
+
+/** The name a class member function is declared under (`handle = async (…) => …`, `async handle(…) {…}`). */
+function memberName(program: Node, fn: FunctionNode): string | null {
+  let name: string | null = null;
+  walk(program, (node) => {
+    if (name || node.start > fn.start || node.end < fn.end) return false;
+    if ((node.type === 'MethodDefinition' || node.type === 'PropertyDefinition') && node.value === fn) name = propertyKeyName(node);
+    return true;
+  });
+  return name;
+}
 
 /** `name.write(...)` / `name.end(...)`, or a pipe into `name` (`pipeline(src, name)`, `src.pipe(name)`), somewhere in the function. */
 function usesAsStream(fn: FunctionNode, name: string): boolean {

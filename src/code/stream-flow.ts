@@ -82,7 +82,16 @@ export interface StreamState {
 
 export type Observation =
   | { kind: 'exit-without-end'; at: Node; state: StreamState }
-  | { kind: 'end-without-flush'; at: Node; from: Node | null; via: 'end' | 'pipeline'; emptyLoop: Node | null; provenEmptySource: boolean }
+  | {
+      kind: 'end-without-flush';
+      at: Node;
+      from: Node | null;
+      via: 'end' | 'pipeline';
+      emptyLoop: Node | null;
+      provenEmptySource: boolean;
+      /** The path came through a catch block: the error is this response's real problem (weaker evidence). */
+      afterCatch: boolean;
+    }
   | { kind: 'end-data-before-write'; at: Node; from: Node | null }
   | { kind: 'end-without-metadata'; at: Node; wroteRaw: boolean; via: StreamState['branch'] }
   | { kind: 'output-after-end'; at: Node; end: Node | null }
@@ -426,6 +435,8 @@ export class StreamFlowAnalyzer {
       case 'VariableDeclaration': {
         let current = states;
         for (const declarator of node.declarations) {
+          // `let w;` holds undefined until assigned: falsy (so `w ??= from(…)` does assign on that path)
+          if (!declarator.init && declarator.id.type === 'Identifier' && node.kind !== 'var') current = setFlag(current, declarator.id.name, { type: 'Identifier', name: 'undefined', start: 0, end: 0 });
           if (!declarator.init) continue;
           // `const send = (x) => stream.write(x)` only declares a local function: calls to it are
           // followed (scope lookup), and passing it somewhere else escapes the stream there.
@@ -434,7 +445,7 @@ export class StreamFlowAnalyzer {
           if (declarator.id.type === 'Identifier' && this.producesAlias(declarator.init, frame)) {
             this.addAlias(frame, declarator.id.name);
           }
-          if (declarator.id.type === 'Identifier') current = setFlag(current, declarator.id.name, declarator.init);
+          if (declarator.id.type === 'Identifier') current = setFlag(current, declarator.id.name, declarator.init, this.producesAlias(declarator.init, frame));
         }
         return emptyFlow(current);
       }
@@ -521,12 +532,15 @@ export class StreamFlowAnalyzer {
       // After output started, a catch that does not rethrow masks the error: what it writes ends up at the end
       // of a truncated 200 (catch-writes-after-output, at the write), and when it writes nothing and the
       // stream is then ended normally, the truncation looks like a complete answer (catch-swallows-after-output).
-      const masking = !rethrows(node.handler);
-      catchEntry = catchEntry.map((st) => (masking && st.output === 'yes' && st.ended !== 'yes' && !st.escaped ? { ...st, errorCatch: node.handler } : st));
-      const caught = this.execStmt(node.handler.body, catchEntry, frame);
+      // A swallow needs the body streamed inside the try (a loop or pipe, or a helper given the stream): a
+      // catch around something else (a DB save after the answer) hides nothing from the client.
+      const masking = !rethrows(node.handler) && !passesErrorRecord(node.handler);
       const swallows = masking && this.streamsInside(node.block, frame);
-      const leave = (st: StreamState): StreamState =>
-        st.errorCatch === node.handler ? { ...st, errorCatch: null, swallowedAt: swallows && st.ended !== 'yes' ? node.handler : st.swallowedAt } : st;
+      catchEntry = catchEntry.map((st) =>
+        masking && st.output === 'yes' && st.ended !== 'yes' && !st.escaped ? { ...st, errorCatch: node.handler, swallowedAt: swallows ? node.handler : st.swallowedAt } : st,
+      );
+      const caught = this.execStmt(node.handler.body, catchEntry, frame);
+      const leave = (st: StreamState): StreamState => (st.errorCatch === node.handler ? { ...st, errorCatch: null } : st);
       const catchFlow: Flow = {
         normal: dedupe(caught.normal.map(leave)),
         returns: caught.returns.map((r) => ({ ...r, state: leave(r.state) })),
@@ -694,11 +708,21 @@ export class StreamFlowAnalyzer {
         return current;
       }
       case 'AssignmentExpression': {
-        const after = this.evalExpr(n.right, states, frame, true);
-        if (n.left.type === 'Identifier') {
-          if (this.producesAlias(n.right, frame)) this.addAlias(frame, n.left.name);
-          return n.operator === '=' ? setFlag(after, n.left.name, n.right) : after;
+        if (n.left.type === 'Identifier' && (n.operator === '??=' || n.operator === '||=' || n.operator === '&&=')) {
+          // `w ??= from(stream, …)` assigns only when `w` is not set yet: on a path where it is (known
+          // truthy), the right side never runs.
+          const runs = (st: StreamState) => {
+            const value = flagTest(n.left, st);
+            return value === undefined || (n.operator === '&&=' ? value : !value);
+          };
+          const assigned = this.assign(n.left.name, n.right, states.filter(runs), frame);
+          return dedupe([...states.filter((st) => flagTest(n.left, st) !== undefined && !runs(st)), ...assigned, ...states.filter((st) => flagTest(n.left, st) === undefined)]);
         }
+        if (n.left.type === 'Identifier') {
+          if (n.operator !== '=') return this.evalExpr(n.right, states, frame, true);
+          return this.assign(n.left.name, n.right, states, frame);
+        }
+        const after = this.evalExpr(n.right, states, frame, true);
         // Storing the stream in an object property hands it to whoever reads that property.
         if (this.isAlias(n.right, frame)) return after.map(escape);
         return this.evalExpr(n.left, after, frame, true);
@@ -987,7 +1011,7 @@ export class StreamFlowAnalyzer {
             if (s.unwinding) {
               // an exception is on its way to the runtime: not this path's problem to report
             } else if (hasData) this.observe({ kind: 'end-data-before-write', at: call, from: s.metaAt });
-            else this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'end', emptyLoop: s.emptyLoop, provenEmptySource: emptyData });
+            else this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'end', emptyLoop: s.emptyLoop, provenEmptySource: emptyData, afterCatch: s.branch?.node.type === 'CatchClause' });
           }
           if (s.meta === 'none' && !s.escaped && !s.unwinding) {
             this.observe({ kind: 'end-without-metadata', at: call, wroteRaw: s.output === 'yes' || hasData, via: s.branch });
@@ -1048,7 +1072,7 @@ export class StreamFlowAnalyzer {
     return states.map((s) => {
       if (s.ended === 'yes' && !s.escaped) this.observe({ kind: 'output-after-end', at: call, end: s.endAt });
       if (s.meta === 'pending' && !provenNonEmpty) {
-        this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'pipeline', emptyLoop: s.emptyLoop, provenEmptySource: provenEmpty });
+        this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'pipeline', emptyLoop: s.emptyLoop, provenEmptySource: provenEmpty, afterCatch: s.branch?.node.type === 'CatchClause' });
       }
       return { ...s, output: 'yes', outputAt: s.outputAt ?? call, meta: s.meta === 'pending' ? 'flushed' : s.meta, ended: 'yes', endAt: call };
     });
@@ -1120,7 +1144,8 @@ export class StreamFlowAnalyzer {
       if (found || isFunction(node)) return false;
       const isLoop = ['ForStatement', 'ForOfStatement', 'ForInStatement', 'WhileStatement', 'DoWhileStatement'].includes(node.type);
       if (isLoop && this.containsOutput(node.body, frame)) found = true;
-      if (node.type === 'CallExpression' && (isPipelineCall(node, this.scope.pipelineAliases) || propertyName(unwrap(node.callee) ?? node) === 'pipe') && node.arguments.some((a: Node) => this.isAlias(a, frame))) found = true;
+      // a pipe into the stream, or a helper that is handed the stream and writes it
+      if (node.type === 'CallExpression' && node.arguments.some((a: Node) => this.isAlias(a, frame) || this.producesAlias(a, frame))) found = true;
       return !found;
     });
     return found;
@@ -1181,6 +1206,14 @@ export class StreamFlowAnalyzer {
     if (this.foreignDepth > 0) return;
     const key = `${observation.kind}@${observation.at.start}`;
     if (!this.observations.has(key)) this.observations.set(key, observation);
+  }
+
+  /** `name = value`: its effects, the alias it may make, and what its truthiness becomes (a stream is an object: truthy). */
+  private assign(name: string, value: Node, states: StreamState[], frame: Frame): StreamState[] {
+    const after = this.evalExpr(value, states, frame, true);
+    const alias = this.producesAlias(value, frame);
+    if (alias) this.addAlias(frame, name);
+    return setFlag(after, name, value, alias);
   }
 
   /** Makes `name` an alias, unless the function also assigns it something that is not the stream. */
@@ -1269,8 +1302,8 @@ function truthiness(value: Node | null): boolean | undefined {
 
 const MAX_FLAGS = 8;
 
-function setFlag(states: StreamState[], name: string, value: Node | null): StreamState[] {
-  const known = truthiness(value);
+function setFlag(states: StreamState[], name: string, value: Node | null, isStream = false): StreamState[] {
+  const known = isStream ? true : truthiness(value);
   return states.map((s) => {
     if (known === undefined && !(name in s.flags)) return s;
     if (known !== undefined && !(name in s.flags) && Object.keys(s.flags).length >= MAX_FLAGS) return s;
@@ -1365,17 +1398,63 @@ export function isInBandErrorFrame(arg: Node | null | undefined): boolean {
   const n = unwrap(arg);
   if (!n) return false;
   const leading = leadingText(n);
+  // an SSE frame (`data: …`, `event: error`): the client's EventSource reads it as an event
   if (leading !== null && /^\s*(data|event|id|retry)\s*:/.test(leading)) return true;
-  if (leading !== null && /^\s*\{/.test(leading)) return true;
+  // a JSON error record written as text: `{"error": …}`
+  if (leading !== null && /^\s*\{/.test(leading) && /error|err\b|fail/i.test(sourceText(n))) return true;
   const first = n.type === 'BinaryExpression' && n.operator === '+' ? leftmost(n) : n;
-  if (first.type === 'CallExpression' && memberPath(first.callee)?.join('.') === 'JSON.stringify') return true;
-  if (first.type === 'TemplateLiteral' && first.quasis[0]?.value?.cooked === '' && first.expressions[0]) {
-    const inner = unwrap(first.expressions[0]);
-    if (inner?.type === 'CallExpression' && memberPath(inner.callee)?.join('.') === 'JSON.stringify') return true;
-  }
+  if (isErrorRecord(first)) return true;
+  if (first.type === 'TemplateLiteral' && first.quasis[0]?.value?.cooked === '' && isErrorRecord(unwrap(first.expressions[0]))) return true;
   // encoder.encode(`data: …`), Buffer.from(`data: …`): the same text as bytes
   if (n.type === 'CallExpression' && ['encode', 'from'].includes(calleeName(n) ?? '')) return isInBandErrorFrame(n.arguments[0]);
   return false;
+}
+
+/**
+ * `JSON.stringify({ error: … })`, `JSON.stringify({ type: "error", … })`: a JSON record that says it is an
+ * error (an NDJSON/JSON-lines error object). A record without such a key (`{ response: err }`) is not.
+ */
+function isErrorRecord(node: Node | null | undefined): boolean {
+  const n = unwrap(node);
+  if (n?.type !== 'CallExpression' || memberPath(n.callee)?.join('.') !== 'JSON.stringify') return false;
+  return isErrorObject(n.arguments[0]);
+}
+
+/**
+ * A catch that hands an error record to a helper (`writeChunk(stream, { type: "error", message })`): the
+ * helper serialises it into the stream's own protocol (an NDJSON/SSE error event), which is not masking.
+ */
+function passesErrorRecord(handler: Node): boolean {
+  let found = false;
+  walk(handler.body, (node) => {
+    if (found || isFunction(node)) return false;
+    if (node.type === 'CallExpression' && node.arguments.some((a: Node) => isErrorObject(a))) found = true;
+    return !found;
+  });
+  return found;
+}
+
+function isErrorObject(node: Node | null | undefined): boolean {
+  const object = unwrap(node);
+  if (object?.type !== 'ObjectExpression') return false;
+  return object.properties.some((p: Node) => {
+    if (p.type !== 'Property') return false;
+    const key = String(p.key?.name ?? p.key?.value ?? '');
+    if (/^(error|err|errors|errorMessage|errorType|exception|fault)$/i.test(key)) return true;
+    return /^(type|event|status|kind)$/.test(key) && /error|fail/i.test(stringValue(p.value) ?? '');
+  });
+}
+
+/** The literal parts of a string expression (quasis, literals), for keyword checks. */
+function sourceText(n: Node): string {
+  let text = '';
+  walk(n, (node) => {
+    const value = stringValue(node);
+    if (value !== null) text += value;
+    if (node.type === 'TemplateElement') text += node.value?.cooked ?? '';
+    return true;
+  });
+  return text;
 }
 
 /** `a` for `a`, `a.b.c`, `a.b()`: the variable an expression starts from. */

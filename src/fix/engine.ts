@@ -22,6 +22,8 @@ export interface FixInput {
   text: string;
   abs?: string;
   root?: string;
+  /** Whose file this is: the project's own (the default) or a dependency being patched (as the scan reads them). */
+  origin?: 'project' | 'dependency';
 }
 
 export interface AppliedFix {
@@ -133,7 +135,7 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
 
 function analyze(input: FixInput, text: string, rules: readonly CodeRule[]): Analysis {
   const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
-  return analysisOf(buildModuleFacts(input.rel, text, parseModule(input.rel, text), loader), rules);
+  return analysisOf(buildModuleFacts(input.rel, text, parseModule(input.rel, text), loader, { writerHelpers: (input.origin ?? 'project') === 'project' }), rules);
 }
 
 /** The reports of the rules (those that apply to the text) on already built facts. */

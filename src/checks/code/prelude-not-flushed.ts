@@ -25,7 +25,8 @@ export const preludeNotFlushed = defineCodeRule({
   check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'end-without-flush')) {
       const data = { name: fn.name, fromLine: lineOf(facts, obs.from) };
-      const proven = obs.via === 'end' ? !obs.emptyLoop : obs.provenEmptySource;
+      // A path through a catch block answers an error: what its prelude looked like is not its real problem.
+      const proven = !obs.afterCatch && (obs.via === 'end' ? !obs.emptyLoop : obs.provenEmptySource);
       const where = { start: obs.at.start, end: obs.at.end, severity: proven ? ('error' as const) : ('info' as const) };
       const common = {
         ...where,

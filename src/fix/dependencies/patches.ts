@@ -159,7 +159,7 @@ export function planPatches(input: PatchInput): PatchPlan {
     if (text === undefined) continue;
     const abs = path.join(root, rel);
     const options = { rules, fixers: codeFixersById, ...(only ? { only } : {}) };
-    const result = fixSource({ rel, text, abs, root }, options);
+    const result = fixSource({ rel, text, abs, root, origin: 'dependency' }, options);
     if (result.problem) {
       plan.advice.push(`${rel}: not patched (${result.problem}).`);
       continue;
