@@ -106,6 +106,8 @@ describe('fix: the seed scenarios (examples/) end to end', () => {
       'app-stream-buffered-by-adapter fastapi-lwa-terraform/main.tf',
       'exec-wrapper-proxies-runtime-api runtime-api-proxy-layer/template.yaml',
       'metadata-after-write express-chat-streaming/lambda.js',
+      // info: whether the app's body can fail mid-stream (then pipeline() makes the runtime exit) is not visible
+      'pipeline-source-error-crashes correct-handler/handler.mjs',
       'public-function-url express-chat-streaming/template.yaml',
       'streaming-timeout-too-short express-chat-streaming/template.yaml',
       'write-without-backpressure nitro-bodyless-hang/lambda.mjs',

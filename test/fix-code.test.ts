@@ -91,7 +91,8 @@ describe('code fixers: every invalid fixture of their rule', () => {
         expect(syntaxErrorCount(name, result.fixed)).toBeLessThanOrEqual(syntaxErrorCount(name, text));
         const before = counts(name, text);
         const after = counts(name, result.fixed);
-        for (const [id, n] of after) expect(n, `${id} after the fix`).toBeLessThanOrEqual(before.get(id) ?? 0);
+        // (a fixer may leave the lesser failure it trades the bug for, declared with its reason in `leaves`)
+        for (const [id, n] of after) if (!fixer.leaves?.some((l) => l.ruleId === id)) expect(n, `${id} after the fix`).toBeLessThanOrEqual(before.get(id) ?? 0);
         const declined = DECLINED[`${fixer.ruleId}/${name}`];
         if (!declined) {
           expect(after.get(fixer.ruleId) ?? 0, `${fixer.ruleId} still reported; suggestions: ${JSON.stringify(result.suggestions)}`).toBe(0);

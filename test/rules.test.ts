@@ -96,3 +96,28 @@ describe('docs examples', () => {
     });
   }
 });
+
+describe('handler-syntax-error (reported by the analysis itself)', () => {
+  const broken = 'export const handler = awslambda.streamifyResponse(async (event, responseStream) => {\n  const body = { top_p: 0.9 anthropic_version: "x" };\n  responseStream.end(JSON.stringify(body));\n});\n';
+
+  it('a streaming module of the project that does not parse is an error at the first syntax error', () => {
+    const result = analyzeSource({ rel: 'index.mjs', text: broken, origin: 'project' }, codeRules);
+    expect(result.findings.map((f) => [f.ruleId, f.messageId, f.severity, f.line])).toEqual([['handler-syntax-error', 'doesNotParse', 'error', 2]]);
+    expect(result.skipped).toBeUndefined();
+  });
+
+  it('a dependency our parser rejects is a skipped-file note, not a finding', () => {
+    const result = analyzeSource({ rel: 'node_modules/x/index.js', text: broken, origin: 'dependency' }, codeRules);
+    expect(result.findings).toEqual([]);
+    expect(result.skipped?.reason).toMatch(/^parse error/);
+  });
+
+  it('its docs examples behave as documented', () => {
+    const text = readFileSync(path.join(docs, 'handler-syntax-error.md'), 'utf8');
+    for (const [, , kind, code] of text.matchAll(/```(js) (invalid|valid)\n([\s\S]*?)```/g)) {
+      const ids = analyzeSource({ rel: 'example.mjs', text: code!, origin: 'project' }, codeRules).findings.map((f) => f.ruleId);
+      if (kind === 'invalid') expect(ids).toContain('handler-syntax-error');
+      else expect(ids).not.toContain('handler-syntax-error');
+    }
+  });
+});

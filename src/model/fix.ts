@@ -37,9 +37,19 @@ export function isSuggestion(proposal: FixProposal): proposal is Suggestion {
 export interface CodeFixer {
   ruleId: string;
   fix(problem: CodeProblem, facts: ModuleFacts): FixProposal;
+  /**
+   * Rules the fixed code may newly report, because the edit trades the fixed bug for that rule's lesser one
+   * (`pipe()` -> `pipeline()`: a hang until the timeout becomes a quick exit on a source failure). Each with
+   * the reason; the engine still refuses an edit that makes any other rule report more.
+   */
+  leaves?: ReadonlyArray<{ ruleId: string; why: string }>;
 }
 
 /** Declares the fixer of `rule`: its problems arrive typed, payload included. */
-export function defineCodeFixer<R extends CodeRule>(rule: R, fix: (problem: ProblemOf<R>, facts: ModuleFacts) => FixProposal): CodeFixer {
-  return { ruleId: rule.meta.id, fix: fix as CodeFixer['fix'] };
+export function defineCodeFixer<R extends CodeRule>(
+  rule: R,
+  fix: (problem: ProblemOf<R>, facts: ModuleFacts) => FixProposal,
+  options: Pick<CodeFixer, 'leaves'> = {},
+): CodeFixer {
+  return { ruleId: rule.meta.id, fix: fix as CodeFixer['fix'], ...options };
 }

@@ -8,7 +8,6 @@ type SourceKind = 'in-memory' | 'network' | 'file' | 'unknown';
 
 /** Calls whose result (or its `.Body`, `.body`, `.data`, `.stream`) is bytes arriving over the network. */
 const NETWORK_CALLS = new Set([
-  'fetch',
   'axios',
   'got',
   'request',
@@ -63,6 +62,8 @@ function sourceKind(facts: ModuleFacts, source: Node | null | undefined, at: Nod
       }
       if (name === 'create' && MODEL_CREATE.test(path.at(-2) ?? '')) return 'network';
       if (NETWORK_CALLS.has(name) || (path[0] && /^(axios|got|https?|undici)$/.test(path[0]))) return 'network';
+      // the global fetch (an app's own `app.fetch(request)` is an in-process handler: unknown)
+      if (name === 'fetch' && (path.length === 1 || path[0] === 'globalThis')) return 'network';
       // a request for a streamed answer: `{ stream: true }` (model SDKs), `{ responseType: "stream" }` (axios)
       if (n.arguments.some((arg: Node) => asksForStream(arg))) return 'network';
       if (['pipe', 'getReader', 'toWeb', 'iterator'].includes(name) && receiver) return sourceKind(facts, receiver, at, depth + 1);

@@ -18,6 +18,8 @@ import { lineEndOf } from '../text.js';
  * `pipeline(source, stream)` itself (comments inside it move to the end of its statement). Declined
  * (suggestion) elsewhere in a function that is not async, when the pipe's value is used, when other code
  * listens for the stream's 'finish' or 'close', or when the name `pipeline` is taken by something else.
+ * The result still fails on a network source, more cheaply: pipeline-source-error-crashes then reports it,
+ * with the loop that makes it fail cleanly (declared in `leaves`).
  */
 export const pipeWithoutErrorPropagationFixer = defineCodeFixer(pipeWithoutErrorPropagation, (problem, facts) => {
   const call = problem.payload.call;
@@ -91,6 +93,13 @@ export const pipeWithoutErrorPropagationFixer = defineCodeFixer(pipeWithoutError
     title: `replace .pipe(${dest.name}) with await ${imported.local}(…) from node:stream/promises${wait ? ` (it waits for 'finish' itself)` : ''}`,
     edits,
   };
+}, {
+  leaves: [
+    {
+      ruleId: 'pipeline-source-error-crashes',
+      why: 'pipeline() ends the response when the source fails, by making the runtime exit (a truncated response, at once); .pipe() left it open until the function timeout, holding concurrency: the lesser failure stays reported',
+    },
+  ],
 });
 
 /**
