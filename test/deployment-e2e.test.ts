@@ -306,7 +306,8 @@ describe('seed-modelled projects', () => {
         const deployment = findings.filter((f) => DEPLOYMENT_RULES.has(f.ruleId));
         const key = (d: { rule: string; file: string; line: number; severity: string; messageId?: string }) => `${d.rule}:${d.messageId} ${d.file}:${d.line} ${d.severity}`;
         expect(deployment.map((f) => key({ rule: f.ruleId, file: f.file, line: f.line, severity: f.severity, messageId: f.messageId })).sort()).toEqual(e.deployment.map(key).sort());
-        expect(findings.filter((f) => !DEPLOYMENT_RULES.has(f.ruleId)).map(describeFinding), 'the seed handlers are written correctly').toEqual([]);
+        // (info notes, e.g. "this pipeline's source is not visible", are not defects of the handler)
+        expect(findings.filter((f) => !DEPLOYMENT_RULES.has(f.ruleId) && f.severity !== 'info').map(describeFinding), 'the seed handlers are written correctly').toEqual([]);
         expect(skipped).toEqual([]);
       });
 

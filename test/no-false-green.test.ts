@@ -70,7 +70,8 @@ describe('a scan that looked at nothing fails', () => {
   });
 
   it('exits 2 when every source file was skipped (size or parse errors)', () => {
-    const dir = project({ 'a.mjs': 'export const handler = awslambda.streamifyResponse(async (e, s) => { s.write( });\n', 'big.mjs': `// awslambda\n${'x'.repeat(2 * 1024 * 1024)}\n` });
+    // (a streaming module of the project that does not parse is a handler-syntax-error finding, not a skip)
+    const dir = project({ 'a.mjs': 'export const handler = awslambda.streamifyResponse\u0000 binary', 'big.mjs': `// awslambda\n${'x'.repeat(2 * 1024 * 1024)}\n` });
     const { code, stdout, stderr } = run(['scan', dir, '--max-file-size', '1']);
     expect(code).toBe(2);
     expect(stdout).not.toContain('No problems found');

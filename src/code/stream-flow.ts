@@ -89,8 +89,6 @@ export type Observation =
       via: 'end' | 'pipeline';
       emptyLoop: Node | null;
       provenEmptySource: boolean;
-      /** The path came through a catch block: the error is this response's real problem (weaker evidence). */
-      afterCatch: boolean;
     }
   | { kind: 'end-data-before-write'; at: Node; from: Node | null }
   | { kind: 'end-without-metadata'; at: Node; wroteRaw: boolean; via: StreamState['branch'] }
@@ -1011,7 +1009,7 @@ export class StreamFlowAnalyzer {
             if (s.unwinding) {
               // an exception is on its way to the runtime: not this path's problem to report
             } else if (hasData) this.observe({ kind: 'end-data-before-write', at: call, from: s.metaAt });
-            else this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'end', emptyLoop: s.emptyLoop, provenEmptySource: emptyData, afterCatch: s.branch?.node.type === 'CatchClause' });
+            else this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'end', emptyLoop: s.emptyLoop, provenEmptySource: emptyData });
           }
           if (s.meta === 'none' && !s.escaped && !s.unwinding) {
             this.observe({ kind: 'end-without-metadata', at: call, wroteRaw: s.output === 'yes' || hasData, via: s.branch });
@@ -1072,7 +1070,7 @@ export class StreamFlowAnalyzer {
     return states.map((s) => {
       if (s.ended === 'yes' && !s.escaped) this.observe({ kind: 'output-after-end', at: call, end: s.endAt });
       if (s.meta === 'pending' && !provenNonEmpty) {
-        this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'pipeline', emptyLoop: s.emptyLoop, provenEmptySource: provenEmpty, afterCatch: s.branch?.node.type === 'CatchClause' });
+        this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'pipeline', emptyLoop: s.emptyLoop, provenEmptySource: provenEmpty });
       }
       return { ...s, output: 'yes', outputAt: s.outputAt ?? call, meta: s.meta === 'pending' ? 'flushed' : s.meta, ended: 'yes', endAt: call };
     });

@@ -1,6 +1,24 @@
 import { defineCodeRule, payloadType } from '../../model/rule.js';
 import type { Observation } from '../../code/stream-flow.js';
-import { RUNTIME_EVIDENCE, lineOf, observationsOf, snippet } from '../../code/rule-support.js';
+import { RUNTIME_EVIDENCE, lineOf, metadataShape, observationsOf, snippet } from '../../code/rule-support.js';
+import type { ModuleFacts } from '../../code/facts.js';
+import { type Node, unwrap } from '../../code/ast.js';
+
+/**
+ * The metadata passed to from() is an object we can read and it says nothing a missing prelude loses: status
+ * 200 (or none) and no headers or cookies. Without a prelude the client gets 200 anyway.
+ */
+function carriesOnlyTheDefault(facts: ModuleFacts, from: Node | null): boolean {
+  if (!from) return false;
+  const shape = metadataShape(facts, from);
+  if (!shape || shape.hasSpread) return false;
+  for (const [key, node] of shape.keys) {
+    if (key !== 'statuscode') return false;
+    const value = unwrap(node.value);
+    if (!(value?.type === 'Literal' && value.value === 200)) return false;
+  }
+  return true;
+}
 
 export const preludeNotFlushed = defineCodeRule({
   meta: {
@@ -25,8 +43,9 @@ export const preludeNotFlushed = defineCodeRule({
   check(facts, report) {
     for (const { fn, obs } of observationsOf(facts, 'end-without-flush')) {
       const data = { name: fn.name, fromLine: lineOf(facts, obs.from) };
-      // A path through a catch block answers an error: what its prelude looked like is not its real problem.
-      const proven = !obs.afterCatch && (obs.via === 'end' ? !obs.emptyLoop : obs.provenEmptySource);
+      // Lost metadata that carries nothing the default would not (`{ statusCode: 200 }` alone: the client gets
+      // 200 either way) is worth a note, not an error.
+      const proven = (obs.via === 'end' ? !obs.emptyLoop : obs.provenEmptySource) && !carriesOnlyTheDefault(facts, obs.from);
       const where = { start: obs.at.start, end: obs.at.end, severity: proven ? ('error' as const) : ('info' as const) };
       const common = {
         ...where,
