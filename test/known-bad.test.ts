@@ -122,6 +122,17 @@ describe('where a project uses the affected code (findProjectUse)', () => {
     expect(use({ 'dist/index.mjs': bundle }, 'build-output').entries.get('hono-stream-backpressure')).toEqual({ file: 'dist/index.mjs', line: 1, what: 'bundles hono/dist/adapter/aws-lambda/handler.js' });
   });
 
+  it('sees streaming in SST configuration and in any entry point, used or not affected', () => {
+    expect(use({ 'sst.config.ts': "new sst.aws.Function('Api', { handler: 'src/index.handler', streaming: !$dev, url: true });\n" }).streaming).toMatchObject({
+      file: 'sst.config.ts',
+      what: 'configures streaming in sst.config',
+    });
+    expect(use({ 'sst.config.ts': "new sst.aws.Function('Api', { streaming: false });\n" }).streaming).toBeNull();
+    const nitro = use({ 'nitro.config.ts': "export default defineNitroConfig({ preset: 'aws-lambda', awsLambda: { streaming: true } });\n" });
+    expect(nitro.streaming?.file).toBe('nitro.config.ts');
+    expect(nitro.entries.has('hono-stream-backpressure')).toBe(false);
+  });
+
   it('sees Lambda streaming in code that uses no known-bad package', () => {
     const own = use({ 'src/a.ts': 'export const a = 1;\n', 'src/h.mjs': 'export const handler = awslambda.streamifyResponse(async (e, s) => s.end());\n' });
     expect(own.streaming).toEqual({ file: 'src/h.mjs', line: 1, what: 'mentions streamifyResponse' });

@@ -98,7 +98,8 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     const entries = loadKnownBad();
     const affected = entries.filter((entry) => inventory.some((pkg) => entryMatches(entry, pkg.name, pkg.version)));
     if (affected.length > 0) {
-      const use = findProjectUse(projectTexts(walked.projectFiles ?? [], texts, affected, options.maxFileBytes), affected);
+      // Every entry's entry points tell whether the project streams; only the affected entries are graded.
+      const use = findProjectUse(projectTexts(walked.projectFiles ?? [], texts, entries, options.maxFileBytes), entries);
       all = checkKnownBadVersions(inventory, findings, { entries, use });
     }
   }

@@ -34,6 +34,12 @@ export interface EntryPoint {
 /** Tokens that only code streaming Lambda responses (or configuring such a function) contains. */
 export const LAMBDA_STREAMING_MARKERS: readonly string[] = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'RESPONSE_STREAM'];
 
+/**
+ * Configuration that turns Lambda response streaming on without any of those tokens in the project's code
+ * (besides every known-bad entry's own entry points): SST's `streaming` function option.
+ */
+export const STREAMING_CONFIG: readonly EntryPoint[] = [{ config: ['sst.config.*'], match: ['\\bstreaming\\s*:(?!\\s*false\\b)'], label: 'streaming in sst.config' }];
+
 export interface UseSite {
   /** Relative to the scan root. */
   file: string;
@@ -77,13 +83,17 @@ export function entryPointNeedles(entries: readonly EntryPointSubject[]): string
 /** Whether a file's base name makes it a configuration file some entry point reads (always read then). */
 export function isEntryPointConfig(rel: string, entries: readonly EntryPointSubject[]): boolean {
   const base = rel.slice(rel.lastIndexOf('/') + 1);
-  return entries.some((entry) => (entry.entryPoints ?? []).some((point) => point.config?.some((glob) => globMatch(glob, base))));
+  return [...STREAMING_CONFIG, ...entries.flatMap((entry) => entry.entryPoints ?? [])].some((point) => point.config?.some((glob) => globMatch(glob, base)));
 }
 
-/** Finds where the project streams and where it uses each entry's entry points. Files are searched in order. */
+/**
+ * Finds where the project streams and where it uses each entry's entry points. Files are searched in order.
+ * Pass every entry of the database: an entry point of any of them means the project streams.
+ */
 export function findProjectUse(files: Iterable<ProjectText>, entries: readonly EntryPointSubject[]): ProjectUse {
   const use: ProjectUse = { streaming: null, entries: new Map() };
   const compiled = entries.map((entry) => ({ entry, points: (entry.entryPoints ?? []).map(compile) }));
+  const streamingConfig = STREAMING_CONFIG.map(compile);
   for (const file of files) {
     for (const { entry, points } of compiled) {
       if (use.entries.has(entry.id)) continue;
@@ -91,6 +101,15 @@ export function findProjectUse(files: Iterable<ProjectText>, entries: readonly E
       if (site) {
         use.entries.set(entry.id, site);
         use.streaming ??= site;
+      }
+    }
+    if (!use.streaming) {
+      for (const point of streamingConfig) {
+        const site = entryUse(file, { id: '', package: '' }, [point]);
+        if (site) {
+          use.streaming = site;
+          break;
+        }
       }
     }
     if (!use.streaming) {

@@ -23,7 +23,7 @@ export const knownBadVersion = defineObservedRule({
     affected: '{{package}}@{{version}} is affected by {{bugs}}.',
     used: '{{package}}@{{version}} is affected by {{bugs}}. The project uses the affected code: {{use}}.',
     notUsed:
-      '{{package}}@{{version}} is affected by {{bugs}}. The project streams Lambda responses ({{streaming}}) but no use of the affected code was found ({{entryPoints}}), so it is reported as a warning at most.',
+      '{{package}}@{{version}} is affected by {{bugs}}. The project streams Lambda responses ({{streaming}}), but no use of the affected code was found ({{entryPoints}}).',
     noStreaming: '{{package}}@{{version}} is affected by {{bugs}}. Nothing in the project streams Lambda responses, so it cannot break one today: reported as info.',
   },
 });
