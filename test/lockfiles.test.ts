@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockedPackages, parseLockfile, type LockedPackage } from '../src/code/lockfiles/index.js';
 import { parseLocatedJson } from '../src/code/lockfiles/json.js';
+import { readBlockEntries } from '../src/code/lockfiles/block-entries.js';
 
 const fixtures = path.resolve(import.meta.dirname, 'fixtures/lockfiles');
 
@@ -39,6 +40,13 @@ const LOCKED = [
   'string_decoder@1.3.0',
   'safe-buffer@5.2.1',
 ];
+
+/** Reads with the line reader and checks the YAML parser reads the same. */
+function both(file: string, text: string) {
+  const read = parseLockfile(file, text);
+  expect(parseLockfile(file, text, { lineReader: false })).toEqual(read);
+  return read;
+}
 
 function names(list: LockedPackage[]): string[] {
   return list.map((p) => `${p.name}@${p.version}`).sort();
@@ -150,7 +158,7 @@ snapshots:
   nitropack@2.11.11(typescript@5.8.3):
     dependencies: {}
 `;
-    expect(parseLockfile('pnpm-lock.yaml', text).packages).toEqual([
+    expect(both('pnpm-lock.yaml', text).packages).toEqual([
       { name: '@middy/core', version: '5.0.2', line: 13 },
       { name: 'nitropack', version: '2.11.11', line: 16 },
       { name: 'my-tar', version: '1.0.0', line: 19 },
@@ -176,7 +184,7 @@ packages:
     version: 2.0.0
     dev: false
 `;
-    expect(parseLockfile('pnpm-lock.yaml', text).packages).toEqual([
+    expect(both('pnpm-lock.yaml', text).packages).toEqual([
       { name: 'nitropack', version: '2.11.11', line: 5 },
       { name: 'lib', version: '2.0.0', line: 13 },
     ]);
@@ -195,7 +203,7 @@ packages:
     resolution: {integrity: sha512-w}
     dev: false
 `;
-    expect(parseLockfile('pnpm-lock.yaml', text).packages).toEqual([
+    expect(both('pnpm-lock.yaml', text).packages).toEqual([
       { name: 'hono', version: '3.10.0', line: 5 },
       { name: '@middy/core', version: '4.3.0', line: 9 },
     ]);
@@ -223,7 +231,7 @@ hono@^4.1.0, hono@^4.1.4:
 "lib@file:./lib":
   version "1.0.0"
 `;
-    expect(parseLockfile('yarn.lock', text)).toEqual({
+    expect(both('yarn.lock', text)).toEqual({
       format: 'yarn-classic',
       packages: [
         { name: '@middy/core', version: '5.0.2', line: 5 },
@@ -265,7 +273,7 @@ __metadata:
   languageName: node
   linkType: hard
 `;
-    expect(parseLockfile('yarn.lock', text)).toEqual({
+    expect(both('yarn.lock', text)).toEqual({
       format: 'yarn-berry',
       packages: [
         { name: 'hono', version: '4.1.4', line: 8 },
@@ -304,6 +312,53 @@ __metadata:
     expect(() => parseLockfile('package-lock.json', '{\n  "packages": {\n    "node_modules/a": { "version": 1.0.0 }\n')).toThrow(/line 3/);
     expect(() => parseLocatedJson('{"a": [1, 2,]}')).not.toThrow();
     expect(parseLocatedJson('{"a\\"b": "\\u0041"}').value).toEqual({ 'a"b': 'A' });
+  });
+});
+
+describe('the line reader for pnpm and Yarn 2+ lockfiles', () => {
+  it('gives what the YAML parser gives on every fixture', () => {
+    for (const [folder, file] of FORMATS.filter(([, , format]) => format === 'pnpm' || format === 'yarn-berry')) {
+      const text = readFileSync(path.join(fixtures, folder, file), 'utf8');
+      expect(readBlockEntries(text, file === 'yarn.lock' ? null : 'packages', ['version']), folder).not.toBeNull();
+      expect(parseLockfile(file, text), folder).toEqual(parseLockfile(file, text, { lineReader: false }));
+    }
+  });
+
+  it('leaves YAML it does not know to the parser: explicit keys, several documents, anchors', () => {
+    const explicit = `lockfileVersion: '9.0'
+
+packages:
+
+  ? 'hono@4.1.4'
+  : resolution: {integrity: sha512-x}
+
+  nitropack@2.11.11:
+    resolution: {integrity: sha512-y}
+`;
+    expect(readBlockEntries(explicit, 'packages', ['version'])).toBeNull();
+    expect(parseLockfile('pnpm-lock.yaml', explicit).packages).toEqual([
+      { name: 'hono', version: '4.1.4', line: 5 },
+      { name: 'nitropack', version: '2.11.11', line: 8 },
+    ]);
+    // pnpm 9.7+ may put an environment document first: the lockfile is the last document.
+    const documents = `---
+lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    configDependencies: {}
+
+---
+lockfileVersion: '9.0'
+
+packages:
+
+  hono@4.1.4:
+    resolution: {integrity: sha512-x}
+`;
+    expect(parseLockfile('pnpm-lock.yaml', documents).packages).toEqual([{ name: 'hono', version: '4.1.4', line: 14 }]);
+    expect(parseLockfile('pnpm-lock.yaml', documents, { lineReader: false }).packages).toEqual([{ name: 'hono', version: '4.1.4', line: 14 }]);
   });
 });
 

@@ -17,6 +17,7 @@ import type { InstalledPackage } from '../inventory.js';
 import { LOCKFILE_NAMES } from './names.js';
 import { isObject, parseLocatedJson, type JsonObject, type JsonValue } from './json.js';
 import { parseLocatedYaml } from './yaml.js';
+import { readBlockEntries, type BlockEntry, type BlockRead } from './block-entries.js';
 import { parseYarnClassic } from './yarn-classic.js';
 
 export type LockfileFormat = 'npm' | 'pnpm' | 'yarn-classic' | 'yarn-berry' | 'bun';
@@ -89,16 +90,20 @@ export function lockedPackages(root: string, rels: readonly string[], installed:
 
 export class LockfileError extends Error {}
 
-/** Reads one lockfile's text by its file name. Throws LockfileError (unreadable format) or a parser's error. */
-export function parseLockfile(fileName: string, text: string): LockfileRead {
+/**
+ * Reads one lockfile's text by its file name. Throws LockfileError (unreadable format) or a parser's error.
+ * `lineReader: false` reads pnpm and Yarn 2+ lockfiles with the YAML parser only (for tests: both agree).
+ */
+export function parseLockfile(fileName: string, text: string, options: { lineReader?: boolean } = {}): LockfileRead {
+  const lineReader = options.lineReader ?? true;
   switch (fileName) {
     case 'package-lock.json':
     case 'npm-shrinkwrap.json':
       return { format: 'npm', packages: dedupe(readNpm(text)) };
     case 'pnpm-lock.yaml':
-      return { format: 'pnpm', packages: dedupe(readPnpm(text)) };
+      return { format: 'pnpm', packages: dedupe(readPnpm(text, lineReader)) };
     case 'yarn.lock':
-      if (/^__metadata:/m.test(text)) return { format: 'yarn-berry', packages: dedupe(readYarnBerry(text)) };
+      if (/^__metadata:/m.test(text)) return { format: 'yarn-berry', packages: dedupe(readYarnBerry(text, lineReader)) };
       return { format: 'yarn-classic', packages: dedupe(readYarnClassic(text)) };
     case 'bun.lock':
       return { format: 'bun', packages: dedupe(readBun(text)) };
@@ -184,18 +189,13 @@ function readNpm(text: string): LockedPackage[] {
  * - 5.x: `/name/version_peer@1.0.0`.
  * Non-registry packages (tarballs, git) have other keys and carry `name` and `version` fields.
  */
-function readPnpm(text: string): LockedPackage[] {
-  const { value, lineOf } = parseLocatedYaml(text);
-  if (!isObject(value)) throw new LockfileError('not a pnpm lockfile');
-  const lockfileVersion = String(value.lockfileVersion ?? '');
-  const major = Number.parseInt(lockfileVersion, 10);
-  const packages = value.packages;
+function readPnpm(text: string, lineReader: boolean): LockedPackage[] {
+  const read = (lineReader ? readBlockEntries(text, 'packages', ['name', 'version']) : null) ?? pnpmFromYaml(text);
+  const major = Number.parseInt(read.top.get('lockfileVersion') ?? '', 10);
   const out: LockedPackage[] = [];
-  if (!isObject(packages)) return out;
-  for (const [key, entry] of Object.entries(packages)) {
-    const fields = isObject(entry) ? entry : {};
-    let name = str(fields.name);
-    let version = str(fields.version);
+  for (const { key, line, fields } of read.entries) {
+    let name = fields.get('name');
+    let version = fields.get('version');
     if (!name || !version) {
       const parsed = major >= 6 || Number.isNaN(major) ? pnpmKeyV6(key) : pnpmKeyV5(key);
       if (!parsed) continue;
@@ -203,9 +203,33 @@ function readPnpm(text: string): LockedPackage[] {
       version ??= parsed.version;
     }
     if (version.startsWith('link:') || version.startsWith('file:')) continue;
-    out.push({ name, version: version.replace(/\(.*$/, ''), line: lineOf(packages, key) ?? 1 });
+    out.push({ name, version: version.replace(/\(.*$/, ''), line });
   }
   return out;
+}
+
+/** The same entries as readBlockEntries gives, from the YAML parser (any YAML the line reader does not know). */
+function pnpmFromYaml(text: string): BlockRead {
+  const { value, lineOf } = parseLocatedYaml(text);
+  if (!isObject(value)) throw new LockfileError('not a pnpm lockfile');
+  const top = new Map<string, string>();
+  if (typeof value.lockfileVersion === 'string') top.set('lockfileVersion', value.lockfileVersion);
+  const packages = value.packages;
+  const entries: BlockEntry[] = [];
+  if (isObject(packages)) {
+    for (const [key, entry] of Object.entries(packages)) entries.push({ key, line: lineOf(packages, key) ?? 1, fields: scalarFields(entry, ['name', 'version']) });
+  }
+  return { top, entries };
+}
+
+function scalarFields(entry: JsonValue, names: readonly string[]): Map<string, string> {
+  const fields = new Map<string, string>();
+  if (!isObject(entry)) return fields;
+  for (const name of names) {
+    const value = entry[name];
+    if (typeof value === 'string') fields.set(name, value);
+  }
+  return fields;
 }
 
 function pnpmKeyV6(key: string): { name: string; version: string } | null {
@@ -231,21 +255,25 @@ function pnpmKeyV5(key: string): { name: string; version: string } | null {
  * `resolution` says what was locked (`hono@npm:4.4.5`, also for aliases), `version` the version.
  * Workspaces, links and portals are the project's own code.
  */
-function readYarnBerry(text: string): LockedPackage[] {
-  const { value, lineOf } = parseLocatedYaml(text);
-  if (!isObject(value)) throw new LockfileError('not a yarn lockfile');
+function readYarnBerry(text: string, lineReader: boolean): LockedPackage[] {
+  const entries = (lineReader ? readBlockEntries(text, null, ['version', 'resolution'])?.entries : null) ?? berryFromYaml(text);
   const out: LockedPackage[] = [];
-  for (const [key, entry] of Object.entries(value)) {
-    if (key === '__metadata' || !isObject(entry)) continue;
-    const resolution = str(entry.resolution);
-    const version = str(entry.version);
-    if (!resolution || !version) continue;
+  for (const { key, line, fields } of entries) {
+    const resolution = fields.get('resolution');
+    const version = fields.get('version');
+    if (key === '__metadata' || !resolution || !version) continue;
     const split = splitAt(resolution);
     if (!split) continue;
     if (/^(?:workspace|link|portal|file):/.test(split.rest)) continue;
-    out.push({ name: split.name, version, line: lineOf(value, key) ?? 1 });
+    out.push({ name: split.name, version, line });
   }
   return out;
+}
+
+function berryFromYaml(text: string): BlockEntry[] {
+  const { value, lineOf } = parseLocatedYaml(text);
+  if (!isObject(value)) throw new LockfileError('not a yarn lockfile');
+  return Object.entries(value).map(([key, entry]) => ({ key, line: lineOf(value, key) ?? 1, fields: scalarFields(entry, ['version', 'resolution']) }));
 }
 
 /** Yarn 1: its own indented format (src/code/lockfiles/yarn-classic.ts). */
