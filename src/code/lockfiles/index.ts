@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { SkipNote } from '../../model/finding.js';
 import type { InstalledPackage } from '../inventory.js';
 import { LOCKFILE_NAMES } from './names.js';
-import { isObject, parseLocatedJson, type JsonObject, type JsonValue } from './json.js';
+import { isObject, keyLines, parseLocatedJson, type JsonObject, type JsonValue } from './json.js';
 import { parseLocatedYaml } from './yaml.js';
 import { readBlockEntries, type BlockEntry, type BlockRead } from './block-entries.js';
 import { parseYarnClassic } from './yarn-classic.js';
@@ -139,24 +139,42 @@ function str(value: JsonValue | undefined): string | undefined {
 // npm: package-lock.json / npm-shrinkwrap.json
 
 function readNpm(text: string): LockedPackage[] {
-  const { value, lineOf } = parseLocatedJson(text);
-  if (!isObject(value)) throw new LockfileError('not a package-lock object');
-  const out: LockedPackage[] = [];
-  const packages = value.packages;
-  if (isObject(packages)) {
-    // lockfileVersion 2 and 3: keys are install paths ("node_modules/a/node_modules/@s/b").
-    for (const [key, entry] of Object.entries(packages)) {
-      if (!isObject(entry) || entry.link === true) continue;
-      const at = key.lastIndexOf('node_modules/');
-      if (at === -1) continue; // the root and workspace folders: the project's own code
-      const name = str(entry.name) ?? key.slice(at + 'node_modules/'.length);
-      const version = str(entry.version);
-      if (!name || !version) continue;
-      out.push({ name, version, line: lineOf(packages, key) ?? 1 });
-    }
-    return out;
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(text) as JsonValue;
+  } catch {
+    parsed = parseLocatedJson(text).value; // throws with the line
   }
-  // lockfileVersion 1: nested `dependencies`.
+  if (!isObject(parsed)) throw new LockfileError('not a package-lock object');
+  const packages = parsed.packages;
+  if (isObject(packages)) {
+    // lockfileVersion 2 and 3: keys are install paths ("node_modules/a/node_modules/@s/b"), each named once in the
+    // document, so their lines come from a scan of the text.
+    const paths = Object.keys(packages).filter((key) => key.includes('node_modules/'));
+    const lines = keyLines(text, new Set(paths));
+    return readNpmPackages(packages, (key) => lines.get(key));
+  }
+  const { value, lineOf } = parseLocatedJson(text);
+  return readNpmV1(value as JsonObject, lineOf);
+}
+
+function readNpmPackages(packages: JsonObject, lineOf: (key: string) => number | undefined): LockedPackage[] {
+  const out: LockedPackage[] = [];
+  for (const [key, entry] of Object.entries(packages)) {
+    if (!isObject(entry) || entry.link === true) continue;
+    const at = key.lastIndexOf('node_modules/');
+    if (at === -1) continue; // the root and workspace folders: the project's own code
+    const name = str(entry.name) ?? key.slice(at + 'node_modules/'.length);
+    const version = str(entry.version);
+    if (!name || !version) continue;
+    out.push({ name, version, line: lineOf(key) ?? 1 });
+  }
+  return out;
+}
+
+/** lockfileVersion 1: nested `dependencies`, the same name at several depths. */
+function readNpmV1(value: JsonObject, lineOf: (object: JsonObject, key: string) => number | undefined): LockedPackage[] {
+  const out: LockedPackage[] = [];
   const walk = (deps: JsonObject, depth: number) => {
     if (depth > 64) return;
     for (const [key, entry] of Object.entries(deps)) {

@@ -2,7 +2,8 @@
  * A JSON reader that remembers the line of every object member, for lockfiles: a finding must point at the
  * line of a package's entry, which `JSON.parse` does not give. It also reads bun.lock's dialect (JSONC with
  * trailing commas; comments are skipped too). Strings are decoded by `JSON.parse` on their own slice, so
- * escapes are exactly JSON's. About 30 ms for a 1.7 MB package-lock.json.
+ * escapes are exactly JSON's. package-lock.json v2/v3 is read with `JSON.parse` and `keyLines` instead (several
+ * times faster); this reader is for bun.lock and lockfileVersion 1.
  */
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -21,6 +22,8 @@ export interface LocatedJson {
   /** The 1-based line of a member's key, for every object read. */
   lineOf(object: JsonObject, key: string): number | undefined;
 }
+
+const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** Parses JSON (and JSONC: comments, trailing commas). Throws JsonSyntaxError. */
 export function parseLocatedJson(text: string): LocatedJson {
@@ -51,24 +54,24 @@ export function parseLocatedJson(text: string): LocatedJson {
   };
 
   const string = (): string => {
-    const start = pos;
-    let escaped = false;
-    for (pos++; pos < text.length; pos++) {
-      const c = text.charCodeAt(pos);
-      if (c === 92) escaped = true;
-      else if (c === 34) {
-        pos++;
-        const raw = text.slice(start, pos);
-        if (!escaped) return raw.slice(1, -1);
-        try {
-          return JSON.parse(raw) as string;
-        } catch {
-          return fail('invalid string');
-        }
-      } else if (c === 10) fail('newline in string');
-      if (c === 92) pos++;
+    // Jump from quote to quote; a quote preceded by an odd number of backslashes is escaped.
+    let end = text.indexOf('"', pos + 1);
+    for (;;) {
+      if (end === -1) return fail('unterminated string');
+      let slashes = 0;
+      while (text.charCodeAt(end - 1 - slashes) === 92) slashes++;
+      if (slashes % 2 === 0) break;
+      end = text.indexOf('"', end + 1);
     }
-    return fail('unterminated string');
+    const raw = text.slice(pos, end + 1);
+    pos = end + 1;
+    if (raw.indexOf('\n') !== -1) fail('newline in string');
+    if (raw.indexOf('\\') === -1) return raw.slice(1, -1);
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      return fail('invalid string');
+    }
   };
 
   const value = (depth: number): JsonValue => {
@@ -115,7 +118,8 @@ export function parseLocatedJson(text: string): LocatedJson {
       }
     }
     if (c === '"') return string();
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(pos, pos + 64));
+    LITERAL.lastIndex = pos;
+    const literal = LITERAL.exec(text);
     if (!literal) return fail(pos >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[pos])}`);
     pos += literal[0].length;
     const word = literal[0];
@@ -130,4 +134,31 @@ export function parseLocatedJson(text: string): LocatedJson {
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The line of the first object member named by each key in `wanted`, found without parsing: every `"key": {`
+ * (or `"key": [`) in the text, in order. For keys that name one member in the whole document (package-lock's
+ * `node_modules/...` install paths), with the values read by `JSON.parse`.
+ */
+export function keyLines(text: string, wanted: ReadonlySet<string>): Map<string, number> {
+  const lines = new Map<string, number>();
+  const member = /"((?:[^"\\\n]|\\.)*)"\s*:\s*[{[]/g;
+  let line = 1;
+  let counted = 0;
+  for (const m of text.matchAll(member)) {
+    let key = m[1]!;
+    if (key.includes('\\')) {
+      try {
+        key = JSON.parse(`"${key}"`) as string;
+      } catch {
+        continue;
+      }
+    }
+    if (!wanted.has(key) || lines.has(key)) continue;
+    for (let i = text.indexOf('\n', counted); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+    counted = m.index;
+    lines.set(key, line);
+  }
+  return lines;
 }
