@@ -83,7 +83,7 @@ describe('where a project uses the affected code (findProjectUse)', () => {
 
   it('finds hono streamHandle imports, not the buffered handle alone or type-only imports', () => {
     const esm = use({ 'src/index.ts': "import { Hono } from 'hono';\nimport { handle, streamHandle } from 'hono/aws-lambda';\nexport const handler = streamHandle(new Hono());\n" });
-    expect(esm.entries.get('hono-set-cookie-collapsed')).toEqual({ file: 'src/index.ts', line: 2, what: 'imports streamHandle from hono/aws-lambda' });
+    expect(esm.entries.get('hono-set-cookie-collapsed')?.[0]).toEqual({ file: 'src/index.ts', line: 2, what: 'imports streamHandle from hono/aws-lambda' });
     expect(esm.streaming?.file).toBe('src/index.ts');
 
     const buffered = use({ 'src/index.ts': "import { handle } from 'hono/aws-lambda';\nimport type { streamHandle } from 'hono/aws-lambda';\nexport const handler = handle(app);\n" });
@@ -105,11 +105,11 @@ describe('where a project uses the affected code (findProjectUse)', () => {
 
   it('needs streamifyResponse with @middy/core, and the streaming config for nitro', () => {
     const middy = use({ 'src/h.mjs': "import middy from '@middy/core';\nexport const handler = middy({ streamifyResponse: true }).handler(base);\n" });
-    expect(middy.entries.get('middy-body-in-prelude')?.what).toBe('@middy/core with streamifyResponse: true');
+    expect(middy.entries.get('middy-body-in-prelude')?.[0]?.what).toBe('@middy/core with streamifyResponse: true');
     expect(use({ 'src/h.mjs': "import middy from '@middy/core';\nexport const handler = middy().handler(base);\n" }).entries.size).toBe(0);
 
     const nitro = use({ 'nitro.config.ts': "export default defineNitroConfig({\n  preset: 'aws-lambda',\n  awsLambda: {\n    streaming: true,\n  },\n});\n" });
-    expect(nitro.entries.get('nitropack-bodyless-hang')).toMatchObject({ file: 'nitro.config.ts', line: 3 });
+    expect(nitro.entries.get('nitropack-bodyless-hang')?.[0]).toMatchObject({ file: 'nitro.config.ts', line: 3 });
     expect(nitro.entries.has('nitro-bodyless-hang')).toBe(true);
     expect(nitro.entries.has('srvx-te-chunked-bodyless')).toBe(true);
     expect(use({ 'nitro.config.ts': "export default defineNitroConfig({ preset: 'aws-lambda' });\n" }).entries.size).toBe(0);
@@ -119,7 +119,7 @@ describe('where a project uses the affected code (findProjectUse)', () => {
 
   it('counts a bundle that inlined the affected file (esbuild path comments)', () => {
     const bundle = '// node_modules/hono/dist/adapter/aws-lambda/handler.js\nvar streamHandle = (app) => awslambda.streamifyResponse(async () => {});\n';
-    expect(use({ 'dist/index.mjs': bundle }, 'build-output').entries.get('hono-stream-backpressure')).toEqual({ file: 'dist/index.mjs', line: 1, what: 'bundles hono/dist/adapter/aws-lambda/handler.js' });
+    expect(use({ 'dist/index.mjs': bundle }, 'build-output').entries.get('hono-stream-backpressure')?.[0]).toEqual({ file: 'dist/index.mjs', line: 1, what: 'bundles hono/dist/adapter/aws-lambda/handler.js' });
   });
 
   it('sees streaming in SST configuration and in any entry point, used or not affected', () => {
@@ -148,7 +148,7 @@ describe('checkKnownBadVersions', () => {
   const site = { file: 'src/index.ts', line: 2, what: 'imports streamHandle from hono/aws-lambda' };
   const honoUsed: ProjectUse = {
     streaming: site,
-    entries: new Map(['hono-bodyless-metadata-skipped', 'hono-set-cookie-collapsed', 'hono-stream-backpressure'].map((id) => [id, site])),
+    entries: new Map(['hono-bodyless-metadata-skipped', 'hono-set-cookie-collapsed', 'hono-stream-backpressure'].map((id) => [id, [site]])),
   };
 
   it('reports one finding per package copy, citing every entry, with the smallest version that fixes them all', () => {
@@ -171,6 +171,21 @@ describe('checkKnownBadVersions', () => {
     expect(checkKnownBadVersions([hono], [], { entries })[0]).toMatchObject({ messageId: 'affected', severity: 'error' });
     // Only the entries in play decide: hono 4.4.5 has no error entry left.
     expect(checkKnownBadVersions([{ ...hono, version: '4.4.5' }], [], { entries, use: honoUsed })[0]).toMatchObject({ severity: 'warning' });
+  });
+
+  it('counts only the code that resolves the package copy (its node_modules or lockfile directory and below)', () => {
+    const api = { file: 'apps/api/src/index.ts', line: 2, what: 'imports streamHandle from hono/aws-lambda' };
+    const monorepo: ProjectUse = { streaming: api, entries: new Map([['hono-bodyless-metadata-skipped', [api]]]) };
+    const grade = (dir: string, lockfile?: 'npm') => {
+      const copy = { ...hono, dir, manifest: lockfile ? `${dir}/package-lock.json` : `${dir}/package.json`, ...(lockfile ? { lockfile } : {}) };
+      return checkKnownBadVersions([copy], [], { entries, use: monorepo })[0]!;
+    };
+    expect(grade('apps/api/node_modules/hono')).toMatchObject({ messageId: 'used', severity: 'error' });
+    expect(grade('node_modules/hono')).toMatchObject({ messageId: 'used', severity: 'error' });
+    expect(grade('node_modules/.pnpm/hono@4.1.4/node_modules/hono')).toMatchObject({ messageId: 'used', severity: 'error' });
+    expect(grade('apps/web/node_modules/hono')).toMatchObject({ messageId: 'notUsed', severity: 'warning' });
+    expect(grade('apps/web', 'npm')).toMatchObject({ messageId: 'notUsed', severity: 'warning' });
+    expect(grade('apps/api', 'npm')).toMatchObject({ messageId: 'used', severity: 'error' });
   });
 
   it('names what is left unfixed, and says why the target is past the first fix', () => {
@@ -207,7 +222,7 @@ describe('checkKnownBadVersions', () => {
     };
     const input = [code];
     const frozen = structuredClone(input);
-    const nitroUse: ProjectUse = { streaming: { file: 'nitro.config.ts', line: 3, what: 'configures the preset' }, entries: new Map(entries.filter((e) => e.package === 'nitropack').map((e) => [e.id, { file: 'nitro.config.ts', line: 3, what: 'configures the preset' }])) };
+    const nitroUse: ProjectUse = { streaming: { file: 'nitro.config.ts', line: 3, what: 'configures the preset' }, entries: new Map(entries.filter((e) => e.package === 'nitropack').map((e) => [e.id, [{ file: 'nitro.config.ts', line: 3, what: 'configures the preset' }]])) };
     const out = checkKnownBadVersions([nitropack], input, { entries, use: nitroUse });
     expect(input).toEqual(frozen);
     const merged = out.find((f) => f.ruleId === 'stream-never-ended')!;

@@ -51,8 +51,8 @@ export interface UseSite {
 export interface ProjectUse {
   /** The first place the project streams Lambda responses (a streaming marker or an entry point), or null. */
   streaming: UseSite | null;
-  /** Per known-bad entry id: the first use of one of its entry points. */
-  entries: Map<string, UseSite>;
+  /** Per known-bad entry id: every file that uses one of its entry points (the first use in each file), in order. */
+  entries: Map<string, UseSite[]>;
 }
 
 export interface ProjectText {
@@ -96,10 +96,11 @@ export function findProjectUse(files: Iterable<ProjectText>, entries: readonly E
   const streamingConfig = STREAMING_CONFIG.map(compile);
   for (const file of files) {
     for (const { entry, points } of compiled) {
-      if (use.entries.has(entry.id)) continue;
       const site = entryUse(file, entry, points);
       if (site) {
-        use.entries.set(entry.id, site);
+        const sites = use.entries.get(entry.id);
+        if (sites) sites.push(site);
+        else use.entries.set(entry.id, [site]);
         use.streaming ??= site;
       }
     }

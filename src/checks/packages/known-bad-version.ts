@@ -83,9 +83,21 @@ export function targetVersion(name: string, fixedEntries: readonly KnownBadEntry
 /** How much an entry matters to this project (no `use`: not known, the entry's own severity). */
 export type Relevance = { level: 'used'; site: UseSite } | { level: 'unused'; streaming: UseSite } | { level: 'noStreaming' } | { level: 'unknown' };
 
-export function relevanceOf(entry: KnownBadEntry, use: ProjectUse | undefined): Relevance {
+/**
+ * A package is used only by the code that resolves it: the files under the directory whose `node_modules` holds
+ * it (or whose lockfile pins it). `apps/web/node_modules/hono` is not imported by `apps/api`; a package in the
+ * root's `node_modules` can be imported from anywhere. Whether the project streams is asked of it as a whole
+ * (infrastructure code usually lives beside the functions, not in them).
+ */
+export function packageRoot(pkg: Pick<InstalledPackageInfo, 'dir' | 'lockfile'>): string {
+  if (pkg.lockfile) return pkg.dir;
+  const at = pkg.dir === 'node_modules' || pkg.dir.startsWith('node_modules/') ? 0 : pkg.dir.indexOf('/node_modules/');
+  return at <= 0 ? '' : pkg.dir.slice(0, at);
+}
+
+export function relevanceOf(entry: KnownBadEntry, use: ProjectUse | undefined, root = ''): Relevance {
   if (!use) return { level: 'unknown' };
-  const site = use.entries.get(entry.id);
+  const site = use.entries.get(entry.id)?.find((s) => root === '' || s.file.startsWith(`${root}/`));
   if (site) return { level: 'used', site };
   if (!use.streaming) return { level: 'noStreaming' };
   // An entry that names no entry point cannot be told apart: it counts as used wherever the project streams.
@@ -136,8 +148,9 @@ export function checkKnownBadVersions(packages: readonly InstalledPackageInfo[],
     const hits = entriesFor(pkg, entries);
     if (hits.length === 0) continue;
     const upgrade = upgradeAdvice(pkg, hits, entries);
+    const root = packageRoot(pkg);
     const graded = hits.map((entry) => {
-      const relevance = relevanceOf(entry, options.use);
+      const relevance = relevanceOf(entry, options.use, root);
       return { entry, relevance, severity: gradedSeverity(entry, relevance) };
     });
 
