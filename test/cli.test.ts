@@ -216,6 +216,52 @@ describe('Lambda Managed Instances', () => {
   });
 });
 
+describe('known-bad versions before npm install (a lockfile, no node_modules)', () => {
+  const lock = readFileSync(path.join(repo, 'test/fixtures/lockfiles/npm-v3/package-lock.json'), 'utf8');
+  const manifest = readFileSync(path.join(repo, 'test/fixtures/lockfiles/npm-v3/package.json'), 'utf8');
+  type JsonFinding = { ruleId: string; severity: string; file: string; line: number; package?: { name: string; version: string }; message: string };
+
+  it('reports an affected hono at its package-lock.json line as an error when the project imports streamHandle', () => {
+    const dir = project({
+      'package.json': manifest,
+      'package-lock.json': lock,
+      'src/index.ts': "import { Hono } from 'hono';\nimport { streamHandle } from 'hono/aws-lambda';\n\nconst app = new Hono();\nexport const handler = streamHandle(app);\n",
+    });
+    const { code, stdout } = run(['scan', dir, '--format', 'json']);
+    expect(code).toBe(1);
+    const hono = (JSON.parse(stdout).findings as JsonFinding[]).filter((f) => f.package?.name === 'hono');
+    expect(hono.map((f) => [f.ruleId, f.severity, f.file, f.line])).toEqual([['known-bad-version', 'error', 'package-lock.json', 118]]);
+    expect(lock.split('\n')[117]).toBe('    "node_modules/hono": {');
+    expect(hono[0]!.message).toContain('src/index.ts:2 imports streamHandle from hono/aws-lambda');
+
+    const text = run(['scan', dir]);
+    expect(text.stdout).toContain('118:1  error    hono@4.1.4 is affected by hono-bodyless-metadata-skipped');
+  });
+
+  it('reports it as info and exits 0 at --fail-on error when nothing in the project streams', () => {
+    const dir = project({
+      'package.json': manifest,
+      'package-lock.json': lock,
+      'src/index.ts': "import { Hono } from 'hono';\nimport { handle } from 'hono/aws-lambda';\n\nexport const handler = handle(new Hono());\n",
+    });
+    const { code, stdout } = run(['scan', dir, '--format', 'json', '--fail-on', 'error']);
+    expect(code).toBe(0);
+    const known = (JSON.parse(stdout).findings as JsonFinding[]).filter((f) => f.ruleId === 'known-bad-version');
+    expect(known.map((f) => [f.package?.name, f.severity, f.file, f.line])).toEqual([
+      ['@middy/core', 'info', 'package-lock.json', 26],
+      ['hono', 'info', 'package-lock.json', 118],
+    ]);
+    expect(run(['scan', dir, '--fail-on', 'info']).code).toBe(1);
+  });
+
+  it('notes a binary bun.lockb it cannot read', () => {
+    const dir = project({ 'package.json': manifest, 'bun.lockb': Buffer.from([0x23, 0x21, 0x2f, 0x00, 0x01]), 'src/index.ts': 'export const a = 1;\n' });
+    const { code, stdout } = run(['scan', dir, '--format', 'json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).skipped).toContainEqual({ file: 'bun.lockb', reason: expect.stringMatching(/^binary bun\.lockb is not readable/) });
+  });
+});
+
 describe('bad input never stops the scan', () => {
   it('skips binary and looping input with notes, reports a streaming module that does not parse, and still reports the rest', () => {
     const dir = project({

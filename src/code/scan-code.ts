@@ -4,11 +4,14 @@
  */
 import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import { codeRules } from '../checks/code/index.js';
-import { checkKnownBadVersions } from '../checks/packages/known-bad-version.js';
+import { checkKnownBadVersions, entryMatches, loadKnownBad, type KnownBadEntry } from '../checks/packages/known-bad-version.js';
+import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
 import { analyzeSource } from './analyze.js';
 import path from 'node:path';
-import { collectCandidates, isSourceFileName } from './walk.js';
+import { readFileSync } from 'node:fs';
+import { collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
 import { inventoryPackages } from './inventory.js';
+import { lockedPackages } from './lockfiles/index.js';
 
 /**
  * Every code rule needs a streaming context (a streamified handler or response metadata), so the walker
@@ -86,19 +89,32 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   findings.push(...kept);
 
   let packagesInventoried = 0;
+  let all = findings;
   if (options.deps) {
     // The walk already inventoried installed packages; a second walk only when it could not.
     let packages = walked.packages;
+    let lockfiles = walked.lockfiles ?? [];
     if (!packages) {
       const inventory = await inventoryPackages(root);
       packages = inventory.packages;
+      lockfiles = inventory.lockfiles;
       skipped.push(...inventory.skipped);
     }
-    packagesInventoried = packages.length;
-    findings.push(...checkKnownBadVersions(packages, findings));
+    // Lockfiles where nothing is installed beside them (CI gates that run before `npm install`).
+    const locked = lockedPackages(root, lockfiles, packages);
+    skipped.push(...locked.skipped);
+    const inventory = [...packages, ...locked.packages];
+    packagesInventoried = inventory.length;
+    const entries = loadKnownBad();
+    const affected = entries.filter((entry) => inventory.some((pkg) => entryMatches(entry, pkg.name, pkg.version)));
+    if (affected.length > 0) {
+      // Every entry's entry points tell whether the project streams; only the affected entries are graded.
+      const use = findProjectUse(projectTexts(walked.projectFiles ?? [], texts, entries, options.maxFileBytes), entries);
+      all = checkKnownBadVersions(inventory, findings, { entries, use });
+    }
   }
   return {
-    findings,
+    findings: all,
     skipped,
     internalErrors,
     texts,
@@ -108,6 +124,30 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     sourcesSkipped,
     packagesInventoried,
   };
+}
+
+/**
+ * The project's own files and build output, as the entry-point search reads them: candidates already in
+ * memory, other files read only when they contain one of the search's needles or are configuration files it
+ * reads. Files above the size limit are left out (the walk noted the candidates among them already).
+ */
+function* projectTexts(files: readonly ProjectFile[], texts: ReadonlyMap<string, string>, entries: readonly KnownBadEntry[], maxFileBytes = 8 * 1024 * 1024): Generator<ProjectText> {
+  const needles = entryPointNeedles(entries).map((needle) => Buffer.from(needle));
+  for (const file of files) {
+    let text = texts.get(file.rel);
+    if (text === undefined) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file.abs);
+      } catch {
+        continue;
+      }
+      if (bytes.length > maxFileBytes) continue;
+      if (!needles.some((needle) => bytes.includes(needle)) && !isEntryPointConfig(file.rel, entries)) continue;
+      text = bytes.toString('utf8');
+    }
+    yield { rel: file.rel, text, origin: file.origin };
+  }
 }
 
 /**

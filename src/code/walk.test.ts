@@ -447,6 +447,9 @@ function traversableCopyOfWalker(built: string): string {
   const target = path.join(dir, 'dist/code/walk.js');
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.copyFileSync(built, target);
+  // The walker's own module imports: the lockfile names.
+  fs.mkdirSync(path.join(dir, 'dist/code/lockfiles'));
+  fs.copyFileSync(path.join(path.dirname(built), 'lockfiles/names.js'), path.join(dir, 'dist/code/lockfiles/names.js'));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   for (const pkg of ['ignore', 'picomatch']) {
     fs.cpSync(path.dirname(createRequire(built).resolve(`${pkg}/package.json`)), path.join(dir, 'node_modules', pkg), { recursive: true });

@@ -45,6 +45,7 @@ import type { Ignore } from 'ignore';
 import type picomatchType from 'picomatch';
 import type { PackageRef, SkipNote } from '../model/finding.js';
 import type { InstalledPackage } from './inventory.js';
+import { LOCKFILE_NAMES } from './lockfiles/names.js';
 
 export type { InstalledPackage };
 
@@ -98,6 +99,25 @@ export interface WalkResult {
    * package.json files are already in `skipped`. Sorted by dir. Absent with includeDeps: false.
    */
   packages?: InstalledPackage[];
+  /**
+   * Lockfiles (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, bun.lock, bun.lockb) in the
+   * project's own directories (not in node_modules or build output), relative to root, sorted. Absent with
+   * includeDeps: false.
+   */
+  lockfiles?: string[];
+  /**
+   * Every selected source file outside node_modules (the project's and build output's), for the known-bad
+   * check's entry-point search, which reads them only when an installed or locked version is affected. Absent
+   * with includeDeps: false.
+   */
+  projectFiles?: ProjectFile[];
+}
+
+export interface ProjectFile {
+  abs: string;
+  /** Relative to root, "/" separators. */
+  rel: string;
+  origin: Exclude<Origin, 'dependency'>;
 }
 
 // `ignore` and `picomatch` are CommonJS. Importing them as ES modules runs Node's CJS export lexer over
@@ -127,6 +147,7 @@ const BUILD_PARENTS: ReadonlyMap<string, string> = new Map([
 ]);
 /** Never entered, at any depth. */
 const ALWAYS_SKIPPED_DIRS = new Set(['.git', '.stream-doctor-cache']);
+const LOCKFILES = new Set(LOCKFILE_NAMES);
 
 const SOURCE_EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx']);
 
@@ -434,6 +455,8 @@ function isGitIgnored(layers: IgnoreLayer[] | null, rel: string, isDir: boolean)
 class Walker {
   readonly skipped: SkipNote[] = [];
   readonly packages: InstalledPackage[] = [];
+  /** Lockfiles in project directories (rel). */
+  readonly lockfiles: string[] = [];
   /** Real dirs of trees outside the root that were entered through node_modules links. */
   private readonly externalDirs = new Set<string>();
   private readonly externalFiles = new Set<string>();
@@ -505,6 +528,10 @@ class Walker {
         const child = this.childDir(frame, layers, name, frame.abs + '/' + name);
         if (child) stack.push(child);
       } else if (ent.isFile()) {
+        if (LOCKFILES.has(name) && this.cfg.includeDeps && frame.origin === 'project' && !frame.onlyBuildChild && this.fileSelected(frame, layers, name)) {
+          this.lockfiles.push(joinRel(frame.rel, name));
+          continue;
+        }
         if (inventoryOnly || frame.onlyBuildChild || !isSourceFileName(name)) continue;
         if (this.fileSelected(frame, layers, name)) this.onFile({ frame, name });
       } else if (ent.isSymbolicLink()) {
@@ -913,7 +940,17 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
   skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.reason < b.reason ? -1 : 1));
   opts.onProgress?.(files.length, candidates.length);
   const result: WalkResult = { candidates, skipped, filesWalked: files.length };
-  if (opts.includeDeps) result.packages = sortPackages(walker.packages);
+  if (opts.includeDeps) {
+    result.packages = sortPackages(walker.packages);
+    result.lockfiles = walker.lockfiles.sort();
+    const projectFiles: ProjectFile[] = [];
+    for (const f of files) {
+      const origin = f.frame.origin;
+      if (origin !== 'dependency') projectFiles.push({ abs: fileAbs(f), rel: fileRel(f), origin });
+    }
+    // The project's own files first, then build output: a use is shown where the user wrote it.
+    result.projectFiles = projectFiles.sort((a, b) => (a.origin !== b.origin ? (a.origin === 'project' ? -1 : 1) : a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  }
   return result;
 }
 
@@ -939,10 +976,10 @@ function sortPackages(list: InstalledPackage[]): InstalledPackage[] {
  * Lists the packages installed under `root` (documented in src/code/inventory.ts, which re-exports it):
  * the same walk, directories only, and only package directories' package.json inside node_modules.
  */
-export async function inventoryPackages(root: string): Promise<{ packages: InstalledPackage[]; skipped: SkipNote[] }> {
+export async function inventoryPackages(root: string): Promise<{ packages: InstalledPackage[]; skipped: SkipNote[]; lockfiles: string[] }> {
   const cfg = buildConfig({ root, includeDeps: true }, 'inventory');
   const walker = new Walker(cfg, () => undefined);
   await runWalker(walker, () => undefined);
   const skipped = walker.skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { packages: sortPackages(walker.packages), skipped };
+  return { packages: sortPackages(walker.packages), skipped, lockfiles: walker.lockfiles.sort() };
 }

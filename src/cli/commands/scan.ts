@@ -17,7 +17,7 @@ export const scan = defineCommand({
     shared.format(FORMAT_NAMES),
     shared.docsUrl,
     shared.failOn,
-    { flags: '--no-deps', description: 'do not scan node_modules or check installed versions' },
+    { flags: '--no-deps', description: 'do not scan node_modules or check installed or locked versions' },
     { flags: '--no-deployment', description: 'do not read infrastructure code (SAM, CDK, serverless, Terraform, SST, Dockerfile)' },
     { flags: '--include <glob...>', description: 'only scan files matching these globs (relative to the path)' },
     { flags: '--exclude <glob...>', description: 'skip files matching these globs' },

@@ -7,7 +7,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
-import type { KnownBadEntry } from '../../checks/packages/known-bad-version.js';
+import { entryMatches, targetVersion, type KnownBadEntry } from '../../checks/packages/known-bad-version.js';
 import type { InstalledPackage } from '../../code/inventory.js';
 import { declarationOf, rangeStyle, type ProjectManifest } from './manifest.js';
 import { addCommand, overrideAdvice, readJson, type PackageManager } from './package-manager.js';
@@ -40,7 +40,7 @@ export function inScope(entry: KnownBadEntry, only: ReadonlySet<string> | undefi
 }
 
 export function matches(entry: KnownBadEntry, name: string, version: string): boolean {
-  return entry.package === name && semver.valid(version) !== null && semver.satisfies(version, entry.affected, { includePrerelease: true });
+  return entryMatches(entry, name, version);
 }
 
 /** The database entries (in scope) that affect each installed copy. */
@@ -53,19 +53,8 @@ export function affectedCopies(packages: InstalledPackage[], entries: KnownBadEn
   return out;
 }
 
-/**
- * The lowest version that leaves every in-scope entry with a fix: the highest `fixed` among the matching
- * entries, raised again while that version itself falls in another in-scope entry with a fix.
- */
-export function targetVersion(name: string, fixedEntries: KnownBadEntry[], scoped: KnownBadEntry[]): string {
-  let target = fixedEntries.map((e) => e.fixed!).sort(semver.compare).at(-1)!;
-  for (let i = 0; i < scoped.length; i++) {
-    const next = scoped.filter((e) => e.fixed && matches(e, name, target) && semver.gt(e.fixed, target)).map((e) => e.fixed!);
-    if (next.length === 0) break;
-    target = next.sort(semver.compare).at(-1)!;
-  }
-  return target;
-}
+/** The lowest version that leaves every in-scope entry with a fix (the scan's known-bad findings name the same one). */
+export { targetVersion };
 
 function realpathOr(abs: string): string | undefined {
   try {
