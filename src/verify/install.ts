@@ -206,18 +206,19 @@ async function build(lineage: Lineage, version: string, cacheRoot: string, io: I
   let phase = 'downloading';
   const code = await new Promise<number | null>((resolve) => {
     // Registered before the child exists: an interruption at any moment from here on kills what was started.
-    let child: ReturnType<typeof spawn> | undefined;
+    const build: { child?: ReturnType<typeof spawn> } = {};
     const release = onInterrupt(() => {
-      killProcessGroup(child?.pid);
+      killProcessGroup(build.child?.pid);
       rmSync(staging, { recursive: true, force: true });
       rmSync(join(cacheRoot, `${version}.lock`), { force: true });
     });
-    child = spawn(
+    const child = spawn(
       'npm',
       ['install', `aws-lambda-ric@${version}`, '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--foreground-scripts'],
       // its own process group: an interruption kills npm and every compiler it started
       { env: io.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
+    build.child = child;
     const show = () => io.progress(`${title}: ${phase} (${elapsed(Date.now() - started)})…`);
     const ticker = setInterval(() => {
       show();
