@@ -659,6 +659,10 @@ function findUnstreamifiedHandlers(program: Node, scope: ModuleScope, streamifyC
     if (streamified.has(fn) || fn.params.length < 2) continue;
     const param = fn.params[1];
     if (param?.type !== 'Identifier') continue;
+    // A Lambda handler: exported as a handler, or taking the event first. A helper that is handed the stream
+    // (`invokeAgent(data, responseStream)`) is not one.
+    const first = fn.params[0]?.type === 'Identifier' ? fn.params[0].name : '';
+    if (!/handler/i.test(exportName) && !/^_?(event|evt|ev|e|lambdaEvent)$/i.test(first)) continue;
     const use = lambdaStreamUse(fn, param.name);
     if (use) out.push({ fn, exportName, streamParam: param.name, use });
   }

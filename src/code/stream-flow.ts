@@ -99,6 +99,7 @@ export type Observation =
   | { kind: 'catch-writes-after-output'; at: Node; write: Node }
   | { kind: 'catch-swallows-after-output'; at: Node; end: Node }
   | { kind: 'error-listener-writes'; at: Node; listener: Node; source: Node }
+  | { kind: 'metadata-in-error-callback'; at: Node; callback: Node }
   | { kind: 'unawaited-pump'; at: Node };
 
 /** Every operation on the stream seen while interpreting, for the syntactic rules. */
@@ -742,6 +743,7 @@ export class StreamFlowAnalyzer {
         return states.map(escape);
       case 'ObjectExpression':
       case 'ArrayExpression': {
+        if (n.type === 'ObjectExpression') this.noteErrorCallbackMetadata(n, frame);
         let current = states;
         for (const child of n.type === 'ObjectExpression' ? n.properties : n.elements) {
           if (!child) continue;
@@ -1115,6 +1117,45 @@ export class StreamFlowAnalyzer {
     const source = rootIdentifier(callee.object);
     if (!write || destroys || !source || !this.feedsStream(source, frame)) return;
     this.observe({ kind: 'error-listener-writes', at: write, listener, source: callee.object });
+  }
+
+  /**
+   * `{ onError: (e) => { from(stream, { statusCode: 500 }); … } }` handed to a producer that also writes the
+   * stream (`renderToPipeableStream(…, { onShellReady() { pipe(stream) }, onError })`, AI SDK `streamText({
+   * onError })` with `pipeDataStreamToResponse(stream)`): producers call onError for errors after their first
+   * bytes too, and from() then throws "Cannot set content-type, too late." inside the producer.
+   */
+  private noteErrorCallbackMetadata(object: Node, frame: Frame): void {
+    if (this.foreignDepth > 0) return;
+    for (const property of object.properties) {
+      if (property.type !== 'Property' || !/^on(Error|Abort)$/.test(propertyKey(property) ?? '')) continue;
+      const value = unwrap(property.value);
+      const callback = value && isFunction(value) ? value : value?.type === 'Identifier' ? this.currentScope().lookup(value.name, value) : null;
+      if (!callback || !mentions(callback.body, frame.aliases)) continue;
+      const from = this.metadataCallIn(callback, frame, 0);
+      if (from && this.containsOutput(frame.fn.body, frame)) this.observe({ kind: 'metadata-in-error-callback', at: from, callback: property });
+    }
+  }
+
+  /** A from() on the stream in `fn`, or the call handing the stream to a helper of this module that does one. */
+  private metadataCallIn(fn: FunctionNode, frame: Frame, depth: number): Node | null {
+    let found: Node | null = null;
+    walk(fn.body, (node) => {
+      if (found || node.type !== 'CallExpression') return !found;
+      if (isFromCall(node) && this.isAlias(node.arguments[0], frame)) found = node;
+      else if (depth === 0 && node.arguments.some((a: Node) => this.isAlias(a, frame))) {
+        const callee = unwrap(node.callee);
+        const helper = callee?.type === 'Identifier' ? this.currentScope().lookup(callee.name, node) : null;
+        if (helper) {
+          const index = node.arguments.findIndex((a: Node) => this.isAlias(a, frame));
+          const param = helper.params[index];
+          // reported at the call in the callback (the helper's own from() is correct on its other paths)
+          if (param?.type === 'Identifier' && this.metadataCallIn(helper, { ...frame, aliases: new Set([param.name]) }, depth + 1)) found = node;
+        }
+      }
+      return !found;
+    });
+    return found;
   }
 
   /** `name` is a data source of the stream in this function: its "data" events write it, or it is piped into it. */

@@ -27,6 +27,8 @@ export const hopByHopHeaderInPrelude = defineCodeRule({
   },
   messages: {
     framingHeader: '`{{code}}` puts the hop-by-hop header `{{header}}` into the streaming prelude: Lambda frames the streamed body itself, and a mismatching {{header}} can truncate or stall the response.',
+    transferEncodingWithBody:
+      '`{{code}}` puts the hop-by-hop header `transfer-encoding` into the prelude of a response that always has a body (status {{status}}, written below): Lambda frames the streamed body itself, so it is redundant here; a body-less variant of it would hang behind CloudFront.',
     transferEncoding: '`{{code}}` puts the hop-by-hop header `transfer-encoding` into the streaming prelude, also for body-less responses (204, 304, redirects, HEAD), which were reported to hang behind CloudFront: Lambda frames the streamed body itself, and a mismatching transfer-encoding can truncate or stall the response.',
   },
   payload: payloadType<FramingHeaderSite>(),
@@ -46,7 +48,9 @@ export const hopByHopHeaderInPrelude = defineCodeRule({
         key: `${header}:${snippet(facts, node, 40)}`,
         payload: site,
       };
-      if (header === 'transfer-encoding') report({ ...common, messageId: 'transferEncoding', data: { code: snippet(facts, node) } });
+      const status = header === 'transfer-encoding' ? statusWithBody(facts, fromCall) : null;
+      if (status !== null) report({ ...common, severity: 'info', messageId: 'transferEncodingWithBody', data: { code: snippet(facts, node), status } });
+      else if (header === 'transfer-encoding') report({ ...common, messageId: 'transferEncoding', data: { code: snippet(facts, node) } });
       else report({ ...common, messageId: 'framingHeader', data: { code: snippet(facts, node), header } });
     };
     for (const call of facts.fromCalls) {
@@ -74,6 +78,25 @@ export const hopByHopHeaderInPrelude = defineCodeRule({
     }
   },
 });
+
+/**
+ * The literal 2xx status (not 204/205) of a response whose function writes a body after from(): it always has
+ * one, so transfer-encoding cannot make it hang (runtime.md: info for TE on responses with a body).
+ */
+function statusWithBody(facts: ModuleFacts, fromCall: Node): number | null {
+  const shape = metadataShape(facts, fromCall);
+  const status = shape?.keys.get('statuscode');
+  const value = status ? unwrap(status.value) : null;
+  const code = value?.type === 'Literal' && typeof value.value === 'number' ? value.value : status ? null : 200;
+  if (code === null || code < 200 || code > 299 || code === 204 || code === 205) return null;
+  let writes = false;
+  walk(enclosingFunctionNode(facts, fromCall), (node) => {
+    if (writes || node.start < fromCall.end) return !writes;
+    if (node.type === 'CallExpression' && calleeName(node) === 'write' && node.arguments.length > 0 && stringValue(node.arguments[0]) !== '') writes = true;
+    return !writes;
+  });
+  return writes ? code : null;
+}
 
 function rootName(node: Node | null | undefined): string {
   return memberPath(node ?? null)?.[0] ?? '';

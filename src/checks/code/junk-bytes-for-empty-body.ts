@@ -38,9 +38,11 @@ export const junkBytesForEmptyBody = defineCodeRule({
     });
     calls.forEach(({ fn, call }, index) => {
       // write(" ") right before end(): a filler string to force the prelude out; the client gets it as body.
+      // After other writes of the same function it is the body's last character (a trailing newline).
       const text = call.method === 'write' ? stringValue(call.args[0]) : null;
       const next = calls[index + 1];
-      if (text !== null && text.length > 0 && text.trim() === '' && next?.fn === fn && next.call.method === 'end' && next.call.args.length === 0) {
+      const wroteBefore = calls.slice(0, index).some((c) => c.fn === fn && c.call.method === 'write');
+      if (text !== null && text.length > 0 && text.trim() === '' && !wroteBefore && next?.fn === fn && next.call.method === 'end' && next.call.args.length === 0) {
         report({ ...where(fn, call, index), messageId: 'fillerString', data: { write: snippet(facts, call.call) } });
       }
     });

@@ -83,7 +83,8 @@ function chunkKind(facts: ModuleFacts, arg: Node, at: Node = arg): { text: strin
 }
 
 /** Model SDK stream calls whose iteration yields objects (chunks, events), not text. */
-const MODEL_STREAM_OBJECTS = /(completions|messages|responses|chat)\.create$|\.stream$|converseStream|invokeModelWithResponseStream|streamEvents$/i;
+/** (LangChain's `chain.stream()` yields whatever the chain ends in, strings after a StringOutputParser: not listed.) */
+const MODEL_STREAM_OBJECTS = /(completions|messages|responses|chat)\.create$|messages\.stream$|converseStream|invokeModelWithResponseStream/i;
 /** Collection results: arrays. */
 const ARRAY_CALLS = new Set(['map', 'filter', 'flatMap', 'split']);
 
