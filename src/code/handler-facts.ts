@@ -210,7 +210,9 @@ function hasTrueProperty(node: Node, key: string): boolean {
 const CORS_PACKAGES = /(['"])(cors|hono\/cors|@fastify\/cors|@koa\/cors|@middy\/http-cors)\1/;
 
 /** CORS emitted by the app: a CORS middleware package, or a manual Access-Control-Allow-Origin header. Follows relative imports two levels. */
-function findCors(root: string, abs: string, rel: string, text: string, depth: number): HandlerFacts['cors'] {
+function findCors(root: string, abs: string, rel: string, original: string, depth: number): HandlerFacts['cors'] {
+  // Commented-out headers (`// 'Access-Control-Allow-Origin': …`) are not sent: match the code only.
+  const text = withoutComments(original);
   const lineOf = (index: number) => text.slice(0, index).split('\n').length;
   const pkg = CORS_PACKAGES.exec(text);
   if (pkg && /\bimport\b|\brequire\(/.test(text.slice(Math.max(0, pkg.index - 200), pkg.index))) {
@@ -232,3 +234,36 @@ function findCors(root: string, abs: string, rel: string, text: string, depth: n
   return null;
 }
 
+
+/**
+ * The text with every comment replaced by spaces (line breaks kept, so offsets and lines stay), for text-level
+ * searches that must not match commented-out code. Strings and template literals are skipped as written.
+ */
+export function withoutComments(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    const next = text[i + 1];
+    if (ch === '/' && next === '/') {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? text.length : end;
+      out += ' '.repeat(stop - i);
+      i = stop;
+    } else if (ch === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
+      i = stop;
+    } else if (ch === '"' || ch === "'" || ch === '`') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== ch && !(ch !== '`' && text[j] === '\n')) j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
+}
