@@ -54,17 +54,24 @@ export function resolveHandlerModule(root: string, codeDir: string, handler: str
   return null;
 }
 
-/** Handler facts for a resolved JS/TS module; null when it cannot be read or parsed. */
+/**
+ * Handler facts for a resolved JS/TS module; null when it cannot be read. A module that does not parse is read
+ * as text (see textOnlyFacts): the deployment still needs to know that it streams.
+ */
 export function handlerFactsFor(root: string, abs: string, exportName: string): HandlerFacts | null {
   let text: string;
-  let program: Node;
   try {
     text = readFileSync(abs, 'utf8');
-    program = parseModule(abs, text);
   } catch {
     return null;
   }
   const rel = path.relative(root, abs).split(path.sep).join('/');
+  let program: Node;
+  try {
+    program = parseModule(abs, text);
+  } catch {
+    return textOnlyFacts(root, abs, rel, text, exportName);
+  }
   const facts = buildModuleFacts(rel, text, program);
   const line = (node: Node) => facts.lines.position(node.start).line;
   const exported = exportedValue(program, exportName);
@@ -89,6 +96,32 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
     moduleHandles: facts.moduleHandles.map((h) => h.what),
     disablesEventLoopWait: facts.disablesEventLoopWait,
     moduleState: moduleState(program, line),
+  };
+}
+
+/**
+ * The facts of a module that does not parse (a syntax error the runtime will also hit, or syntax the parser does
+ * not know), from its text: it streams when the code (comments aside) calls `awslambda.streamifyResponse(` or
+ * hono's `streamHandle(`. Nothing else is claimed: no adapter, no callback, no module state.
+ */
+function textOnlyFacts(root: string, abs: string, rel: string, text: string, exportName: string): HandlerFacts {
+  const code = withoutComments(text);
+  const lineOf = (index: number) => code.slice(0, index).split('\n').length;
+  const streamify = /\bawslambda\s*\.\s*streamifyResponse\s*\(/.exec(code);
+  const hono = streamify ? null : /\bstreamHandle\s*\(/.exec(code);
+  const found = streamify ?? hono;
+  return {
+    file: rel,
+    exportName,
+    streaming: found
+      ? { how: `${streamify ? 'awslambda.streamifyResponse' : 'hono/aws-lambda streamHandle()'} (read as text: the module does not parse)`, line: lineOf(found.index) }
+      : null,
+    bufferedAdapter: null,
+    callbackStyle: null,
+    cors: findCors(root, abs, rel, text, 0),
+    moduleHandles: [],
+    disablesEventLoopWait: false,
+    moduleState: [],
   };
 }
 
