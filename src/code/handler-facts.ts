@@ -8,6 +8,7 @@ import type { FunctionNode, Node } from './ast.js';
 import { calleeName, declaredNames, isFunction, memberPath, unwrap, walk } from './ast.js';
 import { buildModuleFacts, parseModule } from './facts.js';
 import { isStreamifyCall } from './stream-flow.js';
+import { type LongWork, longWorkIn, nodeAppStreams, reachableModules } from './handler-work.js';
 
 export interface HandlerFacts {
   /** The module the handler resolved to, relative to the scan root. */
@@ -28,10 +29,17 @@ export interface HandlerFacts {
   /** Module-scope variables or collections that functions change: shared between concurrent invocations. */
   moduleState: Array<{ name: string; line: number }>;
   /**
-   * The app itself streams responses (Python: StreamingResponse, EventSourceResponse, stream_with_context…),
-   * even when the handler in front of it buffers them (Mangum). Unset for JS handlers.
+   * The app itself streams responses (Python: StreamingResponse, EventSourceResponse, stream_with_context…;
+   * Node: an SSE content type, flushHeaders, res.write per chunk, hono/streaming), even when the handler in
+   * front of it buffers them (Mangum, serverless-http). Read for buffered adapters only.
    */
   appStreams?: { how: string; file: string; line: number } | null;
+  /**
+   * Evidence that the handler does long work, found in its module and the project modules it imports: a model
+   * call, an S3 object streamed, a loop of sleeps or polls. `estimateMs`: a bounded loop of sleeps of about
+   * this length (long only when it outlasts the timeout).
+   */
+  longWork?: LongWork | null;
 }
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx'];
@@ -84,8 +92,15 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
     const adapter = classifyExport(value);
     if (adapter?.kind === 'streaming') streaming = { how: adapter.name, line: line(value) };
     if (adapter?.kind === 'buffered') bufferedAdapter = { name: adapter.name, line: line(value) };
-    if (!adapter && isFunction(value) && !value.async && value.params.length >= 3) callbackStyle = { line: line(value) };
+    if (!adapter && isFunction(value)) {
+      // `export const handler = async (event, context) => { …; return await app(event, context); }` with
+      // `const app = serverless(expressApp)`: the wrapper returns what the buffered adapter returns.
+      const wrapped = wrappedBufferedAdapter(program, value);
+      if (wrapped) bufferedAdapter = { name: wrapped.name, line: line(wrapped.node) };
+      else if (!value.async && value.params.length >= 3) callbackStyle = { line: line(value) };
+    }
   }
+  const modules = reachableModules(root, abs, text, withoutComments);
   return {
     file: rel,
     exportName,
@@ -96,7 +111,43 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
     moduleHandles: facts.moduleHandles.map((h) => h.what),
     disablesEventLoopWait: facts.disablesEventLoopWait,
     moduleState: moduleState(program, line),
+    ...(bufferedAdapter ? { appStreams: nodeAppStreams(modules) } : {}),
+    longWork: longWorkIn(modules),
   };
+}
+
+/**
+ * A handler function that calls (and returns or awaits) a module-level buffered adapter: `const app =
+ * serverless(x)` (or `cached ??= serverlessExpress({ app })`) called inside the exported function.
+ */
+function wrappedBufferedAdapter(program: Node, fn: FunctionNode): { name: string; node: Node } | null {
+  let found: { name: string; node: Node } | null = null;
+  walk(fn.body, (node) => {
+    if (found) return false;
+    if (node.type !== 'CallExpression') return true;
+    const callee = unwrap(node.callee);
+    if (callee?.type !== 'Identifier') return true;
+    for (const bound of bindingsOf(program, callee.name)) {
+      const adapter = classifyExport(bound);
+      if (adapter?.kind === 'buffered') {
+        found = { name: adapter.name, node: bound };
+        break;
+      }
+    }
+    return !found;
+  });
+  return found;
+}
+
+/** Every value a name is given in the module: its initializer and its assignments (`x = …`, `x ??= …`). */
+function bindingsOf(program: Node, name: string): Node[] {
+  const out: Node[] = [];
+  walk(program, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === name && node.init) out.push(unwrap(node.init)!);
+    if (node.type === 'AssignmentExpression' && unwrap(node.left)?.type === 'Identifier' && unwrap(node.left)!.name === name) out.push(unwrap(node.right)!);
+    return true;
+  });
+  return out;
 }
 
 /**
@@ -122,6 +173,7 @@ function textOnlyFacts(root: string, abs: string, rel: string, text: string, exp
     moduleHandles: [],
     disablesEventLoopWait: false,
     moduleState: [],
+    longWork: longWorkIn(reachableModules(root, abs, text, withoutComments)),
   };
 }
 
