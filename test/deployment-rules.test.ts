@@ -175,9 +175,10 @@ describe('deployment rule registry', () => {
     'managed-instances-shared-state',
     'app-stream-buffered-by-adapter',
     'web-adapter-layer-architecture',
+    'function-url-missing-invoke-permission',
   ];
 
-  it('has the thirteen deployment rules, in order, all in the deployment category', () => {
+  it('has the fourteen deployment rules, in order, all in the deployment category', () => {
     expect(deploymentRules.map((r) => r.meta.id)).toEqual(ids);
     for (const rule of deploymentRules) {
       expect(rule.meta.category).toBe('deployment');
