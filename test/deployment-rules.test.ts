@@ -175,9 +175,10 @@ describe('deployment rule registry', () => {
     'managed-instances-shared-state',
     'app-stream-buffered-by-adapter',
     'web-adapter-layer-architecture',
+    'function-url-missing-invoke-permission',
   ];
 
-  it('has the thirteen deployment rules, in order, all in the deployment category', () => {
+  it('has the fourteen deployment rules, in order, all in the deployment category', () => {
     expect(deploymentRules.map((r) => r.meta.id)).toEqual(ids);
     for (const rule of deploymentRules) {
       expect(rule.meta.category).toBe('deployment');
@@ -490,45 +491,54 @@ describe('duplicate-cors', () => {
 
 describe('streaming-timeout-too-short', () => {
   const rule = streamingTimeoutTooShort;
+  const model = { how: 'calls a language model (openai)', file: 'src/chat.mjs', line: 2 };
+  const withWork = (work: HandlerFacts['longWork']) => ({ ...streamingHandler(), longWork: work });
 
-  it('reports the Lambda/CFN default of 3 s, at the function, as a warning', () => {
-    const r = one(rule, deployment({ url: streamUrl() }), streamingHandler(), LINE.deployment, 'shortDefaultTimeout', 'warning');
+  it('with evidence of long work: the Lambda/CFN default of 3 s, at the function, as a warning naming the work', () => {
+    const r = one(rule, deployment({ url: streamUrl() }), withWork(model), LINE.deployment, 'longWorkShortDefaultTimeout', 'warning');
     expect(r.message).toContain('the default 3 s (no timeout is set)');
-    expect(r.message).toContain('cut off mid-body');
+    expect(r.message).toContain('calls a language model (openai) (src/chat.mjs:2)');
     expect(r.key).toBe('Api:timeout');
   });
 
-  it('reports the serverless default of 6 s as a warning and the SST default of 20 s as info', () => {
-    const sls = one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6 }), streamingHandler(), LINE.deployment, 'shortDefaultTimeout', 'warning');
-    expect(sls.message).toContain('the default 6 s');
-    const sst = one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20 }), streamingHandler(), LINE.deployment, 'shortDefaultTimeout', 'info');
-    expect(sst.message).toContain('the default 20 s');
+  it('with evidence of long work: < 15 s warning, 15-29 s info, 30 s and above quiet', () => {
+    const ten = one(rule, deployment({ timeout: at(10, LINE.timeout) }), withWork(model), LINE.timeout, 'longWorkShortTimeout', 'warning');
+    expect(ten.message).toContain('a timeout of 10 s');
+    one(rule, deployment({ timeout: at(14, LINE.timeout) }), withWork(model), LINE.timeout, 'longWorkShortTimeout', 'warning');
+    one(rule, deployment({ timeout: at(15, LINE.timeout) }), withWork(model), LINE.timeout, 'longWorkShortTimeout', 'info');
+    one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6 }), withWork(model), LINE.deployment, 'longWorkShortDefaultTimeout', 'warning');
+    one(rule, deployment({ source: 'sst', defaultTimeoutSeconds: 20 }), withWork(model), LINE.deployment, 'longWorkShortDefaultTimeout', 'info');
+    expect(run(rule, deployment({ timeout: at(30, LINE.timeout) }), withWork(model))).toEqual([]);
   });
 
-  it('reports an explicit short timeout at its line: < 15 s warning, 15-29 s info', () => {
-    const ten = one(rule, deployment({ timeout: at(10, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'warning');
-    expect(ten.message).toContain('a timeout of 10 s');
-    one(rule, deployment({ timeout: at(14, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'warning');
-    one(rule, deployment({ timeout: at(15, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'info');
+  it('without evidence of long work: a note (info) under 30 s, whatever the timeout', () => {
+    const r = one(rule, deployment({ url: streamUrl() }), streamingHandler(), LINE.deployment, 'shortDefaultTimeout', 'info');
+    expect(r.message).toContain('the default 3 s (no timeout is set)');
+    one(rule, deployment({ timeout: at(1, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'info');
     one(rule, deployment({ timeout: at(29, LINE.timeout) }), streamingHandler(), LINE.timeout, 'shortTimeout', 'info');
   });
 
-  it('counts a RESPONSE_STREAM URL as streaming when the handler cannot be resolved', () => {
-    const r = one(rule, deployment({ url: streamUrl(), timeout: at(10, LINE.timeout) }), null, LINE.timeout, 'shortTimeout');
+  it('a bounded stream of known length: a warning when it outlasts the timeout (any timeout), nothing when it fits', () => {
+    const loop = { how: 'streams for about 6 s in a loop of sleeps', file: 'src/happy.js', line: 34, estimateMs: 6000 };
+    const cut = one(rule, deployment({ timeout: at(1, LINE.timeout) }), withWork(loop), LINE.timeout, 'streamOutlastsTimeout', 'warning');
+    expect(cut.message).toContain('streams for about 6 s in a loop of sleeps (src/happy.js:34), longer than its timeout of 1 s');
+    one(rule, deployment({ timeout: at(6, LINE.timeout) }), withWork(loop), LINE.timeout, 'streamOutlastsTimeout', 'warning');
+    one(rule, deployment({ source: 'serverless', defaultTimeoutSeconds: 6 }), withWork({ ...loop, estimateMs: 60_000 }), LINE.deployment, 'streamOutlastsDefaultTimeout', 'warning');
+    one(rule, deployment({ timeout: at(45, LINE.timeout) }), withWork({ ...loop, estimateMs: 60_000 }), LINE.timeout, 'streamOutlastsTimeout', 'warning');
+    expect(run(rule, deployment({ timeout: at(10, LINE.timeout) }), withWork(loop))).toEqual([]);
+  });
+
+  it('counts a RESPONSE_STREAM URL as streaming when the handler cannot be resolved (no evidence: info)', () => {
+    const r = one(rule, deployment({ url: streamUrl(), timeout: at(10, LINE.timeout) }), null, LINE.timeout, 'shortTimeout', 'info');
     expect(r.message).toContain('its Function URL is RESPONSE_STREAM');
   });
 
-  it('is quiet at 30 s and above', () => {
-    expect(run(rule, deployment({ timeout: at(30, LINE.timeout) }), streamingHandler())).toEqual([]);
-    expect(run(rule, deployment({ timeout: at(120, LINE.timeout) }), streamingHandler())).toEqual([]);
-  });
-
   it('is quiet when the timeout is unresolved', () => {
-    expect(run(rule, deployment({ timeout: unresolved('var.timeout', LINE.timeout) }), streamingHandler())).toEqual([]);
+    expect(run(rule, deployment({ timeout: unresolved('var.timeout', LINE.timeout) }), withWork(model))).toEqual([]);
   });
 
-  it('is quiet for functions that do not stream (even with the 3 s default)', () => {
-    expect(run(rule, deployment({ url: url() }), serverlessHttpHandler())).toEqual([]);
+  it('is quiet for functions that do not stream (even with the 3 s default and a model call)', () => {
+    expect(run(rule, deployment({ url: url() }), { ...serverlessHttpHandler(), longWork: model })).toEqual([]);
     expect(run(rule, deployment({ url: url() }), null)).toEqual([]);
   });
 });
@@ -682,8 +692,12 @@ describe('exec-wrapper-proxies-runtime-api', () => {
     expect(r.key).toBe('Api:wrapper-provided');
   });
 
-  it('warns for the web adapter\'s /opt/bootstrap on provided.al2023 too (the adapter never starts)', () => {
-    const d = deployment({ runtime: at('provided.al2023', LINE.runtime), ...withAdapter('response_stream') });
+  it('is quiet for the web adapter layer\'s /opt/bootstrap on provided.al2023 (the layer\'s bootstrap is the runtime there)', () => {
+    expect(run(rule, deployment({ runtime: at('provided.al2023', LINE.runtime), ...withAdapter('response_stream') }), null)).toEqual([]);
+  });
+
+  it('warns for /opt/bootstrap on provided.al2023 without the adapter layer (nothing provides it, the variable is ignored)', () => {
+    const d = deployment({ runtime: at('provided.al2023', LINE.runtime), streamingEnvironment: wrapper('/opt/bootstrap') });
     one(rule, d, null, LINE.execWrapper, 'ignoredOnOsOnlyRuntime', 'warning');
   });
 
@@ -737,10 +751,16 @@ describe('app-stream-buffered-by-adapter', () => {
 });
 
 describe('streaming-timeout-too-short and a known buffered handler', () => {
-  it('does not call a known buffered handler behind a RESPONSE_STREAM URL "streaming" (buffered-handler-behind-streaming-url reports that)', async () => {
+  it('a buffered handler behind a RESPONSE_STREAM URL does not stream (buffered-handler-behind-streaming-url), but its long work is still cut off', async () => {
     const { streamingTimeoutTooShort: rule } = await import('../src/checks/deployment/streaming-timeout-too-short.js');
-    const buffered = handler({ bufferedAdapter: { name: 'serverless-http', line: 4 } });
+    const buffered = handler({ bufferedAdapter: { name: 'hono/aws-lambda handle()', line: 4 } });
     expect(rule.check({ deployment: deployment({ url: streamUrl() }), handler: buffered })).toEqual([]);
+    const working = handler({ bufferedAdapter: { name: 'hono/aws-lambda handle()', line: 4 }, longWork: { how: 'calls a language model (@aws-sdk/client-bedrock-runtime)', file: 'src/model.ts', line: 3 } });
+    const [cut] = rule.check({ deployment: deployment({ url: streamUrl() }), handler: working });
+    expect(cut.messageId).toBe('bufferedLongWorkShortDefaultTimeout');
+    expect(cut.severity).toBe('warning');
+    expect(cut.message).toContain('its handler (hono/aws-lambda handle()) returns the response whole');
+    expect(rule.check({ deployment: deployment({ url: url() }), handler: working })).toEqual([]);
     const reports = rule.check({ deployment: deployment({ url: streamUrl() }), handler: null });
     expect(reports).toHaveLength(1);
     expect(reports[0].messageId).toBe('shortDefaultTimeout');

@@ -42,6 +42,12 @@ const DECLINED: Record<string, string> = {
   'streaming-timeout-too-short/serverless-invalid': NO_ONE_TIMEOUT,
   'streaming-timeout-too-short/sst-invalid': NO_ONE_TIMEOUT,
   'streaming-timeout-too-short/terraform-invalid': NO_ONE_TIMEOUT,
+  'streaming-timeout-too-short/sam-bounded-loop-invalid': NO_ONE_TIMEOUT,
+  'streaming-handler-behind-buffered-url/cdk-escape-hatch-invalid':
+    'not fixed: an escape hatch deletes the InvokeMode the construct sets; the fixer edits construct options, never escape hatches (the edit is refused: the rule would still report it)',
+  'web-adapter-mode-mismatch/sam-variable-without-adapter-invalid':
+    'not fixed: installing the Lambda Web Adapter changes how the function starts (layer, wrapper, start script), which is not one edit',
+  'streaming-handler-behind-buffered-url/serverless-ts-invalid': 'not fixed: a serverless.ts is a program (values may be computed, imported or shared), so it is not edited',
 };
 
 const scratch: string[] = [];

@@ -10,7 +10,7 @@ import type { LogStats } from '../src/aws/logs/stats.js';
 import { durationsPinnedAtTimeout } from '../src/checks/live/durations-pinned-at-timeout.js';
 import { concurrencyExhaustedByHangs } from '../src/checks/live/concurrency-exhausted-by-hangs.js';
 import { runtimeExits } from '../src/checks/live/runtime-exits.js';
-import { functionUrlMissingInvokePermission } from '../src/checks/live/function-url-missing-invoke-permission.js';
+import { functionUrlMissingInvokePermission } from '../src/checks/deployment/function-url-missing-invoke-permission.js';
 import { parseFunctionRef, type LiveFunction } from '../src/aws/collect.js';
 import { toDeployments } from '../src/aws/to-deployment.js';
 import { deploymentRules } from '../src/checks/deployment/index.js';
@@ -166,15 +166,16 @@ describe('runtime-exits', () => {
   });
 });
 
-describe('function-url-missing-invoke-permission', () => {
-  const url = (authType: 'NONE' | 'AWS_IAM') =>
-    toDeployments(live({ Runtime: 'nodejs22.x' }, { urls: [{ FunctionUrl: 'https://a.lambda-url.us-east-1.on.aws/', FunctionArn: ARN, AuthType: authType, CreationTime: '', LastModifiedTime: '' }] }));
+describe('function-url-missing-invoke-permission (the deployment rule on a live function)', () => {
+  const check = (authType: 'NONE' | 'AWS_IAM', policy: LiveFunction['policy']) =>
+    toDeployments(
+      live({ Runtime: 'nodejs22.x' }, { policy, urls: [{ FunctionUrl: 'https://a.lambda-url.us-east-1.on.aws/', FunctionArn: ARN, AuthType: authType, CreationTime: '', LastModifiedTime: '' }] }),
+    ).flatMap((deployment) => functionUrlMissingInvokePermission.check({ deployment, handler: null }));
   const urlStatement = { Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl', Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } };
   const invokeStatement = { Effect: 'Allow', Principal: { AWS: '*' }, Action: ['lambda:InvokeFunction'], Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } };
 
   it('a public URL with only lambda:InvokeFunctionUrl (the pre-October-2025 setup) answers 403', () => {
-    const deployments = url('NONE');
-    const [report] = functionUrlMissingInvokePermission.check(context({ deployments, policy: { Statement: [urlStatement] } }));
+    const [report] = check('NONE', { Statement: [urlStatement] });
     expect(report.at.path).toBe('FunctionUrlConfig($LATEST).AuthType');
     expect(report.messageId).toBe('noPublicStatement');
     expect(report.message).toContain('has no public statement for `lambda:InvokeFunction` (condition `lambda:InvokedViaFunctionUrl` = true)');
@@ -182,16 +183,16 @@ describe('function-url-missing-invoke-permission', () => {
   });
 
   it('no policy at all: both are missing', () => {
-    const [report] = functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: undefined }));
+    const [report] = check('NONE', undefined);
     expect(report.messageId).toBe('noPolicy');
     expect(report.message).toContain('the function has no resource policy, so nothing grants `lambda:InvokeFunctionUrl`');
   });
 
   it('quiet with both statements, on AWS_IAM URLs, and when the policy could not be read', () => {
-    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: { Statement: [urlStatement, invokeStatement] } }))).toEqual([]);
-    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('AWS_IAM'), policy: undefined }))).toEqual([]);
-    expect(functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: null }))).toEqual([]);
-    const denied = functionUrlMissingInvokePermission.check(context({ deployments: url('NONE'), policy: { Statement: [{ ...urlStatement, Effect: 'Deny' }, invokeStatement] } }));
+    expect(check('NONE', { Statement: [urlStatement, invokeStatement] })).toEqual([]);
+    expect(check('AWS_IAM', undefined)).toEqual([]);
+    expect(check('NONE', null)).toEqual([]);
+    const denied = check('NONE', { Statement: [{ ...urlStatement, Effect: 'Deny' }, invokeStatement] });
     expect(denied).toHaveLength(1);
     expect(denied[0].messageId).toBe('noPublicStatement');
   });

@@ -5,7 +5,7 @@
  * only, except the streaming settings of STREAMING_ENV_KEYS (not secrets): values never enter the model.
  */
 import type { FunctionUrlConfig } from '@aws-sdk/client-lambda';
-import type { Deployment, FrontDoor, FunctionUrl, Located, SourceLocation } from '../model/deployment.js';
+import type { Deployment, FrontDoor, FunctionUrl, Located, PolicyGrant, SourceLocation } from '../model/deployment.js';
 import { LWA_LAYER, STREAMING_ENV_KEYS, newDeployment } from '../iac/locate.js';
 import type { LiveFunction, PolicyStatement } from './collect.js';
 import { qualifierOf } from './collect.js';
@@ -70,6 +70,8 @@ function baseDeployment(fn: LiveFunction, arn: string, codeRoot: string | undefi
   if (c.VpcConfig?.VpcId) d.vpc = locationOf(arn, 'Configuration.VpcConfig');
   if (c.CapacityProviderConfig) d.managedInstances = locationOf(arn, 'Configuration.CapacityProviderConfig');
   d.frontDoors = frontDoorsFromPolicy(arn, fn.policy?.Statement ?? []);
+  // A policy that could not be read (null) says nothing either way: no policy in the model.
+  if (fn.policy !== null) d.policy = { grants: (fn.policy?.Statement ?? []).map((statement, i) => grantOf(arn, statement, i)), complete: true };
   return d;
 }
 
@@ -93,6 +95,18 @@ function toFunctionUrl(arn: string, url: FunctionUrlConfig): FunctionUrl {
         })
       : undefined,
     ...(qualifier ? { qualifier } : {}),
+  };
+}
+
+/** A GetPolicy statement as the deployment model's grant: everyone is `*` or `{ AWS: '*' }`. */
+function grantOf(arn: string, statement: PolicyStatement, i: number): PolicyGrant {
+  const principal = statement.Principal;
+  const everyone = principal === '*' || (typeof principal === 'object' && principal !== null && [principal.AWS ?? []].flat().includes('*'));
+  return {
+    at: locationOf(arn, `Policy.Statement[${statement.Sid ?? i}]`),
+    actions: { value: [statement.Action ?? []].flat(), at: locationOf(arn, `Policy.Statement[${statement.Sid ?? i}].Action`) },
+    everyone: { value: everyone, at: locationOf(arn, `Policy.Statement[${statement.Sid ?? i}].Principal`) },
+    effect: statement.Effect === 'Deny' ? 'Deny' : 'Allow',
   };
 }
 

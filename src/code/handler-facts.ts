@@ -8,6 +8,7 @@ import type { FunctionNode, Node } from './ast.js';
 import { calleeName, declaredNames, isFunction, memberPath, unwrap, walk } from './ast.js';
 import { buildModuleFacts, parseModule } from './facts.js';
 import { isStreamifyCall } from './stream-flow.js';
+import { type LongWork, longWorkIn, nodeAppStreams, reachableModules } from './handler-work.js';
 
 export interface HandlerFacts {
   /** The module the handler resolved to, relative to the scan root. */
@@ -28,10 +29,17 @@ export interface HandlerFacts {
   /** Module-scope variables or collections that functions change: shared between concurrent invocations. */
   moduleState: Array<{ name: string; line: number }>;
   /**
-   * The app itself streams responses (Python: StreamingResponse, EventSourceResponse, stream_with_context…),
-   * even when the handler in front of it buffers them (Mangum). Unset for JS handlers.
+   * The app itself streams responses (Python: StreamingResponse, EventSourceResponse, stream_with_context…;
+   * Node: an SSE content type, flushHeaders, res.write per chunk, hono/streaming), even when the handler in
+   * front of it buffers them (Mangum, serverless-http). Read for buffered adapters only.
    */
   appStreams?: { how: string; file: string; line: number } | null;
+  /**
+   * Evidence that the handler does long work, found in its module and the project modules it imports: a model
+   * call, an S3 object streamed, a loop of sleeps or polls. `estimateMs`: a bounded loop of sleeps of about
+   * this length (long only when it outlasts the timeout).
+   */
+  longWork?: LongWork | null;
 }
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx'];
@@ -54,17 +62,24 @@ export function resolveHandlerModule(root: string, codeDir: string, handler: str
   return null;
 }
 
-/** Handler facts for a resolved JS/TS module; null when it cannot be read or parsed. */
+/**
+ * Handler facts for a resolved JS/TS module; null when it cannot be read. A module that does not parse is read
+ * as text (see textOnlyFacts): the deployment still needs to know that it streams.
+ */
 export function handlerFactsFor(root: string, abs: string, exportName: string): HandlerFacts | null {
   let text: string;
-  let program: Node;
   try {
     text = readFileSync(abs, 'utf8');
-    program = parseModule(abs, text);
   } catch {
     return null;
   }
   const rel = path.relative(root, abs).split(path.sep).join('/');
+  let program: Node;
+  try {
+    program = parseModule(abs, text);
+  } catch {
+    return textOnlyFacts(root, abs, rel, text, exportName);
+  }
   const facts = buildModuleFacts(rel, text, program);
   const line = (node: Node) => facts.lines.position(node.start).line;
   const exported = exportedValue(program, exportName);
@@ -77,8 +92,15 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
     const adapter = classifyExport(value);
     if (adapter?.kind === 'streaming') streaming = { how: adapter.name, line: line(value) };
     if (adapter?.kind === 'buffered') bufferedAdapter = { name: adapter.name, line: line(value) };
-    if (!adapter && isFunction(value) && !value.async && value.params.length >= 3) callbackStyle = { line: line(value) };
+    if (!adapter && isFunction(value)) {
+      // `export const handler = async (event, context) => { …; return await app(event, context); }` with
+      // `const app = serverless(expressApp)`: the wrapper returns what the buffered adapter returns.
+      const wrapped = wrappedBufferedAdapter(program, value);
+      if (wrapped) bufferedAdapter = { name: wrapped.name, line: line(wrapped.node) };
+      else if (!value.async && value.params.length >= 3) callbackStyle = { line: line(value) };
+    }
   }
+  const modules = reachableModules(root, abs, text, withoutComments);
   return {
     file: rel,
     exportName,
@@ -89,6 +111,69 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
     moduleHandles: facts.moduleHandles.map((h) => h.what),
     disablesEventLoopWait: facts.disablesEventLoopWait,
     moduleState: moduleState(program, line),
+    ...(bufferedAdapter ? { appStreams: nodeAppStreams(modules) } : {}),
+    longWork: longWorkIn(modules),
+  };
+}
+
+/**
+ * A handler function that calls (and returns or awaits) a module-level buffered adapter: `const app =
+ * serverless(x)` (or `cached ??= serverlessExpress({ app })`) called inside the exported function.
+ */
+function wrappedBufferedAdapter(program: Node, fn: FunctionNode): { name: string; node: Node } | null {
+  let found: { name: string; node: Node } | null = null;
+  walk(fn.body, (node) => {
+    if (found) return false;
+    if (node.type !== 'CallExpression') return true;
+    const callee = unwrap(node.callee);
+    if (callee?.type !== 'Identifier') return true;
+    for (const bound of bindingsOf(program, callee.name)) {
+      const adapter = classifyExport(bound);
+      if (adapter?.kind === 'buffered') {
+        found = { name: adapter.name, node: bound };
+        break;
+      }
+    }
+    return !found;
+  });
+  return found;
+}
+
+/** Every value a name is given in the module: its initializer and its assignments (`x = …`, `x ??= …`). */
+function bindingsOf(program: Node, name: string): Node[] {
+  const out: Node[] = [];
+  walk(program, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.id.name === name && node.init) out.push(unwrap(node.init)!);
+    if (node.type === 'AssignmentExpression' && unwrap(node.left)?.type === 'Identifier' && unwrap(node.left)!.name === name) out.push(unwrap(node.right)!);
+    return true;
+  });
+  return out;
+}
+
+/**
+ * The facts of a module that does not parse (a syntax error the runtime will also hit, or syntax the parser does
+ * not know), from its text: it streams when the code (comments aside) calls `awslambda.streamifyResponse(` or
+ * hono's `streamHandle(`. Nothing else is claimed: no adapter, no callback, no module state.
+ */
+function textOnlyFacts(root: string, abs: string, rel: string, text: string, exportName: string): HandlerFacts {
+  const code = withoutComments(text);
+  const lineOf = (index: number) => code.slice(0, index).split('\n').length;
+  const streamify = /\bawslambda\s*\.\s*streamifyResponse\s*\(/.exec(code);
+  const hono = streamify ? null : /\bstreamHandle\s*\(/.exec(code);
+  const found = streamify ?? hono;
+  return {
+    file: rel,
+    exportName,
+    streaming: found
+      ? { how: `${streamify ? 'awslambda.streamifyResponse' : 'hono/aws-lambda streamHandle()'} (read as text: the module does not parse)`, line: lineOf(found.index) }
+      : null,
+    bufferedAdapter: null,
+    callbackStyle: null,
+    cors: findCors(root, abs, rel, text, 0),
+    moduleHandles: [],
+    disablesEventLoopWait: false,
+    moduleState: [],
+    longWork: longWorkIn(reachableModules(root, abs, text, withoutComments)),
   };
 }
 
@@ -210,7 +295,9 @@ function hasTrueProperty(node: Node, key: string): boolean {
 const CORS_PACKAGES = /(['"])(cors|hono\/cors|@fastify\/cors|@koa\/cors|@middy\/http-cors)\1/;
 
 /** CORS emitted by the app: a CORS middleware package, or a manual Access-Control-Allow-Origin header. Follows relative imports two levels. */
-function findCors(root: string, abs: string, rel: string, text: string, depth: number): HandlerFacts['cors'] {
+function findCors(root: string, abs: string, rel: string, original: string, depth: number): HandlerFacts['cors'] {
+  // Commented-out headers (`// 'Access-Control-Allow-Origin': …`) are not sent: match the code only.
+  const text = withoutComments(original);
   const lineOf = (index: number) => text.slice(0, index).split('\n').length;
   const pkg = CORS_PACKAGES.exec(text);
   if (pkg && /\bimport\b|\brequire\(/.test(text.slice(Math.max(0, pkg.index - 200), pkg.index))) {
@@ -232,3 +319,36 @@ function findCors(root: string, abs: string, rel: string, text: string, depth: n
   return null;
 }
 
+
+/**
+ * The text with every comment replaced by spaces (line breaks kept, so offsets and lines stay), for text-level
+ * searches that must not match commented-out code. Strings and template literals are skipped as written.
+ */
+export function withoutComments(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    const next = text[i + 1];
+    if (ch === '/' && next === '/') {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? text.length : end;
+      out += ' '.repeat(stop - i);
+      i = stop;
+    } else if (ch === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
+      i = stop;
+    } else if (ch === '"' || ch === "'" || ch === '`') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== ch && !(ch !== '`' && text[j] === '\n')) j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
+}

@@ -200,7 +200,25 @@ export async function pythonHandlerFacts(root: string, abs: string, exportName: 
     // Instances"), so there is nothing to report.
     moduleState: [],
     appStreams: modules.find((m) => m.appStreams)?.appStreams ?? null,
+    longWork: pythonLongWork(root, modules.map((m) => m.rel)),
   };
+}
+
+/** A language model called from the handler's modules: an SDK import, or a boto3 Bedrock runtime client. */
+function pythonLongWork(root: string, rels: string[]): HandlerFacts['longWork'] {
+  for (const rel of rels) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(root, rel), 'utf8');
+    } catch {
+      continue;
+    }
+    const m =
+      /^[ \t]*(?:import|from)[ \t]+(openai|anthropic|langchain[\w.]*|langgraph|litellm|google\.generativeai|google\.genai|mistralai|groq|cohere|strands|llama_index)\b/m.exec(text) ??
+      /['"](bedrock-runtime|bedrock-agent-runtime|bedrock-agentcore)['"]/.exec(text);
+    if (m) return { how: `calls a language model (${m[1]})`, file: rel, line: text.slice(0, m.index).split('\n').length };
+  }
+  return null;
 }
 
 interface ModuleResult {

@@ -68,6 +68,7 @@ describe('NodejsFunction with a streaming Function URL (lib/chat-stack.ts)', () 
         },
         at: at(F, 29, 13, 'ChatFn.url.cors'),
       },
+      ownPermissions: true,
     });
   });
 
@@ -110,6 +111,7 @@ describe('lambda.Function, FunctionUrl construct and front doors (lib/api-stack.
       invokeMode: undefined,
       authType: { value: 'NONE', at: at(F, 23, 39, 'LegacyFn.url.authType') },
       cors: undefined,
+      ownPermissions: true,
     });
   });
 
@@ -119,6 +121,7 @@ describe('lambda.Function, FunctionUrl construct and front doors (lib/api-stack.
       invokeMode: { value: 'RESPONSE_STREAM', at: at(F, 37, 19, 'ReportFn.url.invokeMode') },
       authType: { value: 'AWS_IAM', at: at(F, 36, 17, 'ReportFn.url.authType') },
       cors: undefined,
+      ownPermissions: true,
       qualifier: 'live',
     });
   });
@@ -379,6 +382,111 @@ describe('snippets', () => {
       { kind: 'cloudfront', at: at('lib/stack.ts', 6, 1, 'Fn.frontDoors.cloudfront') },
       { kind: 'cloudfront', at: at('lib/stack.ts', 7, 1, 'Fn.frontDoors.cloudfront') },
     ]);
+  });
+
+  it('escape hatches on a URL: (url.node.defaultChild as CfnUrl).addOverride / addPropertyOverride / deletion', () => {
+    const r = snippet(
+      [
+        "const fn = new lambda.Function(this, 'Fn', {});",
+        'const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });',
+        'const cfnUrl = url.node.defaultChild as lambda.CfnUrl;',
+        "cfnUrl.addOverride('Properties.InvokeMode', 'RESPONSE_STREAM');",
+        "const other = new lambda.Function(this, 'Other', {});",
+        "const otherUrl = other.addFunctionUrl({ invokeMode: lambda.InvokeMode.RESPONSE_STREAM });",
+        "(otherUrl.node.defaultChild as lambda.CfnUrl).addPropertyDeletionOverride('InvokeMode');",
+        "(otherUrl.node.defaultChild as lambda.CfnUrl).addPropertyOverride('AuthType', 'NONE');",
+        "cfnUrl.addOverride('Metadata.Note', 'not a property');",
+      ].join('\n'),
+    );
+    const [fn, other] = r.deployments;
+    expect(fn.url?.invokeMode).toEqual({ value: 'RESPONSE_STREAM', at: at('lib/stack.ts', 6, 45, 'Fn.url.invokeMode') });
+    expect(fn.url?.ownPermissions).toBe(true);
+    expect(other.url?.invokeMode).toBeUndefined();
+    expect(other.url?.authType).toEqual({ value: 'NONE', at: at('lib/stack.ts', 10, 79, 'Other.url.authType') });
+  });
+
+  it('escape hatches on a function: Timeout and a streaming environment variable', () => {
+    const r = snippet(
+      [
+        "const fn = new lambda.Function(this, 'Fn', { timeout: cdk.Duration.seconds(3) });",
+        "const cfnFn = fn.node.defaultChild as lambda.CfnFunction;",
+        "cfnFn.addPropertyOverride('Timeout', 120);",
+        "cfnFn.addOverride('Properties.Environment.Variables.AWS_LWA_INVOKE_MODE', 'response_stream');",
+      ].join('\n'),
+    );
+    const [fn] = r.deployments;
+    expect(fn.timeout).toEqual({ value: 120, at: at('lib/stack.ts', 5, 38, 'Fn.timeout') });
+    expect(fn.streamingEnvironment.AWS_LWA_INVOKE_MODE).toEqual({ value: 'response_stream', at: at('lib/stack.ts', 6, 75, 'Fn.environment.AWS_LWA_INVOKE_MODE') });
+  });
+
+  it('escape hatches on REST methods: ResponseTransferMode and the streaming Uri, also applied in a forEach over methods', () => {
+    const r = snippet(
+      [
+        "import * as apigw from 'aws-cdk-lib/aws-apigateway';",
+        "const fn = new lambda.Function(this, 'Fn', {});",
+        "const api = new apigw.RestApi(this, 'Api');",
+        'const integration = new apigw.LambdaIntegration(fn);',
+        "const root = api.root.addMethod('ANY', integration);",
+        "const proxy = api.root.addResource('{proxy+}').addMethod('ANY', integration);",
+        '[root, proxy].forEach((method) => {',
+        '  const cfn = method.node.defaultChild as apigw.CfnMethod;',
+        "  cfn.addOverride('Properties.Integration.ResponseTransferMode', 'STREAM');",
+        "  cfn.addOverride('Properties.Integration.Uri', cdk.Fn.sub('arn:aws:apigateway:${AWS::Region}:lambda:path/2021-11-15/functions/${Arn}/response-streaming-invocations', { Arn: fn.functionArn }));",
+        '});',
+        "const single = new lambda.Function(this, 'Single', {});",
+        "const method = api.root.addResource('chat').addMethod('POST', new apigw.LambdaIntegration(single));",
+        "(method.node.defaultChild as apigw.CfnMethod).addPropertyOverride('Integration.ResponseTransferMode', 'STREAM');",
+      ].join('\n'),
+    );
+    const [fn, single] = r.deployments;
+    expect(fn.frontDoors).toEqual([
+      {
+        kind: 'rest-api',
+        at: at('lib/stack.ts', 6, 21, 'Fn.frontDoors.rest-api'),
+        transferMode: { value: 'STREAM', at: at('lib/stack.ts', 11, 66, 'Fn.frontDoors.rest-api.responseTransferMode') },
+        streamingInvocationUri: true,
+      },
+    ]);
+    expect(single.frontDoors[0].transferMode).toEqual({ value: 'STREAM', at: at('lib/stack.ts', 16, 103, 'Single.frontDoors.rest-api.responseTransferMode') });
+  });
+
+  it('an override on some of the methods of an integration splits its door per method', () => {
+    const r = snippet(
+      [
+        "import * as apigw from 'aws-cdk-lib/aws-apigateway';",
+        "const fn = new lambda.Function(this, 'Fn', {});",
+        "const api = new apigw.RestApi(this, 'Api');",
+        'const integration = new apigw.LambdaIntegration(fn);',
+        "const streamed = api.root.addMethod('POST', integration);",
+        "api.root.addMethod('GET', integration);",
+        "(streamed.node.defaultChild as apigw.CfnMethod).addPropertyOverride('Integration.ResponseTransferMode', 'STREAM');",
+      ].join('\n'),
+    );
+    expect(r.deployments[0].frontDoors).toEqual([
+      {
+        kind: 'rest-api',
+        at: at('lib/stack.ts', 7, 18, 'Fn.frontDoors.rest-api'),
+        transferMode: { value: 'STREAM', at: at('lib/stack.ts', 9, 105, 'Fn.frontDoors.rest-api.responseTransferMode') },
+      },
+      { kind: 'rest-api', at: at('lib/stack.ts', 8, 1, 'Fn.frontDoors.rest-api') },
+    ]);
+  });
+
+  it('an L1 CfnUrl: CloudFormation values, no permissions of its own', () => {
+    const r = snippet(
+      [
+        "const fn = new lambda.Function(this, 'Fn', {});",
+        "new lambda.CfnUrl(this, 'Url', { targetFunctionArn: fn.functionArn, authType: 'NONE', invokeMode: 'RESPONSE_STREAM', cors: { allowOrigins: ['*'] } });",
+      ].join('\n'),
+    );
+    expect(r.notes).toEqual([]);
+    expect(r.deployments[0].url).toEqual({
+      at: at('lib/stack.ts', 4, 1, 'Fn.url'),
+      invokeMode: { value: 'RESPONSE_STREAM', at: at('lib/stack.ts', 4, 99, 'Fn.url.invokeMode') },
+      authType: { value: 'NONE', at: at('lib/stack.ts', 4, 79, 'Fn.url.authType') },
+      cors: { value: { enabled: true, allowOrigins: ['*'] }, at: at('lib/stack.ts', 4, 124, 'Fn.url.cors') },
+      ownPermissions: false,
+    });
   });
 
   it('a broken file is a note, not an exception', () => {

@@ -44,6 +44,7 @@ import type {
   UrlCors,
 } from '../model/deployment.js';
 import { type Node, isFunction, memberPath, patternNames, propertyKey, propertyName, unwrap, walk } from '../code/ast.js';
+import { isResolved } from '../model/deployment.js';
 import { parseModule } from '../code/facts.js';
 import { locator, LWA_LAYER, newDeployment, STREAMING_ENV_KEYS } from './locate.js';
 
@@ -438,7 +439,7 @@ export class ReaderKit {
     return this.arnText(n);
   }
 
-  private arnText(node: Node): { text: string; node: Node } {
+  arnText(node: Node): { text: string; node: Node } {
     const n = this.scope.resolve(node) ?? node;
     const s = this.scope.string(n);
     if (s !== null) return { text: s, node: n };
@@ -488,6 +489,14 @@ class CdkReader {
   private readonly records = new Map<Node, FunctionRecord>();
   /** addFunctionUrl calls and FunctionUrl constructs -> the function they belong to. */
   private readonly urlOwners = new Map<Node, FunctionRecord>();
+  /** The same constructs -> the URL they created (escape hatches on `url.node.defaultChild` change it). */
+  private readonly urls = new Map<Node, { rec: FunctionRecord; url: FunctionUrl }>();
+  /** `new LambdaIntegration(fn)` -> the front door it adds to its function. */
+  private readonly integrationDoors = new Map<Node, { rec: FunctionRecord; door: FrontDoor }>();
+  /** `resource.addMethod(verb, integration)` / `new Method(...)` -> its integration. */
+  private readonly methodIntegrations = new Map<Node, Node>();
+  /** What escape hatches on each method's CfnMethod set. */
+  private readonly methodOverrides = new Map<Node, MethodOverride>();
   private readonly notes: ReaderResult['notes'] = [];
 
   constructor(
@@ -518,6 +527,7 @@ class CdkReader {
     // URLs first: CloudFront origins and aliases refer to them.
     for (const node of ordered) {
       if (node.type === 'NewExpression' && this.is(node.callee, 'FunctionUrl')) this.functionUrlConstruct(node);
+      else if (node.type === 'NewExpression' && this.is(node.callee, 'CfnUrl')) this.cfnUrl(node);
       else if (node.type === 'CallExpression' && this.method(node) === 'addFunctionUrl') this.addFunctionUrl(node);
     }
     for (const node of ordered) {
@@ -528,6 +538,17 @@ class CdkReader {
         else if (method === 'withOriginAccessControl' && this.scope.tail(node.callee, 2)?.[0] === 'FunctionUrlOrigin') this.cloudFront(node, node.arguments[0]);
       } else this.frontDoor(node);
     }
+    // REST API methods and their Lambda integration: escape hatches on a method's CfnMethod change its integration.
+    for (const node of ordered) {
+      if (node.type === 'CallExpression' && this.method(node) === 'addMethod') this.restMethod(node, node.arguments[1]);
+      else if (node.type === 'NewExpression' && this.is(node.callee, 'Method')) this.restMethod(node, this.scope.props(node.arguments[2]).entries.get('integration')?.value);
+    }
+    // Escape hatches last: they change what the constructs above render.
+    for (const node of calls) {
+      const method = this.method(node);
+      if (method && OVERRIDE_METHODS.has(method)) this.override(node, method);
+    }
+    this.applyMethodOverrides();
     return { deployments: [...this.records.values()].map((r) => r.d), notes: this.notes };
   }
 
@@ -841,6 +862,7 @@ class CdkReader {
       return;
     }
     d.url = this.urlOptions(options, at, d.name, ref.qualifier);
+    this.urls.set(owner, { rec: ref.rec, url: d.url });
   }
 
   private urlOptions(options: Node | undefined, at: SourceLocation, name: string, qualifier?: string): FunctionUrl {
@@ -855,6 +877,8 @@ class CdkReader {
         return m === 'NONE' || m === 'AWS_IAM' ? m : null;
       }),
       cors: undefined,
+      // CDK grants the URL's public invoke permissions itself (FunctionUrl: fn.addPermission for AuthType NONE).
+      ownPermissions: true,
     };
     const cors = props.entries.get('cors');
     if (cors) url.cors = cors.shadowedBy ? this.kit.unresolved(cors.value, p('cors')) : this.cors(cors.value, p('cors'));
@@ -953,7 +977,9 @@ class CdkReader {
     const transferMode = this.kit.field<string>(props, 'responseTransferMode', `${name}.frontDoors.rest-api.responseTransferMode`, (v) =>
       this.scope.enumMember(v, 'ResponseTransferMode'),
     );
-    ref.rec.d.frontDoors.push({ kind: 'rest-api', at, ...(transferMode !== undefined ? { transferMode } : {}) });
+    const door: FrontDoor = { kind: 'rest-api', at, ...(transferMode !== undefined ? { transferMode } : {}) };
+    ref.rec.d.frontDoors.push(door);
+    this.integrationDoors.set(node, { rec: ref.rec, door });
   }
 
   private door(fn: Node | undefined, door: FrontDoor): void {
@@ -969,6 +995,243 @@ class CdkReader {
     if (!rec) return;
     rec.d.frontDoors.push({ kind: 'cloudfront', at: this.kit.loc(node, `${rec.d.name}.frontDoors.cloudfront`) });
   }
+
+  // -- L1 resources and escape hatches ---------------------------------------------------------------
+
+  /**
+   * `new lambda.CfnUrl(scope, id, { targetFunctionArn: fn.functionArn, authType, invokeMode, cors, qualifier })`:
+   * the CloudFormation resource itself, with CloudFormation's values (strings) and no permission of its own.
+   */
+  private cfnUrl(node: Node): void {
+    const props = this.scope.props(node.arguments[2]);
+    const target = props.entries.get('targetFunctionArn');
+    const owner = target ? this.scope.resolve(target.value) : null;
+    const ref = owner?.type === 'MemberExpression' && /^function(Arn|Name)$/.test(propertyName(owner) ?? '') ? this.fnRef(owner.object) : null;
+    if (!ref) {
+      const what = target ? `\`${this.kit.text(target.value)}\`` : 'its function';
+      this.notes.push({ file: this.file, reason: `line ${this.kit.loc(node).line}: CfnUrl: ${what} is not defined in this file or cannot be resolved statically; the URL is not checked` });
+      return;
+    }
+    const d = ref.rec.d;
+    const at = this.kit.loc(node, `${d.name}.url`);
+    this.urlOwners.set(node, ref.rec);
+    if (d.url) {
+      this.notes.push({ file: this.file, reason: `line ${at.line}: a second Function URL for \`${d.name}\`; only the first (line ${d.url.at.line}) is checked` });
+      return;
+    }
+    const p = (key: string) => `${d.name}.url.${key}`;
+    const qualifier = props.entries.get('qualifier');
+    const qualifierText = qualifier ? this.scope.string(qualifier.value) : null;
+    d.url = {
+      at,
+      invokeMode: this.kit.field<string>(props, 'invokeMode', p('invokeMode'), (v) => this.scope.string(v)),
+      authType: this.kit.field<AuthType>(props, 'authType', p('authType'), (v) => {
+        const m = this.scope.string(v);
+        return m === 'NONE' || m === 'AWS_IAM' ? m : null;
+      }),
+      cors: undefined,
+      // An L1 URL is created alone: CloudFormation adds no permission for it (unlike addFunctionUrl / FunctionUrl).
+      ownPermissions: false,
+      ...(qualifierText !== null ? { qualifier: qualifierText } : ref.qualifier !== undefined ? { qualifier: ref.qualifier } : {}),
+    };
+    const cors = props.entries.get('cors');
+    if (cors) d.url.cors = cors.shadowedBy ? this.kit.unresolved(cors.value, p('cors')) : this.cfnCors(cors.value, p('cors'));
+    else if (props.unknown) d.url.cors = this.kit.unresolved(props.unknown, p('cors'));
+    this.urls.set(node, { rec: ref.rec, url: d.url });
+  }
+
+  /** `CfnUrl.CorsProperty` (`allowOrigins`, `allowMethods`...): any part not static makes the whole value Unresolved. */
+  private cfnCors(node: Node, logicalPath: string): Field<UrlCors> {
+    const props = this.scope.props(node);
+    if (props.unknown || !props.object) return this.kit.unresolved(node, logicalPath);
+    const cors: UrlCors = { enabled: true };
+    for (const [key, entry] of props.entries) {
+      let ok = true;
+      if (key === 'allowOrigins') ok = !!(cors.allowOrigins = this.scope.stringArray(entry.value) ?? undefined);
+      else if (key === 'allowMethods') ok = !!(cors.allowMethods = this.scope.stringArray(entry.value) ?? undefined);
+      else if (key === 'allowHeaders') ok = !!(cors.allowHeaders = this.scope.stringArray(entry.value) ?? undefined);
+      else if (key === 'allowCredentials') {
+        const b = this.scope.boolean(entry.value);
+        ok = b !== null;
+        if (ok) cors.allowCredentials = b!;
+      }
+      if (!ok) return this.kit.unresolved(node, logicalPath);
+    }
+    return { value: cors, at: this.kit.loc(node, logicalPath) };
+  }
+
+  /** A REST API method and the Lambda integration it uses (when that integration was read above). */
+  private restMethod(method: Node, integration: Node | undefined): void {
+    const target = this.scope.resolve(integration);
+    if (target && this.integrationDoors.has(target)) this.methodIntegrations.set(method, target);
+  }
+
+  /**
+   * `cfn.addOverride('Properties.X', v)`, `cfn.addPropertyOverride('X', v)` and their deletion forms on the
+   * L1 resource of a construct (`construct.node.defaultChild as CfnY`): the synthesized template has the
+   * overridden value, so the Deployment gets it too. Read for Function URLs (InvokeMode, AuthType),
+   * functions (Timeout, MemorySize, ReservedConcurrentExecutions, the streaming environment variables) and
+   * REST API methods (Integration.ResponseTransferMode, Integration.Uri).
+   */
+  private override(call: Node, method: string): void {
+    const [pathArg, valueArg] = call.arguments as Node[];
+    let property = pathArg ? this.scope.string(pathArg) : null;
+    if (property === null) return;
+    if (method === 'addOverride' || method === 'addDeletionOverride') {
+      if (!property.startsWith('Properties.')) return;
+      property = property.slice('Properties.'.length);
+    }
+    const value = method.includes('Deletion') ? null : (valueArg ?? null);
+    if (value?.type === 'SpreadElement') return;
+    for (const target of this.cfnTargets(unwrap(call.callee)!.object as Node)) this.applyOverride(target, property, value, pathArg!);
+  }
+
+  private applyOverride(target: CfnTarget, property: string, value: Node | null, pathArg: Node): void {
+    const d = target.rec.d;
+    const field = <T>(logicalPath: string, evaluate: (v: Node) => T | null): Field<T> => {
+      if (value === null) return undefined;
+      const v = evaluate(value);
+      return v === null ? this.kit.unresolved(value, logicalPath) : { value: v, at: this.kit.loc(value, logicalPath) };
+    };
+    if (target.kind === 'url') {
+      if (property === 'InvokeMode') target.url.invokeMode = field(`${d.name}.url.invokeMode`, (v) => this.scope.string(v));
+      else if (property === 'AuthType') {
+        target.url.authType = field<AuthType>(`${d.name}.url.authType`, (v) => {
+          const m = this.scope.string(v);
+          return m === 'NONE' || m === 'AWS_IAM' ? m : null;
+        });
+      }
+      return;
+    }
+    if (target.kind === 'function') {
+      if (property === 'Timeout') d.timeout = field(`${d.name}.timeout`, (v) => this.scope.number(v));
+      else if (property === 'MemorySize') d.memory = field(`${d.name}.memorySize`, (v) => this.scope.number(v));
+      else if (property === 'ReservedConcurrentExecutions') d.reservedConcurrency = field(`${d.name}.reservedConcurrentExecutions`, (v) => this.scope.number(v));
+      else if (property.startsWith('Environment.Variables.')) {
+        const key = property.slice('Environment.Variables.'.length);
+        if (value === null) {
+          d.environmentKeys = d.environmentKeys.filter((k) => k.value !== key);
+          delete d.streamingEnvironment[key];
+        } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) this.kit.environmentEntry(d, key, pathArg, value, `${d.name}.environment`);
+      }
+      return;
+    }
+    const overrides = this.methodOverrides.get(target.method) ?? {};
+    if (property === 'Integration.ResponseTransferMode') {
+      overrides.transferMode = field(`${d.name}.frontDoors.rest-api.responseTransferMode`, (v) => this.scope.string(v));
+      overrides.transferModeSet = true;
+    } else if (property === 'Integration.Uri') {
+      overrides.streamingUri = value === null ? undefined : /\/response-streaming-invocations\b/.test(this.kit.arnText(value).text);
+    }
+    this.methodOverrides.set(target.method, overrides);
+  }
+
+  /**
+   * An integration's front door takes its methods' overrides when every method that uses it has the same
+   * transfer mode written; otherwise each method becomes a door of its own (located at the method).
+   */
+  private applyMethodOverrides(): void {
+    for (const [integration, { rec, door }] of this.integrationDoors) {
+      const methods = [...this.methodIntegrations].filter(([, i]) => i === integration).map(([m]) => m);
+      const overridden = methods.map((m) => this.methodOverrides.get(m));
+      if (methods.length === 0 || overridden.every((o) => !o)) continue;
+      const modes = overridden.map((o) => (o?.transferModeSet ? o.transferMode : door.transferMode));
+      const same = modes.every((m) => sameTransferMode(m, modes[0]));
+      const uris = overridden.map((o) => o?.streamingUri ?? door.streamingInvocationUri);
+      if (same) {
+        if (modes[0] === undefined) delete door.transferMode;
+        else door.transferMode = modes[0];
+        if (uris.every((u) => u === uris[0]) && uris[0] !== undefined) door.streamingInvocationUri = uris[0];
+        continue;
+      }
+      rec.d.frontDoors = rec.d.frontDoors.filter((other) => other !== door);
+      methods.forEach((method, i) => {
+        const at = this.kit.loc(method, `${rec.d.name}.frontDoors.rest-api`);
+        rec.d.frontDoors.push({
+          kind: 'rest-api',
+          at,
+          ...(modes[i] !== undefined ? { transferMode: modes[i] } : {}),
+          ...(uris[i] !== undefined ? { streamingInvocationUri: uris[i] } : {}),
+        });
+      });
+    }
+  }
+
+  /** What an escape hatch's receiver is the L1 resource of: `x.node.defaultChild` (x possibly a loop variable), or a CfnUrl. */
+  private cfnTargets(receiver: Node): CfnTarget[] {
+    const n = this.scope.resolve(receiver);
+    if (!n) return [];
+    if (n.type === 'MemberExpression' && propertyName(n) === 'defaultChild') {
+      const nodeProp = unwrap(n.object);
+      if (nodeProp?.type === 'MemberExpression' && propertyName(nodeProp) === 'node') {
+        return this.possibleValues(nodeProp.object).flatMap((value) => this.constructTarget(value));
+      }
+      return [];
+    }
+    return this.constructTarget(n);
+  }
+
+  private constructTarget(n: Node): CfnTarget[] {
+    const url = this.urls.get(n);
+    if (url) return [{ kind: 'url', ...url }];
+    const rec = this.records.get(n);
+    if (rec) return [{ kind: 'function', rec }];
+    const integration = this.methodIntegrations.get(n);
+    if (integration) return [{ kind: 'method', method: n, rec: this.integrationDoors.get(integration)!.rec }];
+    return [];
+  }
+
+  /** The value of an expression, or each element a loop variable takes (`[a, b].forEach((m) => …)`, `for (const m of [a, b])`). */
+  private possibleValues(expr: Node): Node[] {
+    const n = this.scope.resolve(expr);
+    if (!n) return [];
+    if (n.type === 'Identifier') {
+      const elements = this.iteratedElements(n);
+      if (elements) return elements.map((e) => this.scope.resolve(e) ?? e);
+    }
+    return [n];
+  }
+
+  private iteratedElements(id: Node): Node[] | null {
+    for (let current = this.scope.parentOf(id); current; current = this.scope.parentOf(current)) {
+      if (isFunction(current)) {
+        const names = current.params.flatMap((param: Node) => patternNames(param));
+        if (!names.includes(id.name)) continue;
+        const first = current.params[0];
+        const call = this.scope.parentOf(current);
+        if (first?.type !== 'Identifier' || first.name !== id.name || call?.type !== 'CallExpression' || unwrap(call.arguments[0]) !== current) return null;
+        if (!['forEach', 'map'].includes(this.method(call) ?? '')) return null;
+        return this.scope.arrayElements(unwrap(call.callee)!.object);
+      }
+      if (current.type === 'ForOfStatement' && current.left?.type === 'VariableDeclaration') {
+        const declared = current.left.declarations[0]?.id;
+        if (declared?.type === 'Identifier' && declared.name === id.name) return this.scope.arrayElements(current.right);
+      }
+    }
+    return null;
+  }
+}
+
+const OVERRIDE_METHODS = new Set(['addOverride', 'addPropertyOverride', 'addDeletionOverride', 'addPropertyDeletionOverride']);
+
+/** What an L1 escape hatch can change: a Function URL, a function, or a REST API method's integration. */
+type CfnTarget =
+  | { kind: 'url'; rec: FunctionRecord; url: FunctionUrl }
+  | { kind: 'function'; rec: FunctionRecord }
+  | { kind: 'method'; rec: FunctionRecord; method: Node };
+
+interface MethodOverride {
+  /** Set by `Integration.ResponseTransferMode` (undefined after a deletion override). */
+  transferMode?: Field<string>;
+  transferModeSet?: boolean;
+  /** `Integration.Uri` ends in /response-streaming-invocations. */
+  streamingUri?: boolean;
+}
+
+function sameTransferMode(a: Field<string>, b: Field<string>): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (!isResolved(a) || !isResolved(b)) return false;
+  return a.value === b.value;
 }
 
 /** `aws-cdk-lib` -> `core`, `aws-cdk-lib/aws-lambda` -> `aws-lambda`, `@aws-cdk/aws-apigatewayv2-alpha` -> `aws-apigatewayv2`. */

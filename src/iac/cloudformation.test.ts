@@ -115,6 +115,7 @@ describe('readCloudFormation: SAM', () => {
           },
           at: at(51, 9, `${P}.FunctionUrlConfig.Cors`),
         },
+        ownPermissions: true,
       },
       frontDoors: [],
       defaultTimeoutSeconds: 3,
@@ -143,6 +144,7 @@ describe('readCloudFormation: SAM', () => {
       invokeMode: undefined,
       authType: { value: 'AWS_IAM', at: at(28, 19, `${P}.FunctionUrlConfig.AuthType`) },
       cors: undefined,
+      ownPermissions: true,
     });
     expect(fn.timeout).toEqual({ unresolved: true, text: '!If [IsProd, 120, 30]', at: at(16, 7, `${P}.Timeout`) });
     const lwa = 'arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerArm64:26';
@@ -199,6 +201,111 @@ describe('readCloudFormation: SAM', () => {
   });
 });
 
+describe('readCloudFormation: SAM Api events on an explicit AWS::Serverless::Api (RestApiId)', () => {
+  const template = (api: string[]) =>
+    [
+      'Transform: AWS::Serverless-2016-10-31', //      1
+      'Resources:', //                                 2
+      '  Api:', //                                     3
+      '    Type: AWS::Serverless::Api', //             4
+      '    Properties:', //                            5
+      '      StageName: prod', //                      6
+      ...api.map((line) => `      ${line}`),
+      '  Fn:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties:',
+      '      Handler: index.handler',
+      '      Runtime: nodejs22.x',
+      '      Events:',
+      '        Chat:',
+      '          Type: Api',
+      '          Properties:',
+      '            RestApiId: !Ref Api',
+      '            Path: /chat',
+      '            Method: post',
+    ].join('\n');
+  const doorOf = (api: string[]) => readCloudFormation('t.yaml', template(api)).deployments[0].frontDoors[0];
+
+  it('without a definition: SAM generates it from the events, so the event (no ResponseTransferMode) buffers', () => {
+    expect(doorOf([])).toEqual({ kind: 'rest-api', at: { file: 't.yaml', line: 13, column: 9, path: 'Resources.Fn.Properties.Events.Chat' } });
+  });
+
+  it('with an inline OpenAPI DefinitionBody: the integration of the path and method decides', () => {
+    const body = (mode: string) => [
+      'DefinitionBody:',
+      '  openapi: "3.0.1"',
+      '  paths:',
+      '    /chat:',
+      '      post:',
+      '        x-amazon-apigateway-integration:',
+      '          type: aws_proxy',
+      ...(mode ? [`          responseTransferMode: ${mode}`] : []),
+      '          uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2021-11-15/functions/${Fn.Arn}/response-streaming-invocations',
+    ];
+    const streaming = doorOf(body('STREAM'));
+    expect(streaming.transferMode).toEqual({ value: 'STREAM', at: { file: 't.yaml', line: 14, column: 39, path: 'Resources.Api.Properties.DefinitionBody.paths./chat.post.x-amazon-apigateway-integration.responseTransferMode' } });
+    expect(streaming.streamingInvocationUri).toBe(true);
+    expect(doorOf(body('')).transferMode).toBeUndefined();
+  });
+
+  it('a definition elsewhere, an API of another stack, a path the definition lacks: unknown', () => {
+    expect(doorOf(['DefinitionUri: api.yaml']).transferMode).toMatchObject({ unresolved: true, text: 'RestApiId (its definition is in another file)' });
+    expect(doorOf(['DefinitionBody:', '  paths:', '    /other:', '      get: {}']).transferMode).toMatchObject({ unresolved: true });
+    const imported = readCloudFormation('t.yaml', template([]).replace('RestApiId: !Ref Api', 'RestApiId: !ImportValue SharedApi')).deployments[0].frontDoors[0];
+    expect(imported.transferMode).toMatchObject({ unresolved: true, text: 'RestApiId (an API this template does not define)' });
+  });
+});
+
+describe('readCloudFormation: AWS::Lambda::Permission', () => {
+  it('joins permissions to their function as declared policy grants', () => {
+    const text = [
+      'Resources:', //                                          1
+      '  Fn:', //                                               2
+      '    Type: AWS::Lambda::Function', //                     3
+      '    Properties:', //                                     4
+      '      Handler: index.handler', //                        5
+      '      Runtime: nodejs22.x', //                           6
+      '  Url:', //                                              7
+      '    Type: AWS::Lambda::Url', //                          8
+      '    Properties:', //                                     9
+      '      AuthType: NONE', //                                10
+      '      TargetFunctionArn: !GetAtt Fn.Arn', //             11
+      '  Public:', //                                           12
+      '    Type: AWS::Lambda::Permission', //                   13
+      '    Properties:', //                                     14
+      '      FunctionName: !Ref Fn', //                         15
+      '      Action: lambda:InvokeFunctionUrl', //              16
+      "      Principal: '*'", //                                17
+      '  FromApi:', //                                          18
+      '    Type: AWS::Lambda::Permission', //                   19
+      '    Properties:', //                                     20
+      '      FunctionName: !GetAtt Fn.Arn', //                  21
+      '      Action: !Ref ApiAction', //                        22
+      '      Principal: apigateway.amazonaws.com', //           23
+    ].join('\n');
+    const [fn] = readCloudFormation('t.yaml', text).deployments;
+    const loc = (line: number, column: number, p: string) => ({ file: 't.yaml', line, column, path: p });
+    expect(fn.url?.ownPermissions).toBe(false);
+    expect(fn.policy).toEqual({
+      complete: false,
+      grants: [
+        {
+          at: loc(16, 15, 'Resources.Public.Properties.Action'),
+          actions: { value: ['lambda:InvokeFunctionUrl'], at: loc(16, 15, 'Resources.Public.Properties.Action') },
+          everyone: { value: true, at: loc(17, 18, 'Resources.Public.Properties.Principal') },
+          effect: 'Allow',
+        },
+        {
+          at: loc(22, 15, 'Resources.FromApi.Properties.Action'),
+          actions: { unresolved: true, text: '!Ref ApiAction', at: loc(22, 15, 'Resources.FromApi.Properties.Action') },
+          everyone: { value: false, at: loc(23, 18, 'Resources.FromApi.Properties.Principal') },
+          effect: 'Allow',
+        },
+      ],
+    });
+  });
+});
+
 describe('readCloudFormation: plain CloudFormation', () => {
   it('joins AWS::Lambda::Url by !GetAtt, resolves a parameter default and leaves a default-less !Ref unresolved', () => {
     const { file, result } = fixture('cloudformation/url-and-front-doors.yaml');
@@ -219,6 +326,7 @@ describe('readCloudFormation: plain CloudFormation', () => {
       invokeMode: { value: 'RESPONSE_STREAM', at: at(27, 19, 'Resources.StreamFunctionUrl.Properties.InvokeMode') },
       authType: { value: 'NONE', at: at(26, 17, 'Resources.StreamFunctionUrl.Properties.AuthType') },
       cors: undefined,
+      ownPermissions: false,
     });
   });
 
@@ -233,6 +341,7 @@ describe('readCloudFormation: plain CloudFormation', () => {
       authType: { value: 'AWS_IAM', at: at(49, 17, 'Resources.ReportUrl.Properties.AuthType') },
       cors: undefined,
       qualifier: 'live',
+      ownPermissions: false,
     });
   });
 
@@ -277,6 +386,7 @@ describe('readCloudFormation: plain CloudFormation', () => {
       invokeMode: undefined,
       authType: { value: 'NONE', at: at(26, 21, 'Resources.ApiFunctionUrl.Properties.AuthType') },
       cors: { value: { enabled: true, allowOrigins: ['*'], allowMethods: ['*'] }, at: at(27, 9, 'Resources.ApiFunctionUrl.Properties.Cors') },
+      ownPermissions: false,
     });
   });
 
@@ -437,6 +547,7 @@ describe('readCdkOut', () => {
         invokeMode: { value: 'RESPONSE_STREAM', at: at(39, 19, 'Resources.ChatHandlerFunctionUrlB1C2D3E4.Properties.InvokeMode') },
         authType: { value: 'AWS_IAM', at: at(38, 17, 'Resources.ChatHandlerFunctionUrlB1C2D3E4.Properties.AuthType') },
         cors: undefined,
+        ownPermissions: false,
       },
       frontDoors: [],
       defaultTimeoutSeconds: 3,

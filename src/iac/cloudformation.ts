@@ -24,6 +24,7 @@ import type {
   InvokeMode,
   AuthType,
   Located,
+  PolicyGrant,
   ReaderResult,
   SourceLocation,
   Unresolved,
@@ -76,7 +77,22 @@ interface NodeBase {
   start: number;
   end: number;
   tagStart: number;
+  /** The file the node was written in, when not the source's own (a serverless.ts importing its functions). */
+  origin?: NodeOrigin;
 }
+
+/** Another file a node comes from: its text and locator (offsets are into that text). */
+export interface NodeOrigin {
+  file: string;
+  text: string;
+  loc: (offset: number, path?: string) => SourceLocation;
+}
+
+/**
+ * The tag of a value written as a program expression that cannot be read statically (serverless.ts:
+ * `process.env.X`, a call): read as an unknown intrinsic, so unresolved, shown as written without the tag.
+ */
+export const EXPRESSION_TAG = '!expression';
 export interface YamlScalar extends NodeBase {
   kind: 'scalar';
   /** The value with the YAML 1.2 core schema (`60` -> 60, `"60"` -> '60', `Timeout:` -> null). */
@@ -522,10 +538,15 @@ export function present(prop: Prop | undefined): prop is Prop {
   return !(isScalar(prop.value) && prop.value.value == null && !prop.value.tag);
 }
 
+/** The file a node was written in: its own origin, or the source's. */
+function fileOf(src: YamlSource, node: YamlNode | null | undefined): NodeOrigin {
+  return node?.origin ?? src;
+}
+
 /** Where the short tag in front of a node starts, when it is on the same line. */
 function tagOffset(src: YamlSource, value: YamlNode): number {
   if (!isTagged(value) || value.tagStart < 0) return value.start;
-  const between = src.text.slice(value.tagStart, value.start);
+  const between = fileOf(src, value).text.slice(value.tagStart, value.start);
   return between.includes('\n') ? value.start : value.tagStart;
 }
 
@@ -533,24 +554,27 @@ function tagOffset(src: YamlSource, value: YamlNode): number {
 export function locate(src: YamlSource, prop: Prop): SourceLocation {
   const value = prop.value;
   let offset: number;
+  let node: YamlNode | null = value;
   if (isScalar(value)) offset = tagOffset(src, value);
-  else if (prop.key) offset = prop.key.start;
-  else if (value) offset = tagOffset(src, value);
+  else if (prop.key) {
+    offset = prop.key.start;
+    node = prop.key;
+  } else if (value) offset = tagOffset(src, value);
   else offset = 0;
-  return src.loc(offset, prop.path || undefined);
+  return fileOf(src, node).loc(offset, prop.path || undefined);
 }
 
 /** Location of the key itself (resource ids, environment keys, `url:`). */
 export function locateKey(src: YamlSource, prop: Prop): SourceLocation {
-  const offset = prop.key?.start ?? prop.value?.start ?? 0;
-  return src.loc(offset, prop.path || undefined);
+  const node = prop.key ?? prop.value;
+  return fileOf(src, node).loc(node?.start ?? 0, prop.path || undefined);
 }
 
 /** The expression as written, on one line (for Unresolved.text). */
 export function sourceText(src: YamlSource, prop: Prop): string {
   const value = prop.value;
-  let text = value ? src.text.slice(value.start, value.end) : '';
-  if (isTagged(value)) text = `${value.tag} ${text}`;
+  let text = value ? fileOf(src, value).text.slice(value.start, value.end) : '';
+  if (isTagged(value) && value.tag !== EXPRESSION_TAG) text = `${value.tag} ${text}`;
   text = text.replace(/\s+/g, ' ').trim();
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
@@ -785,7 +809,7 @@ const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 /** Lambda (and CloudFormation/SAM/CDK) default timeout. */
 const DEFAULT_TIMEOUT_SECONDS = 3;
 
-interface Resource {
+export interface Resource {
   id: string;
   type: string;
   prop: Prop;
@@ -834,19 +858,12 @@ function readTemplate(file: string, text: string, forced: 'cdk-out' | undefined)
   const source: Deployment['source'] = forced ?? (isSam ? 'sam' : 'cloudformation');
   const globals = isSam ? get(src, get(src, root, 'Globals'), 'Function') : undefined;
 
-  const resources = new Map<string, Resource>();
-  for (const prop of entries(src, resourcesProp)) {
-    if (!isMapProp(prop)) continue; // `Fn::ForEach::X` loops and other non-resources
-    const type = plainString(src, get(src, prop, 'Type'));
-    if (!type) continue;
-    const id = keyName(prop);
-    resources.set(id, { id, type, prop, properties: get(src, prop, 'Properties'), metadata: get(src, prop, 'Metadata') });
-  }
+  const resources = templateResources(src, resourcesProp);
 
   const byId = new Map<string, Deployment>();
   for (const res of resources.values()) {
     if (!FUNCTION_TYPES.has(res.type) || isCdkInternal(src, res)) continue;
-    const deployment = readFunction(src, res, source, res.type === 'AWS::Serverless::Function' ? globals : undefined);
+    const deployment = readFunction(src, res, source, res.type === 'AWS::Serverless::Function' ? globals : undefined, resources);
     byId.set(res.id, deployment);
     result.deployments.push(deployment);
   }
@@ -854,6 +871,19 @@ function readTemplate(file: string, text: string, forced: 'cdk-out' | undefined)
 
   joinResources(src, resources, byId);
   return result;
+}
+
+/** The template's resources by logical id: maps with a `Type` (`Fn::ForEach::X` loops and other non-resources are skipped). */
+export function templateResources(src: YamlSource, resourcesProp: Prop | undefined): Map<string, Resource> {
+  const resources = new Map<string, Resource>();
+  for (const prop of entries(src, resourcesProp)) {
+    if (!isMapProp(prop)) continue;
+    const type = plainString(src, get(src, prop, 'Type'));
+    if (!type) continue;
+    const id = keyName(prop);
+    resources.set(id, { id, type, prop, properties: get(src, prop, 'Properties'), metadata: get(src, prop, 'Metadata') });
+  }
+  return resources;
 }
 
 /** CDK's own singleton functions (custom resource providers, log retention): not the app's code. */
@@ -871,7 +901,7 @@ function pick(src: YamlSource, properties: Prop | undefined, globals: Prop | und
   return present(global) ? global : undefined;
 }
 
-function readFunction(src: YamlSource, res: Resource, source: Deployment['source'], globals: Prop | undefined): Deployment {
+function readFunction(src: YamlSource, res: Resource, source: Deployment['source'], globals: Prop | undefined, resources: Map<string, Resource>): Deployment {
   const props = res.properties;
   const p = (key: string) => pick(src, props, globals, key);
 
@@ -916,7 +946,7 @@ function readFunction(src: YamlSource, res: Resource, source: Deployment['source
     // CapacityProviderConfig present: the function runs on Lambda Managed Instances (aws.md §3.1).
     ...optional('managedInstances', p('CapacityProviderConfig') ? locateKey(src, p('CapacityProviderConfig')!) : undefined),
     ...optional('url', samFunctionUrl(src, props, globals)),
-    frontDoors: samEvents(src, props),
+    frontDoors: samEvents(src, props, resources),
     defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
   };
   return deployment;
@@ -1029,13 +1059,14 @@ function samFunctionUrl(src: YamlSource, props: Prop | undefined, globals: Prop 
   if (whole) {
     // `FunctionUrlConfig: !If [...]`: a URL may exist, its configuration is unknown.
     const u = unresolved(src, whole);
-    return { at, invokeMode: u, authType: u, cors: u, ...optional('qualifier', qualifier) };
+    return { at, invokeMode: u, authType: u, cors: u, ownPermissions: true, ...optional('qualifier', qualifier) };
   }
-  return urlFromConfigs(src, at, configs, qualifier);
+  // SAM adds the URL's public invoke permissions itself (lambda:InvokeFunctionUrl and lambda:InvokeFunction).
+  return { ...urlFromConfigs(src, at, configs, qualifier), ownPermissions: true };
 }
 
 /** Read a URL from one or more config maps (function first, then SAM Globals): the first that sets a key wins. */
-function urlFromConfigs(src: YamlSource, at: SourceLocation, configs: Prop[], qualifier: string | undefined): FunctionUrl {
+export function urlFromConfigs(src: YamlSource, at: SourceLocation, configs: Prop[], qualifier: string | undefined): FunctionUrl {
   const field = (key: string) => configs.map((config) => get(src, config, key)).find(present);
   return {
     at,
@@ -1067,7 +1098,7 @@ function readCors(src: YamlSource, corsProps: Prop[]): Field<UrlCors> {
 // --- Front doors and joins ----------------------------------------------------------------------------
 
 /** SAM `Events`: `HttpApi` -> http-api, `Api` -> rest-api (with the event's `ResponseTransferMode`). */
-function samEvents(src: YamlSource, props: Prop | undefined): FrontDoor[] {
+function samEvents(src: YamlSource, props: Prop | undefined, resources: Map<string, Resource>): FrontDoor[] {
   const doors: FrontDoor[] = [];
   for (const event of entries(src, get(src, props, 'Events'))) {
     const type = plainString(src, get(src, event, 'Type'));
@@ -1076,16 +1107,60 @@ function samEvents(src: YamlSource, props: Prop | undefined): FrontDoor[] {
     else if (type === 'Api') {
       // SAM's Api event has `ResponseTransferMode` (sam-property-function-api); SAM builds the integration
       // URI itself, so whether it is the response-streaming one is not visible here: left undefined.
-      let transferMode = readField(src, get(src, get(src, event, 'Properties'), 'ResponseTransferMode'), toStr);
-      // On an explicit AWS::Serverless::Api (RestApiId) the OpenAPI definition can set
-      // responseTransferMode itself, which this reader does not read: unknown, not BUFFERED.
-      if (!transferMode && get(src, get(src, event, 'Properties'), 'RestApiId')) {
-        transferMode = { unresolved: true, text: 'RestApiId (the API definition decides)', at };
+      const eventProps = get(src, event, 'Properties');
+      let transferMode = readField(src, get(src, eventProps, 'ResponseTransferMode'), toStr);
+      let streamingInvocationUri: boolean | undefined;
+      const restApiId = get(src, eventProps, 'RestApiId');
+      if (!transferMode && present(restApiId)) {
+        const fromDefinition = explicitApiTransferMode(src, restApiId, eventProps, resources, at);
+        transferMode = fromDefinition.transferMode;
+        streamingInvocationUri = fromDefinition.streamingInvocationUri;
       }
-      doors.push({ kind: 'rest-api', at, ...(transferMode ? { transferMode: transferMode as Field<'BUFFERED' | 'STREAM'> } : {}) });
+      doors.push({
+        kind: 'rest-api',
+        at,
+        ...(transferMode ? { transferMode: transferMode as Field<'BUFFERED' | 'STREAM'> } : {}),
+        ...optional('streamingInvocationUri', streamingInvocationUri),
+      });
     }
   }
   return doors;
+}
+
+/**
+ * An Api event on an explicit API (`RestApiId`): an `AWS::Serverless::Api` of this template without a
+ * `DefinitionBody`/`DefinitionUri` gets the definition SAM generates from the events, so the event's own
+ * `ResponseTransferMode` (none: BUFFERED) applies; with an inline OpenAPI `DefinitionBody`, the
+ * `x-amazon-apigateway-integration` of the event's path and method decides. Anything else (a definition in
+ * another file or built by an intrinsic, an API of another stack, a path not in the definition) is unknown.
+ */
+function explicitApiTransferMode(
+  src: YamlSource,
+  restApiId: Prop,
+  eventProps: Prop | undefined,
+  resources: Map<string, Resource>,
+  at: SourceLocation,
+): { transferMode?: Field<string>; streamingInvocationUri?: boolean } {
+  const unknown = (why: string) => ({ transferMode: { unresolved: true as const, text: `RestApiId (${why})`, at } });
+  const ids = [...mentions(src, restApiId)];
+  const api = ids.length === 1 ? resources.get(ids[0]) : undefined;
+  if (!api || api.type !== 'AWS::Serverless::Api') return unknown('an API this template does not define');
+  const body = get(src, api.properties, 'DefinitionBody');
+  if (present(get(src, api.properties, 'DefinitionUri'))) return unknown('its definition is in another file');
+  if (!present(body)) return {}; // SAM generates the definition from the events: the event's setting (none) applies
+  if (!isMapProp(body)) return unknown('its definition is an expression');
+  const pathText = plainString(src, get(src, eventProps, 'Path'));
+  const method = plainString(src, get(src, eventProps, 'Method'))?.toLowerCase();
+  const pathItem = pathText ? get(src, get(src, body, 'paths'), pathText) : undefined;
+  const operation = method === 'any' ? get(src, pathItem, 'x-amazon-apigateway-any-method') : method ? (get(src, pathItem, method) ?? get(src, pathItem, 'x-amazon-apigateway-any-method')) : undefined;
+  const integration = get(src, operation, 'x-amazon-apigateway-integration');
+  if (!isMapProp(integration)) return unknown('its definition has no integration for this path and method');
+  const transferMode = readField(src, get(src, integration, 'responseTransferMode'), toStr);
+  const uri = renderString(src, get(src, integration, 'uri'));
+  return {
+    ...(transferMode ? { transferMode } : {}),
+    ...(uri !== undefined ? { streamingInvocationUri: /\/response-streaming-invocations\b/.test(uri) } : {}),
+  };
 }
 
 /** Functions reached from a set of mentioned ids, following Alias/Version/Url resources to their function. */
@@ -1123,7 +1198,11 @@ function functionsOf(
   return out;
 }
 
-function joinResources(src: YamlSource, resources: Map<string, Resource>, byId: Map<string, Deployment>): void {
+/**
+ * Joins the template's other resources to its functions: Function URLs, permissions, API integrations, load
+ * balancer target groups, CloudFront origins. Shared with serverless (its `resources.Resources`).
+ */
+export function joinResources(src: YamlSource, resources: Map<string, Resource>, byId: Map<string, Deployment>): void {
   const resourceAt = (res: Resource) => locateKey(src, res.prop);
   const addDoor = (ids: Set<string>, door: FrontDoor) => {
     const targets = new Set(functionsOf(src, ids, resources, byId).map((t) => t.fn));
@@ -1141,7 +1220,8 @@ function joinResources(src: YamlSource, resources: Map<string, Resource>, byId: 
       const qualifierField = readField(src, get(src, props, 'Qualifier'), toStr);
       let qualifier = qualifierField ? ('unresolved' in qualifierField ? qualifierField.text : qualifierField.value) : undefined;
       if (qualifier === undefined && via?.type === 'AWS::Lambda::Alias') qualifier = plainString(src, get(src, via.properties, 'Name'));
-      deployment.url = urlFromConfigs(src, resourceAt(res), props && isMapProp(props) ? [props] : [], qualifier);
+      // A URL resource alone: CloudFormation adds no permission; the template's AWS::Lambda::Permissions are its policy.
+      deployment.url = { ...urlFromConfigs(src, resourceAt(res), props && isMapProp(props) ? [props] : [], qualifier), ownPermissions: false };
     }
   }
 
@@ -1169,6 +1249,15 @@ function joinResources(src: YamlSource, resources: Map<string, Resource>, byId: 
         });
         break;
       }
+      case 'AWS::Lambda::Permission': {
+        const grant = permissionGrant(src, res);
+        for (const { fn } of functionsOf(src, mentions(src, get(src, props, 'FunctionName')), resources, byId)) {
+          const deployment = byId.get(fn)!;
+          deployment.policy ??= { grants: [], complete: false };
+          deployment.policy.grants.push(grant);
+        }
+        break;
+      }
       case 'AWS::ElasticLoadBalancingV2::TargetGroup': {
         if (plainString(src, get(src, props, 'TargetType')) !== 'lambda') break;
         addDoor(mentions(src, get(src, props, 'Targets')), { kind: 'alb', at: resourceAt(res) });
@@ -1184,4 +1273,22 @@ function joinResources(src: YamlSource, resources: Map<string, Resource>, byId: 
         break;
     }
   }
+}
+
+/**
+ * An `AWS::Lambda::Permission` as a policy grant, located at its `Action` (where a missing one would be
+ * added). `Principal: '*'` grants everyone; another principal (a service, an account) does not.
+ */
+function permissionGrant(src: YamlSource, res: Resource): PolicyGrant {
+  const props = res.properties;
+  const actionProp = get(src, props, 'Action');
+  const action = readField(src, actionProp, toStr);
+  const principal = readField(src, get(src, props, 'Principal'), toStr);
+  const at = actionProp && present(actionProp) ? locate(src, actionProp) : locateKey(src, res.prop);
+  return {
+    at,
+    actions: action === undefined ? { value: [], at } : 'unresolved' in action ? action : { value: [action.value], at: action.at },
+    everyone: principal === undefined ? { value: false, at } : 'unresolved' in principal ? principal : { value: principal.value === '*', at: principal.at },
+    effect: 'Allow',
+  };
 }

@@ -16,13 +16,18 @@ export type IacEditor = 'yaml' | 'serverless' | 'terraform' | 'typescript' | 'do
 export interface ReadOptions {
   /** The folder of the CDK app (`cdk.json`), relative to the root: asset paths resolve there. */
   appRoot?: string;
+  /**
+   * Reads another file of the project by its root-relative path (null when it does not exist): the modules a
+   * serverless.ts imports, the resource files of an Amplify backend. Readers stay free of I/O.
+   */
+  readFile?: (rel: string) => string | null;
 }
 
 /** Reads one file (or, for `group: 'directory'`, every file of the format in one folder). */
 export type IacReader = (files: Array<{ file: string; text: string }>, options: ReadOptions) => ReaderResult | Promise<ReaderResult>;
 
 export interface IacFormat {
-  id: 'cdk-out' | 'serverless' | 'cloudformation' | 'terraform' | 'dockerfile' | 'sst' | 'cdk';
+  id: 'cdk-out' | 'serverless' | 'serverless-module' | 'cloudformation' | 'terraform' | 'dockerfile' | 'sst' | 'cdk';
   /** For the docs and the README: the format as users name it. */
   title: string;
   /** Whether a file (root-relative path with "/", and its base name) may be of this format. */
@@ -62,11 +67,20 @@ export const IAC_FORMATS: readonly IacFormat[] = [
   },
   {
     id: 'serverless',
-    title: 'Serverless Framework (serverless.yml)',
-    matches: (rel, name) => !inCdkOut(rel) && /^serverless\.ya?ml$/.test(name),
+    title: 'Serverless Framework (serverless.yml, serverless.json)',
+    matches: (rel, name) => !inCdkOut(rel) && /^serverless\.(ya?ml|json)$/.test(name),
     group: 'file',
     load: async () => single((await import('./serverless.js')).readServerless),
     editor: 'serverless',
+  },
+  {
+    id: 'serverless-module',
+    title: 'Serverless Framework (serverless.ts, serverless.js)',
+    // The same model as serverless.yml; the exported object literal is read statically (no code runs).
+    matches: (rel, name) => !inCdkOut(rel) && !inBuildOutput(rel) && /^serverless\.(ts|mts|cts|js|mjs|cjs)$/.test(name),
+    group: 'file',
+    load: async () => single((await import('./serverless.js')).readServerlessModule),
+    editor: null,
   },
   {
     id: 'cloudformation',

@@ -97,6 +97,21 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
     }
   };
 
+  // Other project files a reader asks for (the modules a serverless.ts imports): quietly null when missing.
+  const readProjectFile = (rel: string): string | null => {
+    const normalized = path.posix.normalize(rel);
+    if (normalized.startsWith('..') || path.posix.isAbsolute(normalized)) return null;
+    const override = options.overrides?.get(normalized);
+    if (override !== undefined) return override;
+    try {
+      const abs = path.join(root, normalized);
+      const stat = statSync(abs);
+      return stat.isFile() && stat.size <= MAX_IAC_BYTES ? readFileSync(abs, 'utf8') : null;
+    } catch {
+      return null;
+    }
+  };
+
   // Each file goes to the first format that matches its path and accepts its text (src/iac/formats.ts).
   const inputs = new Map<IacFormat, Map<string, Array<{ file: string; text: string }>>>();
   for (const rel of files) {
@@ -125,7 +140,7 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
     const reader = await format.load();
     for (const [, group] of groups) {
       try {
-        const result = await reader(group, { appRoot: format.id === 'cdk' ? cdkAppRoot(root, group[0]!.file) : undefined });
+        const result = await reader(group, { appRoot: format.id === 'cdk' ? cdkAppRoot(root, group[0]!.file) : undefined, readFile: readProjectFile });
         results.push(result);
         filesRead += group.length;
         if (result.deployments.length > 0) produced.add(format.id);

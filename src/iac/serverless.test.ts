@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Deployment, ReaderResult, SourceLocation } from '../model/deployment.js';
-import { readServerless } from './serverless.js';
+import { functionLogicalId, readServerless, readServerlessModule } from './serverless.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FILE = 'test/fixtures/iac/serverless/serverless.yml';
@@ -64,6 +64,7 @@ describe('readServerless', () => {
           value: { enabled: true, allowOrigins: ['https://debugflow.vercel.app'], allowMethods: ['GET', 'POST'], allowCredentials: true },
           at: at(32, 7, 'functions.chat.url.cors'),
         },
+        ownPermissions: true,
       },
       frontDoors: [],
       defaultTimeoutSeconds: 6,
@@ -86,6 +87,7 @@ describe('readServerless', () => {
       invokeMode: { value: 'RESPONSE_STREAM', at: at(47, 19, 'functions.admin.url.invokeMode') },
       authType: { value: 'AWS_IAM', at: at(45, 19, 'functions.admin.url.authorizer') },
       cors: { value: { enabled: true }, at: at(46, 13, 'functions.admin.url.cors') },
+      ownPermissions: true,
     });
   });
 
@@ -96,6 +98,7 @@ describe('readServerless', () => {
       invokeMode: undefined,
       authType: { value: 'NONE', at: at(67, 5, 'functions.hello.url') },
       cors: undefined,
+      ownPermissions: true,
     });
     expect(hello.timeout).toBeUndefined(); // neither function nor provider: the 6 s default applies
     expect(hello.layers).toEqual([{ value: LWA, at: at(16, 7, 'provider.layers[0]') }]);
@@ -155,7 +158,7 @@ describe('readServerless', () => {
     expect(img.timeout).toEqual({ value: 20, at: loc(4, 12, 'provider.timeout') });
     expect(img.url).toBeUndefined();
     const unresolvedUrl = { unresolved: true, text: '${self:custom.url}', at: loc(13, 10, 'functions.vars.url') };
-    expect(vars.url).toEqual({ at: loc(13, 5, 'functions.vars.url'), invokeMode: unresolvedUrl, authType: unresolvedUrl, cors: unresolvedUrl });
+    expect(vars.url).toEqual({ at: loc(13, 5, 'functions.vars.url'), invokeMode: unresolvedUrl, authType: unresolvedUrl, cors: unresolvedUrl, ownPermissions: true });
     expect(vars.codeLocation).toEqual({ value: 'svc', at: loc(12, 5, 'functions.vars.handler') });
     expect(vars.frontDoors).toEqual([{ kind: 'rest-api', at: loc(15, 9, 'functions.vars.events[0].http') }]);
 
@@ -168,5 +171,150 @@ describe('readServerless', () => {
       deployments: [],
       notes: [{ file: 'serverless.yml', reason: 'cannot parse serverless config: bad indentation of a mapping entry (5:4)' }],
     });
+  });
+
+  it('reads response.transferMode case-insensitively, as the framework upper-cases it', () => {
+    const text = ['provider:', '  name: aws', 'functions:', '  f:', '    handler: h.handler', '    events:', '      - http:', '          path: stream', '          response:', '            transferMode: stream'].join('\n');
+    const [f] = readServerless('serverless.yml', text).deployments;
+    expect(f.frontDoors).toEqual([
+      {
+        kind: 'rest-api',
+        at: { file: 'serverless.yml', line: 7, column: 9, path: 'functions.f.events[0].http' },
+        transferMode: { value: 'STREAM', at: { file: 'serverless.yml', line: 10, column: 27, path: 'functions.f.events[0].http.response.transferMode' } },
+      },
+    ]);
+  });
+
+  it('resources.Resources: an override of the generated URL, a standalone URL and its permission', () => {
+    const text = [
+      'provider:', //                                       1
+      '  name: aws', //                                     2
+      'functions:', //                                      3
+      '  streaming-fn:', //                                 4
+      '    handler: h.handler', //                          5
+      '    url:', //                                        6
+      '      cors: true', //                                7
+      '  download:', //                                     8
+      '    handler: h.download', //                         9
+      'resources:', //                                      10
+      '  Resources:', //                                    11
+      '    StreamingDashfnLambdaFunctionUrl:', //           12
+      '      Type: AWS::Lambda::Url', //                    13
+      '      Properties:', //                               14
+      '        InvokeMode: RESPONSE_STREAM', //             15
+      '    DownloadUrl:', //                                16
+      '      Type: AWS::Lambda::Url', //                    17
+      '      Properties:', //                               18
+      '        AuthType: NONE', //                          19
+      '        TargetFunctionArn: !GetAtt DownloadLambdaFunction.Arn', // 20
+      '    DownloadPermission:', //                         21
+      '      Type: AWS::Lambda::Permission', //             22
+      '      Properties:', //                               23
+      '        FunctionName: !Ref DownloadLambdaFunction', // 24
+      '        Action: lambda:InvokeFunctionUrl', //        25
+      "        Principal: '*'", //                          26
+      '        FunctionUrlAuthType: NONE', //               27
+    ].join('\n');
+    const loc = (line: number, column: number, p: string): SourceLocation => ({ file: 'serverless.yml', line, column, path: p });
+    expect(functionLogicalId('streaming-fn')).toBe('StreamingDashfnLambdaFunction');
+    expect(functionLogicalId('my_fn')).toBe('MyUnderscorefnLambdaFunction');
+    const r = readServerless('serverless.yml', text);
+    expect(r.notes).toEqual([]);
+    const [streaming, download] = r.deployments;
+    expect(streaming.url?.invokeMode).toEqual({ value: 'RESPONSE_STREAM', at: loc(15, 21, 'resources.Resources.StreamingDashfnLambdaFunctionUrl.Properties.InvokeMode') });
+    expect(streaming.url?.cors).toEqual({ value: { enabled: true }, at: loc(7, 13, 'functions.streaming-fn.url.cors') });
+    expect(streaming.url?.ownPermissions).toBe(true);
+    expect(download.url).toEqual({
+      at: loc(16, 5, 'resources.Resources.DownloadUrl'),
+      invokeMode: undefined,
+      authType: { value: 'NONE', at: loc(19, 19, 'resources.Resources.DownloadUrl.Properties.AuthType') },
+      cors: undefined,
+      ownPermissions: false,
+    });
+    const action = loc(25, 17, 'resources.Resources.DownloadPermission.Properties.Action');
+    expect(download.policy).toEqual({
+      complete: false,
+      grants: [
+        {
+          at: action,
+          actions: { value: ['lambda:InvokeFunctionUrl'], at: action },
+          everyone: { value: true, at: loc(26, 20, 'resources.Resources.DownloadPermission.Properties.Principal') },
+          effect: 'Allow',
+        },
+      ],
+    });
+  });
+
+  it('reads serverless.json like serverless.yml', () => {
+    const r = readServerless('serverless.json', '{"service":"x","provider":{"name":"aws","timeout":20},"functions":{"f":{"handler":"h.handler","url":{"invokeMode":"RESPONSE_STREAM"}}}}');
+    expect(r.deployments.map((d) => [d.name, isResolvedValue(d.timeout), isResolvedValue(d.url?.invokeMode)])).toEqual([['f', 20, 'RESPONSE_STREAM']]);
+  });
+});
+
+function isResolvedValue(field: unknown): unknown {
+  return field && typeof field === 'object' && 'value' in field ? (field as { value: unknown }).value : field;
+}
+
+describe('readServerlessModule (serverless.ts / serverless.js)', () => {
+  const files: Record<string, string> = {
+    'app/resources/functions.ts': [
+      "import type { AWS } from '@serverless/typescript';", //           1
+      'const functions: AWS["functions"] = {', //                        2
+      '  chat: {', //                                                    3
+      "    handler: 'src/chat.handler',", //                              4
+      '    url: { cors: true },', //                                     5
+      '    timeout: 20,', //                                             6
+      '  },', //                                                         7
+      '};', //                                                           8
+      'export default functions;', //                                    9
+    ].join('\n'),
+    'app/resources/env.ts': "export const environment = { STAGE: process.env.STAGE, AWS_LWA_INVOKE_MODE: 'response_stream' };\n",
+  };
+  const config = [
+    "import type { AWS } from '@serverless/typescript';", //               1
+    "import functions from './resources/functions';", //                   2
+    "import { environment } from './resources/env';", //                   3
+    'const base = { name: "aws", runtime: "nodejs20.x" } as const;', //    4
+    'const serverlessConfiguration: AWS = {', //                           5
+    "  service: 'chat',", //                                               6
+    '  provider: { ...base, environment, memorySize: Number(process.env.MEM) },', // 7
+    '  functions,', //                                                     8
+    '  resources: {', //                                                   9
+    '    Resources: {', //                                                 10
+    '      ChatLambdaFunctionUrl: {', //                                   11
+    "        Type: 'AWS::Lambda::Url',", //                                12
+    "        Properties: { InvokeMode: 'RESPONSE_STREAM' },", //           13
+    '      },', //                                                         14
+    '    },', //                                                           15
+    '  },', //                                                             16
+    '};', //                                                               17
+    'module.exports = serverlessConfiguration;', //                        18
+  ].join('\n');
+  const read = (rel: string) => files[rel] ?? null;
+
+  it('follows imports of project modules and keeps each value where it is written', () => {
+    const r = readServerlessModule('app/serverless.ts', config, { readFile: read });
+    expect(r.notes).toEqual([]);
+    const [chat] = r.deployments;
+    const fnFile = (line: number, column: number, p: string): SourceLocation => ({ file: 'app/resources/functions.ts', line, column, path: p });
+    const cfg = (line: number, column: number, p: string): SourceLocation => ({ file: 'app/serverless.ts', line, column, path: p });
+    expect(chat.name).toBe('chat');
+    expect(chat.at).toEqual(fnFile(3, 3, 'functions.chat'));
+    expect(chat.handler).toEqual({ value: 'src/chat.handler', at: fnFile(4, 14, 'functions.chat.handler') });
+    expect(chat.codeLocation?.value).toBe('app');
+    expect(chat.runtime).toEqual({ value: 'nodejs20.x', at: cfg(4, 38, 'provider.runtime') });
+    expect(chat.timeout).toEqual({ value: 20, at: fnFile(6, 14, 'functions.chat.timeout') });
+    expect(chat.memory).toEqual({ unresolved: true, text: 'Number(process.env.MEM)', at: cfg(7, 49, 'provider.memorySize') });
+    expect(chat.environmentKeys.map((k) => k.value)).toEqual(['STAGE', 'AWS_LWA_INVOKE_MODE']);
+    expect(chat.streamingEnvironment.AWS_LWA_INVOKE_MODE).toMatchObject({ value: 'response_stream', at: { file: 'app/resources/env.ts', line: 1 } });
+    expect(chat.url?.at).toEqual(fnFile(5, 5, 'functions.chat.url'));
+    expect(chat.url?.invokeMode).toEqual({ value: 'RESPONSE_STREAM', at: cfg(13, 35, 'resources.Resources.ChatLambdaFunctionUrl.Properties.InvokeMode') });
+  });
+
+  it('export default of an object literal; a spread it cannot follow leaves the object unknown; a module that does not parse is a note', () => {
+    const r = readServerlessModule('serverless.js', "export default { provider: { name: 'aws' }, functions: { f: { handler: 'h.handler', ...shared } } };", { readFile: read });
+    expect(r.deployments).toEqual([]);
+    expect(readServerlessModule('serverless.ts', 'export default {', { readFile: read }).notes[0].reason).toMatch(/^cannot parse serverless config: /);
+    expect(readServerlessModule('serverless.ts', 'console.log(1);', { readFile: read })).toEqual({ deployments: [], notes: [] });
   });
 });

@@ -1,5 +1,6 @@
 /**
- * serverless.yml / serverless.yaml (Serverless Framework, provider aws) -> Deployment[].
+ * serverless.yml / serverless.yaml / serverless.json, and serverless.ts / serverless.js (Serverless Framework,
+ * provider aws) -> Deployment[].
  *
  * Parsed into the same located node tree as CloudFormation (cloudformation.ts: js-yaml events, the
  * CloudFormation short tags, since serverless.yml accepts `!Ref`/`!GetAtt`...). Any
@@ -29,6 +30,7 @@ import {
   isMapProp,
   isSeqProp,
   items,
+  joinResources,
   keyName,
   locate,
   locateKey,
@@ -43,28 +45,49 @@ import {
   resolveRelative,
   rootProp,
   sourceText,
+  templateResources,
   toBool,
   toNum,
   toStr,
   unresolved,
+  urlFromConfigs,
   type Prop,
   type YamlSource,
 } from './cloudformation.js';
 import { LWA_LAYER } from './locate.js';
+import type { ReadOptions } from './formats.js';
+import { moduleDocument } from './serverless-module.js';
 
 /** Serverless Framework default function timeout (`provider.timeout || 6`). */
 const DEFAULT_TIMEOUT_SECONDS = 6;
 
+/** serverless.yml / serverless.yaml / serverless.json. */
 export function readServerless(file: string, text: string): ReaderResult {
   const result: ReaderResult = { deployments: [], notes: [] };
   const parsed = parseYamlDocument(text);
   if ('error' in parsed) {
-    if (/^\s*(functions|provider|service)\s*:/m.test(text)) {
+    if (/^\s*(functions|provider|service)\s*:/m.test(text) || /"(functions|provider|service)"\s*:/.test(text)) {
       result.notes.push({ file, reason: `cannot parse serverless config: ${parsed.error}` });
     }
     return result;
   }
-  const src = makeSource(file, text, parsed.doc, 'serverless');
+  return readServerlessSource(makeSource(file, text, parsed.doc, 'serverless'));
+}
+
+/**
+ * serverless.ts / serverless.js: the exported configuration object, read statically into the same located
+ * tree (src/iac/serverless-module.ts), then read like serverless.yml.
+ */
+export function readServerlessModule(file: string, text: string, options: ReadOptions = {}): ReaderResult {
+  const read = moduleDocument(file, text, options.readFile ?? (() => null));
+  if ('error' in read) return { deployments: [], notes: read.error ? [{ file, reason: read.error }] : [] };
+  const result = readServerlessSource(makeSource(file, text, read.doc, 'serverless'));
+  result.notes.push(...read.notes);
+  return result;
+}
+
+function readServerlessSource(src: YamlSource): ReaderResult {
+  const result: ReaderResult = { deployments: [], notes: [] };
   const root = rootProp(src);
   if (!isMapProp(root)) return result;
   const provider = get(src, root, 'provider');
@@ -76,11 +99,48 @@ export function readServerless(file: string, text: string): ReaderResult {
   const functionProps = isSeqProp(functionsProp)
     ? items(src, functionsProp).flatMap((item) => entries(src, item))
     : entries(src, functionsProp);
+  const byId = new Map<string, Deployment>();
   for (const fn of functionProps) {
     if (!isMapProp(fn)) continue; // `${file(fn.yml)}` and other unreadable definitions
-    result.deployments.push(readFunction(src, fn, isMapProp(provider) ? provider : undefined));
+    const deployment = readFunction(src, fn, isMapProp(provider) ? provider : undefined);
+    result.deployments.push(deployment);
+    byId.set(functionLogicalId(deployment.name), deployment);
   }
+  if (byId.size > 0) joinCustomResources(src, get(src, get(src, root, 'resources'), 'Resources'), byId);
   return result;
+}
+
+/**
+ * The logical id serverless gives a function's `AWS::Lambda::Function` (`lib/plugins/aws/lib/naming.js`:
+ * `getNormalizedFunctionName`: first letter upper case, `-` -> `Dash`, `_` -> `Underscore`, + `LambdaFunction`).
+ */
+export function functionLogicalId(name: string): string {
+  const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+/**
+ * `resources.Resources`: CloudFormation merged into the compiled template. A resource with the logical id of a
+ * URL the framework generates (`<Function>LambdaFunctionUrl`) overrides that URL's properties (the documented
+ * way to set `InvokeMode` before `url.invokeMode` existed); other resources join the functions by their
+ * generated logical ids like in a template: standalone `AWS::Lambda::Url`s, `AWS::Lambda::Permission`s, API
+ * methods, target groups, CloudFront origins.
+ */
+function joinCustomResources(src: YamlSource, resourcesProp: Prop | undefined, byId: Map<string, Deployment>): void {
+  if (!isMapProp(resourcesProp)) return;
+  const resources = templateResources(src, resourcesProp);
+  for (const [id, deployment] of byId) {
+    const override = get(src, resourcesProp, `${id}Url`);
+    if (!deployment.url || !isMapProp(override)) continue;
+    resources.delete(`${id}Url`);
+    const props = get(src, override, 'Properties');
+    if (!isMapProp(props)) continue;
+    const written = urlFromConfigs(src, deployment.url.at, [props as Prop], undefined);
+    if (present(get(src, props, 'InvokeMode'))) deployment.url.invokeMode = written.invokeMode;
+    if (present(get(src, props, 'AuthType'))) deployment.url.authType = written.authType;
+    if (present(get(src, props, 'Cors'))) deployment.url.cors = written.cors;
+  }
+  joinResources(src, resources, byId);
 }
 
 function readFunction(src: YamlSource, fn: Prop, provider: Prop | undefined): Deployment {
@@ -199,9 +259,9 @@ function readUrl(src: YamlSource, url: Prop): FunctionUrl | undefined {
   const enabled = plain(src, url);
   if (!isMapProp(url)) {
     if (enabled === false || enabled === 'false') return undefined;
-    if (enabled === true || enabled === 'true') return { at, invokeMode: undefined, authType: { value: 'NONE', at }, cors: undefined };
+    if (enabled === true || enabled === 'true') return { at, invokeMode: undefined, authType: { value: 'NONE', at }, cors: undefined, ownPermissions: true };
     const u = unresolved(src, url);
-    return { at, invokeMode: u, authType: u, cors: u };
+    return { at, invokeMode: u, authType: u, cors: u, ownPermissions: true };
   }
   const authorizer = get(src, url, 'authorizer');
   let authType: Field<AuthType>;
@@ -218,6 +278,8 @@ function readUrl(src: YamlSource, url: Prop): FunctionUrl | undefined {
     invokeMode: readField(src, get(src, url, 'invokeMode'), toStr) as Field<InvokeMode>,
     authType,
     cors: readCors(src, get(src, url, 'cors')),
+    // The framework adds the URL's public permission(s) itself (v4: both; v3: lambda:InvokeFunctionUrl only).
+    ownPermissions: true,
   };
 }
 
@@ -258,9 +320,11 @@ function readEvents(src: YamlSource, events: Prop | undefined): FrontDoor[] {
           doors.push({ kind: 'http-api', at });
           break;
         case 'http': {
-          // `responseTransferMode: STREAM` (serverless/serverless#13164) or `response: { transferMode: STREAM }`.
+          // `responseTransferMode: STREAM` (serverless/serverless#13164) or `response: { transferMode: STREAM }`
+          // (v4.25+), case-insensitive: the framework upper-cases it (`getResponseTransferMode`,
+          // lib/plugins/aws/package/compile/events/api-gateway/lib/validate.js).
           const mode = [get(src, entry, 'responseTransferMode'), get(src, get(src, entry, 'response'), 'transferMode')].find(present);
-          const transferMode = readField(src, mode, toStr) as Field<'BUFFERED' | 'STREAM'>;
+          const transferMode = readField(src, mode, (v) => toStr(v)?.toUpperCase()) as Field<'BUFFERED' | 'STREAM'>;
           doors.push({ kind: 'rest-api', at, ...(transferMode ? { transferMode } : {}) });
           break;
         }

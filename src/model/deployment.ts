@@ -65,6 +65,34 @@ export interface FunctionUrl {
   cors: Field<UrlCors>;
   /** An alias qualifier, when the URL is on an alias. */
   qualifier?: string;
+  /**
+   * Whether the tool that declares the URL also grants its public invoke permissions itself: true for SAM
+   * `FunctionUrlConfig`, CDK `addFunctionUrl`/`FunctionUrl`, serverless `url:`, SST `url`; false for a URL
+   * resource declared alone (`AWS::Lambda::Url`, `aws_lambda_function_url`, CDK `CfnUrl`), whose
+   * permissions are the template's own `AWS::Lambda::Permission`s; undefined when unknown (live AWS).
+   */
+  ownPermissions?: boolean;
+}
+
+/** One statement granting (or denying) a Lambda action in the function's resource-based policy. */
+export interface PolicyGrant {
+  /** The permission resource, call or statement. */
+  at: SourceLocation;
+  /** The actions as written (`lambda:InvokeFunctionUrl`, `lambda:*`); Unresolved when an expression. */
+  actions: Field<string[]>;
+  /** Granted to everyone (`*`, `{ AWS: '*' }`); Unresolved when the principal is an expression. */
+  everyone: Field<boolean>;
+  effect: 'Allow' | 'Deny';
+}
+
+/**
+ * The function's resource-based policy as far as the source states it. `complete`: the whole policy (live
+ * AWS GetPolicy, an empty list when the function has none); otherwise only the permissions this
+ * infrastructure code declares for the function (others may be granted elsewhere).
+ */
+export interface ResourcePolicy {
+  grants: PolicyGrant[];
+  complete: boolean;
 }
 
 export type FrontDoorKind = 'function-url' | 'http-api' | 'rest-api' | 'alb' | 'cloudfront' | 'unknown';
@@ -117,6 +145,8 @@ export interface Deployment {
    */
   managedInstances?: SourceLocation;
   url?: FunctionUrl;
+  /** Its resource-based policy, when the source states it (explicit permission resources, or GetPolicy live). */
+  policy?: ResourcePolicy;
   frontDoors: FrontDoor[];
   /** The platform default for a missing timeout in this source, for messages. */
   defaultTimeoutSeconds: number;

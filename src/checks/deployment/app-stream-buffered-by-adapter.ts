@@ -8,9 +8,9 @@ export const appStreamBufferedByAdapter = defineDeploymentRule({
     severity: 'warning',
     title: 'The app streams (SSE, StreamingResponse) but a buffered adapter delivers it all at once',
     consequence:
-      'Mangum, serverless-wsgi and similar adapters collect the whole response before returning it: server-sent events and token streams reach the client in one piece at the end (or time out), whatever the app does.',
+      'Mangum, serverless-wsgi, serverless-http, serverless-express, hono handle() and similar adapters collect the whole response before returning it: server-sent events and token streams reach the client in one piece at the end (or time out), whatever the app does.',
     evidence:
-      'Mangum has no response streaming (Kludex/mangum #299, #341; aws.md §5); Python managed runtimes have no native streaming (aws.md §2.2); a user report (a FastAPI SSE dashboard behind Mangum).',
+      'Mangum has no response streaming (Kludex/mangum #299, #341; aws.md §5); Python managed runtimes have no native streaming (aws.md §2.2); serverless-http, serverless-express and hono handle() return a buffered {statusCode, headers, body}; user reports (a FastAPI SSE dashboard behind Mangum, an Express SSE API behind serverless-http).',
     fixable: false,
   },
   messages: {
@@ -33,7 +33,7 @@ export const appStreamBufferedByAdapter = defineDeploymentRule({
         adapterLine: handler.bufferedAdapter.line,
       },
       at: d.handler && 'at' in d.handler ? d.handler.at : d.at,
-      fix: 'Run the app behind the Lambda Web Adapter with AWS_LWA_INVOKE_MODE=response_stream and a RESPONSE_STREAM Function URL (Python has no native Lambda streaming), or stop streaming in this app.',
+      fix: 'Run the app behind the Lambda Web Adapter with AWS_LWA_INVOKE_MODE=response_stream and a RESPONSE_STREAM Function URL (Python has no native Lambda streaming; Node can also use awslambda.streamifyResponse or hono streamHandle()), or stop streaming in this app.',
       key: `${d.name}:app-stream-buffered`,
     });
   },

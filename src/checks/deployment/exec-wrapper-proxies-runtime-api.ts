@@ -26,6 +26,10 @@ export const execWrapperProxiesRuntimeApi = defineDeploymentRule({
     const runtime = isResolved(d.runtime) ? d.runtime.value : '';
     const subject = capitalized(describe(d));
     if (runtime.startsWith('provided')) {
+      // The adapter's layer ships /opt/bootstrap, which on an OS-only runtime is the custom runtime itself (when
+      // the package has no bootstrap of its own): it execs the handler script, and the adapter starts from
+      // /opt/extensions. The variable is ignored, harmlessly: the documented zip setup works.
+      if (wrapper.value === '/opt/bootstrap' && d.webAdapter && d.packageType !== 'image') return;
       report({
         messageId: 'ignoredOnOsOnlyRuntime',
         data: { subject, wrapper: wrapper.value, runtime },

@@ -4,6 +4,7 @@ import { bufferedHandlerBehindStreamingUrl } from './buffered-handler-behind-str
 import { callbackHandlerOnNodejs24 } from './callback-handler-on-nodejs24.js';
 import { duplicateCors } from './duplicate-cors.js';
 import { execWrapperProxiesRuntimeApi } from './exec-wrapper-proxies-runtime-api.js';
+import { functionUrlMissingInvokePermission } from './function-url-missing-invoke-permission.js';
 import { frontDoorCannotStream } from './front-door-cannot-stream.js';
 import { managedInstancesSharedState } from './managed-instances-shared-state.js';
 import { publicFunctionUrl } from './public-function-url.js';
@@ -28,4 +29,5 @@ export const deploymentRules = [
   managedInstancesSharedState,
   appStreamBufferedByAdapter,
   webAdapterLayerArchitecture,
+  functionUrlMissingInvokePermission,
 ] as const satisfies readonly DeploymentRule[];

@@ -92,6 +92,11 @@ export async function fixDeploymentsWith(root: string, options: DeploymentFixOpt
         suggestion: { ruleId, line: finding.line, message: finding.message, suggestion: `${finding.fix ?? 'See the rule page.'} (No automatic edit: ${why}.)` },
       });
 
+    // serverless.ts / serverless.js are programs: their values may be computed, imported or shared, so they are not edited.
+    if (next.deployment.source === 'serverless' && ['typescript', 'unknown'].includes(formatOf(finding.file))) {
+      suggest('a Serverless configuration written as a module (serverless.ts, serverless.js) is not edited');
+      continue;
+    }
     let proposal: DeploymentProposal;
     try {
       proposal = fixers.get(ruleId)!.fix({ root, detail: next, read });

@@ -53,7 +53,7 @@ export type IacFormat = IacEditor | 'cdk-out' | 'unknown';
 export function formatOf(file: string): IacFormat {
   const format = formatsFor(file)[0];
   if (!format) return 'unknown';
-  return format.editor ?? 'cdk-out';
+  return format.editor ?? (format.id === 'cdk-out' ? 'cdk-out' : 'unknown');
 }
 
 /** The suggestion for synthesized CDK output. */

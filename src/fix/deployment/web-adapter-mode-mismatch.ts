@@ -19,5 +19,7 @@ export const webAdapterModeMismatchFixer = defineDeploymentFixer(webAdapterModeM
       return attempt(() => setLwaInvokeMode(context, target.adapter));
     case 'url':
       return attempt(() => setUrlInvokeMode(context, target.url));
+    case 'none':
+      return { suggestion: target.reason };
   }
 });
