@@ -125,7 +125,12 @@ function scan(args, project) {
     env: { ...process.env, CI: 'true' },
   });
   if (run.status !== 0 && run.status !== 1) return { error: (run.stderr || `exit ${run.status}`).trim().split('\n')[0] };
-  const report = JSON.parse(run.stdout);
+  let report;
+  try {
+    report = JSON.parse(run.stdout);
+  } catch {
+    return { error: `no JSON report (exit ${run.status}${run.signal ? `, ${run.signal}` : ''}): ${(run.stderr || run.stdout).trim().split('\n')[0] ?? ''}` };
+  }
   const prefix = project.scan ? `${project.scan.replace(/\/+$/, '')}/` : '';
   return {
     findings: report.findings.map((f) => ({ ...f, file: prefix + f.file })),
