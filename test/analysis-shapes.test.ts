@@ -40,3 +40,54 @@ describe('streaming-handler-not-streamified across modules', () => {
     expect(findings.filter(([rule]) => rule === 'streaming-handler-not-streamified')).toEqual([]);
   });
 });
+
+describe('a helper module handed the stream under another name', () => {
+  // The helper carries none of the pre-filter's markers (no `responseStream`, no `awslambda`): it is analysed
+  // because the handler's analysis followed it.
+  const HELPER = `export async function handle(question, output) {
+  try {
+    for await (const event of model.stream(question)) {
+      output.write(event.text);
+    }
+  } catch (e) {
+    output.write(\`Error: \${e.message}\\n\`);
+  }
+}
+`;
+  const INDEX = `import { handle } from "./handler.mjs";
+export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  await handle(event.body, responseStream);
+  responseStream.end();
+});
+`;
+
+  it('reports the error text written after output in the helper, at the helper', () => {
+    expect(scan({ 'lambda/handler.mjs': HELPER, 'lambda/index.mjs': INDEX })).toEqual([['error-after-headers-masked', 'lambda/handler.mjs', 7]]);
+  });
+
+  it('does not analyse a module no handler follows', () => {
+    expect(scan({ 'lambda/handler.mjs': HELPER, 'lambda/other.mjs': 'export const x = 1;\n' })).toEqual([]);
+  });
+});
+
+describe('handler code written inside the infrastructure file', () => {
+  it('reads a Terraform archive_file heredoc and reports at the .tf line', () => {
+    const tf = [
+      'data "archive_file" "fn" {', //                                                                        1
+      '  type        = "zip"', //                                                                             2
+      '  output_path = "/tmp/fn.zip"', //                                                                     3
+      '  source {', //                                                                                        4
+      '    content  = <<EOF', //                                                                              5
+      'import { pipeline } from "node:stream/promises";', //                                                  6
+      'export const handler = awslambda.streamifyResponse(async (event, responseStream) => {', //            7
+      '  const res = await fetch(process.env.UPSTREAM);', //                                                  8
+      '  await pipeline(res.body, awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 }));', // 9
+      '});', //                                                                                               10
+      'EOF', //                                                                                               11
+      '    filename = "main.mjs"', //                                                                         12
+      '  }', //                                                                                               13
+      '}', //                                                                                                 14
+    ].join('\n');
+    expect(scan({ 'main.tf': `${tf}\n` })).toContainEqual(['pipeline-source-error-crashes', 'main.tf', 9]);
+  });
+});

@@ -35,6 +35,11 @@ export interface SourceResult {
   internalErrors: InternalError[];
   /** Functions of other project modules that this one streamifies (root-relative file, export name). */
   streamifiedElsewhere?: Array<{ file: string; exportName: string }>;
+  /**
+   * Project modules whose functions this one's analysis called (root-relative): a helper module handed the
+   * stream may carry none of the pre-filter's markers (`handle(question, output)`), and is analysed too.
+   */
+  followedModules?: string[];
 }
 
 export function rulesFor(text: string, rules: readonly CodeRule[]): CodeRule[] {
@@ -45,8 +50,8 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
   const selected = rulesFor(input.text, rules);
   if (selected.length === 0) return { findings: [], parsed: false, internalErrors: [] };
   let facts;
+  const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
   try {
-    const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
     facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text), loader, { writerHelpers: input.origin === 'project' });
   } catch (error) {
     if (error instanceof ParseFailure && input.origin === 'project') {
@@ -73,7 +78,8 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
           return file ? [{ file: path.relative(input.root!, file).split(path.sep).join('/'), exportName: imported }] : [];
         })
       : [];
-  return { findings, parsed: true, internalErrors: failures, streamifiedElsewhere };
+  const followedModules = loader && input.origin === 'project' ? [...loader.loaded].map((file) => path.relative(input.root!, file).split(path.sep).join('/')) : [];
+  return { findings, parsed: true, internalErrors: failures, streamifiedElsewhere, followedModules };
 }
 
 /**
@@ -127,9 +133,10 @@ const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.tsx', '.mts', '.cts', '.
  * inside the scan root, then parses it. Anything that cannot be read or parsed is simply not followed:
  * the stream then escapes at that call and the analysis stays quiet.
  */
-export function relativeModuleLoader(abs: string, root: string): ModuleLoader {
+export function relativeModuleLoader(abs: string, root: string): ModuleLoader & { loaded: Set<string> } {
   const cache = new Map<string, Node | null>();
-  return (specifier) => {
+  const loaded = new Set<string>();
+  const load = (specifier: string): Node | null => {
     if (cache.has(specifier)) return cache.get(specifier)!;
     let program: Node | null = null;
     const file = resolveRelativeModule(abs, root, specifier, (candidate) => {
@@ -141,8 +148,10 @@ export function relativeModuleLoader(abs: string, root: string): ModuleLoader {
       }
     });
     cache.set(specifier, file ? program : null);
+    if (file && program) loaded.add(file);
     return file ? program : null;
   };
+  return Object.assign(load, { loaded });
 }
 
 /**

@@ -72,6 +72,8 @@ describe('pythonHandlerFacts', () => {
       disablesEventLoopWait: false,
       moduleState: [],
       appStreams: { how: 'StreamingResponse (fastapi.responses)', file: 'dashboard/handler.py', line: 34 },
+      // no model call, S3 stream or sleep loop in the dashboard's modules
+      longWork: null,
     });
   });
 

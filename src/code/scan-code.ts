@@ -8,8 +8,8 @@ import { checkKnownBadVersions, entryMatches, loadKnownBad, type KnownBadEntry }
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
 import { analyzeSource } from './analyze.js';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
+import { readFileSync, statSync } from 'node:fs';
+import { type CandidateFile, collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
 import { inventoryPackages } from './inventory.js';
 import { lockedPackages } from './lockfiles/index.js';
 
@@ -65,7 +65,11 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   let parsed = 0;
   let sourcesSkipped = walked.skipped.filter((note) => isSourceFileName(path.posix.basename(note.file))).length;
   const streamifiedElsewhere = new Set<string>();
-  for (const candidate of walked.candidates) {
+  const queue: CandidateFile[] = [...walked.candidates];
+  const queued = new Set(queue.map((candidate) => candidate.rel));
+  const extraLimit = Math.max(FOLLOWED_MODULES_MIN, walked.candidates.length);
+  let extras = 0;
+  for (let candidate = queue.shift(); candidate; candidate = queue.shift()) {
     options.onFile?.(candidate.rel);
     texts.set(candidate.rel, candidate.text);
     const result = analyzeSource(
@@ -80,6 +84,16 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     internalErrors.push(...result.internalErrors);
     findings.push(...result.findings);
     for (const { file, exportName } of result.streamifiedElsewhere ?? []) streamifiedElsewhere.add(`${file}\0${exportName}`);
+    // Project modules the analysis followed that the pre-filter left out (a helper handed the stream under
+    // another name): analysed like candidates, a bounded number of them.
+    for (const rel of result.followedModules ?? []) {
+      if (queued.has(rel) || extras >= extraLimit || rel.split('/').includes('node_modules')) continue;
+      queued.add(rel);
+      const followed = readFollowedModule(root, rel, options.maxFileBytes);
+      if (!followed) continue;
+      extras++;
+      queue.push(followed);
+    }
   }
 
   // A raw streaming handler another module streamifies (`import { handler as raw } …; streamifyResponse(raw)`)
@@ -124,6 +138,19 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     sourcesSkipped,
     packagesInventoried,
   };
+}
+
+/** At least this many followed modules are analysed beyond the pre-filter's candidates (more on big projects). */
+const FOLLOWED_MODULES_MIN = 64;
+
+function readFollowedModule(root: string, rel: string, maxFileBytes = 8 * 1024 * 1024): CandidateFile | null {
+  const abs = path.join(root, ...rel.split('/'));
+  try {
+    if (statSync(abs).size > maxFileBytes) return null;
+    return { abs, rel, origin: 'project', text: readFileSync(abs, 'utf8') };
+  } catch {
+    return null; // it was read a moment ago by the analysis; gone now: nothing to add
+  }
 }
 
 /**

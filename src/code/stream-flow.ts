@@ -839,18 +839,21 @@ export class StreamFlowAnalyzer {
     if (isPipelineCall(call, this.scope.pipelineAliases)) {
       const args = call.arguments.filter((a: Node) => !isFunction(unwrap(a)));
       const target = args[args.length - 1];
-      if (target && this.isAlias(target, frame)) {
+      if (target && (this.isAlias(target, frame) || this.isInlineFrom(target, frame))) {
         let current = states;
         const sources = args.slice(0, -1);
         for (const src of sources) current = this.evalExpr(src, current, frame, true);
+        // `pipeline(body, HttpResponseStream.from(stream, metadata))`: the metadata is set, then the body piped.
+        if (!this.isAlias(target, frame)) current = this.evalExpr(target, current, frame, true);
         if (this.foreignDepth === 0) this.pipeCalls.set(call, { call, kind: 'pipeline', sources });
         return this.applyPipe(call, current, sources);
       }
     }
 
     // source.pipe(stream)
-    if (callee.type === 'MemberExpression' && propertyName(callee) === 'pipe' && call.arguments.length > 0 && this.isAlias(call.arguments[0], frame)) {
-      const current = this.evalExpr(callee.object, states, frame, true);
+    if (callee.type === 'MemberExpression' && propertyName(callee) === 'pipe' && call.arguments.length > 0 && (this.isAlias(call.arguments[0], frame) || this.isInlineFrom(call.arguments[0], frame))) {
+      let current = this.evalExpr(callee.object, states, frame, true);
+      if (!this.isAlias(call.arguments[0], frame)) current = this.evalExpr(call.arguments[0], current, frame, true);
       if (this.foreignDepth === 0) this.pipeCalls.set(call, { call, kind: 'pipe', sources: [callee.object] });
       return this.applyPipe(call, current, [callee.object]);
     }
@@ -1282,6 +1285,12 @@ export class StreamFlowAnalyzer {
   isAlias(node: Node | null | undefined, frame: Frame): boolean {
     const n = unwrap(node);
     return !!n && n.type === 'Identifier' && frame.aliases.has(n.name);
+  }
+
+  /** `HttpResponseStream.from(stream, metadata)` written where the stream is expected (a pipe's destination). */
+  private isInlineFrom(node: Node | null | undefined, frame: Frame): boolean {
+    const n = unwrap(node);
+    return !!n && n.type === 'CallExpression' && isFromCall(n) && n.arguments.length > 0 && this.isAlias(n.arguments[0], frame);
   }
 
   /** `x = stream`, `x = HttpResponseStream.from(stream, ...)`, `x = cond ? stream : from(...)`. */

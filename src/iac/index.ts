@@ -14,6 +14,7 @@ import { findingOf, runRules } from '../checks/runner.js';
 import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
 import { IAC_FORMATS, formatsFor, type IacFormat } from './formats.js';
+import { embeddedModules } from './embedded-code.js';
 import picomatch from 'picomatch';
 
 /** Directories never searched for infrastructure code. */
@@ -128,6 +129,26 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
     inputs.set(format, groups);
   }
 
+  // Handler code written inside the infrastructure files (Terraform heredocs, ZipFile blocks): the code rules
+  // read it where it is written.
+  const findings: Finding[] = [];
+  const internalErrors: InternalError[] = [];
+  for (const groups of inputs.values()) {
+    for (const group of groups.values()) {
+      for (const { file, text } of group) {
+        const modules = embeddedModules(file, text);
+        if (modules.length === 0) continue;
+        const [{ analyzeSource }, { codeRules }] = await Promise.all([import('../code/analyze.js'), import('../checks/code/index.js')]);
+        for (const embedded of modules) {
+          const result = analyzeSource({ rel: file, text: embedded.text, origin: 'project' }, codeRules);
+          findings.push(...result.findings);
+          internalErrors.push(...result.internalErrors);
+          if (result.skipped) skipped.push({ file, reason: `handler code at line ${embedded.line}: ${result.skipped.reason}` });
+        }
+      }
+    }
+  }
+
   const results: ReaderResult[] = [];
   const produced = new Set<IacFormat['id']>();
   let filesRead = 0;
@@ -156,9 +177,7 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   const images = all.filter((d) => d.source === 'dockerfile');
   const functions = all.filter((d) => d.source !== 'dockerfile').map((d) => withImage(d, images));
 
-  const findings: Finding[] = [];
   const details: DeploymentFinding[] = [];
-  const internalErrors: InternalError[] = [];
   const runtimesByHandler = new Map<string, string[]>();
   // Many functions share one handler module (a SAM template with hundreds of functions): read it once.
   const handlerCache = options.handlerCache ?? new Map<string, Promise<HandlerFacts | null>>();

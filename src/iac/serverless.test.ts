@@ -91,6 +91,12 @@ describe('readServerless', () => {
     });
   });
 
+  it("leaves a fork's `url.invoke` unresolved: which framework is installed decides what it deploys", () => {
+    const text = ['service: s', 'provider:', '  name: aws', '  runtime: nodejs18.x', 'functions:', '  stream:', '    handler: h.handler', '    url:', '      invoke: response_stream', ''].join('\n');
+    const [stream] = readServerless('serverless.yml', text).deployments;
+    expect(stream!.url?.invokeMode).toEqual({ unresolved: true, text: 'response_stream', at: { file: 'serverless.yml', line: 9, column: 15, path: 'functions.stream.url.invoke' } });
+  });
+
   it('reads url: true as a public buffered URL without CORS', () => {
     const hello = fn('hello');
     expect(hello.url).toEqual({

@@ -275,12 +275,24 @@ function readUrl(src: YamlSource, url: Prop): FunctionUrl | undefined {
   }
   return {
     at,
-    invokeMode: readField(src, get(src, url, 'invokeMode'), toStr) as Field<InvokeMode>,
+    invokeMode: readInvokeMode(src, url),
     authType,
     cors: readCors(src, get(src, url, 'cors')),
     // The framework adds the URL's public permission(s) itself (v4: both; v3: lambda:InvokeFunctionUrl only).
     ownPermissions: true,
   };
+}
+
+/**
+ * `url.invokeMode`. `url.invoke` is no key of the Serverless Framework, but forks that streamed before v3.28
+ * read it (`invoke: response_stream`, grakic/serverless#aws-lambda-streaming, installed from GitHub): what
+ * it deploys depends on which framework the project installs, so it is Unresolved, never BUFFERED.
+ */
+function readInvokeMode(src: YamlSource, url: Prop): Field<InvokeMode> {
+  const invokeMode = get(src, url, 'invokeMode');
+  if (present(invokeMode)) return readField(src, invokeMode, toStr) as Field<InvokeMode>;
+  const forkInvoke = get(src, url, 'invoke');
+  return present(forkInvoke) ? unresolved(src, forkInvoke) : undefined;
 }
 
 function readCors(src: YamlSource, cors: Prop | undefined): Field<UrlCors> {
