@@ -10,6 +10,7 @@
  *   npm run ecosystem -- --corpus <dir> --materialize --mirrors <dir>
  *       first extract each project at its pinned commit from bare git mirrors (<mirrors>/<owner>+<name>/repo,
  *       as the session tool `fetch` leaves them) into <corpus>/<owner>+<name>[+<folder>]
+ *   --manifest <f>  score another manifest (test/ecosystem/holdout.json: projects triaged after the analysis work)
  *   --tool <bin>    score another build (e.g. an older checkout's bin/stream-doctor.js) for before/after
  *   --only <text>   only projects whose repo or folder contains the text
  *
@@ -31,7 +32,7 @@ const EXCLUDED_RULES = new Set(['public-function-url']);
 const COUNTED = new Set(['error', 'warning']);
 
 function parseArgs(argv) {
-  const args = { corpus: undefined, mirrors: undefined, tool: path.join(repoRoot, 'bin/stream-doctor.js'), only: undefined, format: 'text', materialize: false, details: false };
+  const args = { corpus: undefined, manifest: path.join(repoRoot, 'test/ecosystem/corpus.json'), mirrors: undefined, tool: path.join(repoRoot, 'bin/stream-doctor.js'), only: undefined, format: 'text', materialize: false, details: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -40,6 +41,7 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--corpus') args.corpus = path.resolve(value());
+    else if (a === '--manifest') args.manifest = path.resolve(value());
     else if (a === '--mirrors') args.mirrors = path.resolve(value());
     else if (a === '--tool') args.tool = path.resolve(value());
     else if (a === '--only') args.only = value();
@@ -241,7 +243,7 @@ function table(title, rows, markdown) {
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'test/ecosystem/corpus.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(args.manifest, 'utf8'));
   let projects = manifest.projects;
   if (args.only) projects = projects.filter((p) => `${p.repo} ${p.scan ?? ''}`.includes(args.only));
   if (args.materialize) materialize(args, projects);
