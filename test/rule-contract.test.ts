@@ -194,3 +194,14 @@ describe('rule docs pages', () => {
     });
   }
 });
+
+describe('the README', () => {
+  it('states the rule counts the registry has', () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../README.md'), 'utf8').replace(/\s+/g, ' ');
+    const metas = allRuleMetas();
+    const count = (surface: RuleSurface | 'package') => metas.filter((meta) => meta.surface === surface).length;
+    const stated = /lists the (\d+) rules \((\d+) code rules, one known-bad-versions check, (\d+) deployment rules, (\d+) rules on live functions' logs, (\d+) rules only `probe`[^,]*, (\d+) rules only `verify`/.exec(readme);
+    expect(stated, 'the README sentence that counts the rules').not.toBeNull();
+    expect(stated!.slice(1).map(Number)).toEqual([metas.length, count('code'), count('deployment'), count('live'), count('probe'), count('verify')]);
+  });
+});
