@@ -1,7 +1,7 @@
 import { defineCodeRule, payloadType } from '../../model/rule.js';
 import type { PipeCall } from '../../code/stream-flow.js';
 import type { Node } from '../../code/ast.js';
-import { unwrap } from '../../code/ast.js';
+import { isFunction, propertyName, stringValue, unwrap, walk } from '../../code/ast.js';
 import type { ModuleFacts } from '../../code/facts.js';
 import { enclosingFunctionText, snippet } from '../../code/rule-support.js';
 
@@ -34,19 +34,21 @@ export const pipeWithoutErrorPropagation = defineCodeRule({
     id: 'pipe-without-error-propagation',
     category: 'lifecycle',
     severity: 'warning',
-    title: 'source.pipe(responseStream) does not end the stream when the source fails',
+    title: 'source.pipe(responseStream), or a hand-rolled relay, does not end the stream when the source fails',
     consequence:
       '.pipe() does not forward errors: if the source errors mid-way the response stream is never ended and the invocation hangs until the timeout.',
     evidence: 'Node.js stream docs: "if the Readable stream emits an error during processing, the Writable destination is not closed automatically"; a stream that is never ended hangs the invocation (docs/runtime-behaviour.md, c).',
     fixable: true,
-    triggers: ['.pipe('],
+    triggers: ['.pipe(', "'data'", '"data"'],
   },
   messages: {
     hangsOnSourceError:
       '`{{call}}` does not end the response stream if the source fails: the invocation then hangs until the function timeout.',
+    relayWithoutErrorListener:
+      "`{{source}}` is relayed into the response stream by hand ('data' writes it, 'end' ends it) and nothing listens for its 'error': if the upstream connection drops mid-body the unhandled 'error' crashes the runtime process, or 'end' never comes and the invocation hangs until the timeout.",
   },
-  /** The `.pipe()` call the fixer turns into `await pipeline(…)`. */
-  payload: payloadType<PipeCall>(),
+  /** The `.pipe()` call the fixer turns into `await pipeline(…)`; null for a hand-rolled relay (no mechanical fix). */
+  payload: payloadType<PipeCall | null>(),
   check(facts, report) {
     const seen = new Set<number>();
     for (const fn of facts.functions) {
@@ -65,6 +67,44 @@ export const pipeWithoutErrorPropagation = defineCodeRule({
           payload: pipe,
         });
       }
+      for (const relay of fn.streamParam ? relaysWithoutErrorListener(facts, fn.fn, fn.streamParam) : []) {
+        report({
+          messageId: 'relayWithoutErrorListener',
+          data: { source: relay.source },
+          start: relay.at.start,
+          end: relay.at.end,
+          fix: `Relay with \`await pipeline(${relay.source}, stream)\` from node:stream/promises, or iterate it (\`for await (const chunk of ${relay.source}) stream.write(chunk)\`) inside a promise the handler awaits, so a failure rejects the handler; at least add \`${relay.source}.on('error', …)\` that ends the stream.`,
+          key: `${fn.name}:relay:${relay.source}`,
+          payload: null,
+        });
+      }
     }
   },
 });
+
+/**
+ * `upstream.on('data', (c) => stream.write(c))` + `upstream.on('end', () => stream.end())` (an https.request
+ * response relayed by hand) with no 'error' (or 'aborted'/'close') listener on the same source in the same
+ * function. Node emits 'error' (ECONNRESET "aborted") on an IncomingMessage whose connection closes
+ * mid-body (http docs, "premature connection close"); without a listener that is an uncaught exception.
+ */
+function relaysWithoutErrorListener(facts: ModuleFacts, root: Node, streamName: string): Array<{ source: string; at: Node }> {
+  const listeners = new Map<string, { data?: Node; end?: Node; error?: boolean }>();
+  walk(root, (node) => {
+    if (node.type !== 'CallExpression') return true;
+    const callee = unwrap(node.callee);
+    if (callee?.type !== 'MemberExpression' || !['on', 'once', 'addListener'].includes(propertyName(callee) ?? '')) return true;
+    const event = stringValue(node.arguments[0]);
+    const target = unwrap(callee.object);
+    if (!event || !target || target.type !== 'Identifier' || target.name === streamName) return true;
+    const entry = listeners.get(target.name) ?? {};
+    const handler = unwrap(node.arguments[1]);
+    const body = isFunction(handler) ? facts.code.slice(handler.start, handler.end) : '';
+    if (event === 'data' && new RegExp(`\\b${streamName}\\s*\\.\\s*write\\s*\\(`).test(body)) entry.data = node;
+    else if (event === 'end' && new RegExp(`\\b${streamName}\\s*\\.\\s*end\\s*\\(`).test(body)) entry.end = node;
+    else if (event === 'error' || event === 'aborted' || event === 'close') entry.error = true;
+    listeners.set(target.name, entry);
+    return true;
+  });
+  return [...listeners].flatMap(([source, entry]) => (entry.data && entry.end && !entry.error ? [{ source, at: entry.data }] : []));
+}

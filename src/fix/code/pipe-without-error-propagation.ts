@@ -22,6 +22,8 @@ import { lineEndOf } from '../text.js';
  * with the loop that makes it fail cleanly (declared in `leaves`).
  */
 export const pipeWithoutErrorPropagationFixer = defineCodeFixer(pipeWithoutErrorPropagation, (problem, facts) => {
+  // A hand-rolled relay lives in a request callback: rewriting it into pipeline() changes the control flow.
+  if (!problem.payload) return null;
   const call = problem.payload.call;
   const chain = ancestorsOf(facts.program, call);
   const statement = chain[chain.length - 2];
