@@ -205,3 +205,25 @@ describe('the README', () => {
     expect(stated!.slice(1).map(Number)).toEqual([metas.length, count('code'), count('deployment'), count('live'), count('probe'), count('verify')]);
   });
 });
+
+describe('user-facing text', () => {
+  // "seed" is this project's name for the user reports it grew from; users do not know it.
+  const SEED = /\bseeds?\b/i;
+
+  it('rule titles, consequences, evidence and messages never say "seed"', () => {
+    const offenders = allRuleMetas().flatMap((meta) =>
+      [meta.title, meta.consequence, meta.evidence].filter((text) => SEED.test(text)).map((text) => `${meta.id}: ${text.slice(0, 80)}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('the README and the docs never say "seed"', () => {
+    const files = ['README.md', ...readdirSync(path.join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), ...readdirSync(path.join(repo, 'docs/rules')).map((f) => `docs/rules/${f}`)];
+    const offenders = files.flatMap((file) =>
+      readFileSync(path.join(repo, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (SEED.test(line) ? [`${file}:${i + 1}`] : [])),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
