@@ -91,3 +91,31 @@ describe('handler code written inside the infrastructure file', () => {
     expect(scan({ 'main.tf': `${tf}\n` })).toContainEqual(['pipeline-source-error-crashes', 'main.tf', 9]);
   });
 });
+
+describe('an image function built elsewhere', () => {
+  const TF = `resource "aws_ecr_repository" "app" {
+  name = "chat"
+}
+resource "aws_lambda_function" "chat" {
+  function_name = "chat"
+  package_type  = "Image"
+  image_uri     = "\${aws_ecr_repository.app.repository_url}:latest"
+  role          = "arn:aws:iam::123456789012:role/chat"
+  timeout       = 120
+}
+resource "aws_lambda_function_url" "chat" {
+  function_name      = aws_lambda_function.chat.function_name
+  authorization_type = "AWS_IAM"
+  invoke_mode        = "RESPONSE_STREAM"
+}
+`;
+  const LWA = 'FROM node:20-slim\nCOPY --from=public.ecr.aws/awsguru/aws-lambda-adapter:0.9.1 /lambda-adapter /opt/extensions/lambda-adapter\nCMD ["node", "server.mjs"]\n';
+
+  it('is joined to the only Lambda Web Adapter Dockerfile of the project', () => {
+    expect(scan({ 'infra/main.tf': TF, 'app/Dockerfile': LWA })).toEqual([['web-adapter-mode-mismatch', 'app/Dockerfile', 2]]);
+  });
+
+  it('is not joined when two Dockerfiles could be its image', () => {
+    expect(scan({ 'infra/main.tf': TF, 'app/Dockerfile': LWA, 'worker/Dockerfile': LWA })).toEqual([]);
+  });
+});

@@ -78,7 +78,7 @@ export function timeoutSeconds(d: Deployment): { seconds: number; at: SourceLoca
 }
 
 export function describe(d: Deployment): string {
-  return `function \`${d.name}\``;
+  return d.imageJoin ? `function \`${d.name}\` (${d.imageJoin})` : `function \`${d.name}\``;
 }
 
 /** The URL's auth type, with the defaults of sources whose `url: true` is public (SST, serverless). */

@@ -176,6 +176,15 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   const all = results.flatMap((r) => r.deployments);
   const images = all.filter((d) => d.source === 'dockerfile');
   const functions = all.filter((d) => d.source !== 'dockerfile').map((d) => withImage(d, images));
+  // One image function whose image is built elsewhere (image_uri from an ECR repository, a build script) and
+  // one Lambda Web Adapter Dockerfile in the project: they belong together, and the findings say why.
+  const unjoined = functions.filter((d) => d.packageType === 'image' && !images.some((i) => joinedImage(d, i)));
+  const adapterImages = images.filter((i) => i.webAdapter);
+  if (unjoined.length === 1 && functions.filter((d) => d.packageType === 'image').length === 1 && adapterImages.length === 1 && images.length === 1) {
+    const image = adapterImages[0]!;
+    const index = functions.indexOf(unjoined[0]!);
+    functions[index] = withImage({ ...unjoined[0]!, dockerfile: { value: image.at.file, at: image.at }, imageJoin: `image from ${image.at.file}: the project's only image function and only Lambda Web Adapter Dockerfile` }, images);
+  }
 
   const details: DeploymentFinding[] = [];
   const runtimesByHandler = new Map<string, string[]>();
@@ -211,19 +220,24 @@ export function locatedFinding(meta: RuleMeta, problem: LocatedProblem, live = f
 }
 
 /**
+ * Whether `image` (a Dockerfile) is the image of function `d`: the Dockerfile the source names (SAM
+ * `Metadata.Dockerfile`), else one in the function's code location or the directory of its declaration.
+ */
+function joinedImage(d: Deployment, image: Deployment): boolean {
+  if (d.dockerfile) return path.normalize(image.at.file) === path.normalize(d.dockerfile.value);
+  const dirs = new Set([d.codeLocation?.value, path.dirname(d.at.file)].filter((x): x is string => !!x).map((x) => path.normalize(x)));
+  return dirs.has(path.normalize(path.dirname(image.at.file)));
+}
+
+/**
  * A Dockerfile describes an image, not a function: its facts (the web adapter, its ENV) belong to the
  * function deployed from it. Join by the build context: the function's code location, or the directory
  * of the file that declares the function. Dockerfiles no function points at are not checked alone (their
  * timeout, URL and concurrency live elsewhere).
  */
 function withImage(d: Deployment, images: Deployment[]): Deployment {
-  if (d.packageType !== 'image' || images.length === 0) return d;
-  const dirs = new Set([d.codeLocation?.value, path.dirname(d.at.file)].filter((x): x is string => !!x).map((x) => path.normalize(x)));
-  // A Dockerfile named explicitly (SAM Metadata.Dockerfile) wins over one found in the build context.
-  const named = d.dockerfile ? path.normalize(d.dockerfile.value) : null;
-  const image =
-    (named ? images.find((i) => path.normalize(i.at.file) === named) : undefined) ??
-    images.find((i) => dirs.has(path.normalize(path.dirname(i.at.file))));
+  if (d.packageType !== 'image') return d;
+  const image = images.find((i) => joinedImage(d, i));
   if (!image) return d;
   return {
     ...d,

@@ -123,6 +123,11 @@ export interface Deployment {
   codeLocation?: Located<string>;
   /** For images: the Dockerfile the source names explicitly (SAM `Metadata.Dockerfile`, TF `build.dockerfile`), relative to the scan root. */
   dockerfile?: Located<string>;
+  /**
+   * Why an image function was joined to a Dockerfile found elsewhere in the project (the only image function
+   * and the only Lambda Web Adapter Dockerfile): stated in findings, since the source does not say it.
+   */
+  imageJoin?: string;
   /** Seconds. Missing means the source's default (3 s for Lambda/CFN/CDK, 6 s serverless, 20 s SST). */
   timeout: Field<number>;
   memory: Field<number>;
