@@ -79,11 +79,13 @@ describe('fix: diff, --write, idempotence, re-scan', () => {
   });
 
   it('usage errors exit 2 with one line', () => {
-    const dir = project({ 'src/handler.mjs': REDIRECT });
+    const dir = project({ 'src/handler.mjs': REDIRECT, 'empty/README.md': '# nothing here\n' });
     for (const [args, message] of [
       [['fix', '.', '--rule', 'no-such-rule'], 'unknown rule "no-such-rule" (see `stream-doctor rules`)'],
       [['fix', '.', '--upgrade'], '--upgrade changes package.json and the lockfile: use it with --write'],
       [['fix', 'missing-dir'], 'path not found: missing-dir'],
+      // like scan: a fix that looked at nothing never says "Nothing to fix"
+      [['fix', 'empty'], 'nothing to fix in empty: no JavaScript, TypeScript or Python source and no infrastructure file'],
     ] as const) {
       const result = run([...args], dir);
       expect(result.code).toBe(2);
@@ -92,7 +94,7 @@ describe('fix: diff, --write, idempotence, re-scan', () => {
   });
 });
 
-describe('fix: the seed scenarios (examples/) end to end', () => {
+describe('fix: the bundled examples end to end', () => {
   it('fix --write removes every finding that has a mechanical fix; what is left is what needs a decision', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-fix-examples-'));
     cpSync(path.join(repo, 'examples'), dir, { recursive: true });
@@ -106,14 +108,12 @@ describe('fix: the seed scenarios (examples/) end to end', () => {
       'app-stream-buffered-by-adapter fastapi-lwa-terraform/main.tf',
       'exec-wrapper-proxies-runtime-api runtime-api-proxy-layer/template.yaml',
       'metadata-after-write express-chat-streaming/lambda.js',
-      // info: whether the app's body can fail mid-stream (then pipeline() makes the runtime exit) is not visible
-      'pipeline-source-error-crashes correct-handler/handler.mjs',
       'public-function-url express-chat-streaming/template.yaml',
       'streaming-timeout-too-short express-chat-streaming/template.yaml',
       'write-without-backpressure nitro-bodyless-hang/lambda.mjs',
       'write-without-backpressure runtime-api-proxy-layer/handler.mjs',
     ]);
-    // seed 000: the body-less path now sends the prelude and ends; the pool no longer holds the invocation
+    // the Nitro example: the body-less path now sends the prelude and ends; the pool no longer holds the invocation
     const nitro = readFileSync(path.join(dir, 'nitro-bodyless-hang/lambda.mjs'), 'utf8');
     expect(nitro).toContain('context.callbackWaitsForEmptyEventLoop = false;');
     expect(nitro).toContain('  } else {\n    awslambda.HttpResponseStream.from(responseStream, httpResponseMetadata);\n    responseStream.write("");\n    responseStream.end();');

@@ -1,7 +1,7 @@
 // A streaming handler that ends the stream on every path, flushes the prelude for body-less
-// responses, and does not keep the event loop busy after the response.
-import { pipeline } from "node:stream/promises";
-import { Readable } from "node:stream";
+// responses, does not keep the event loop busy after the response, and iterates the body itself: a
+// failing body rejects the handler (the runtime then ends the response with error trailers) instead of
+// destroying the runtime's stream the way pipeline() would.
 import pg from "pg";
 import { app } from "./app.mjs";
 
@@ -20,5 +20,19 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream,
     stream.end();
     return;
   }
-  await pipeline(Readable.fromWeb(response.body), stream);
+  for await (const chunk of response.body) {
+    if (!stream.write(chunk)) await writable(stream);
+  }
+  stream.end();
 });
+
+/** Resolves when the stream can take more data, or will never need to (closed, failed). */
+function writable(stream) {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done).off("close", done).off("error", done);
+      resolve();
+    };
+    stream.on("drain", done).on("close", done).on("error", done);
+  });
+}

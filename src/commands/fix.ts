@@ -22,6 +22,7 @@ import { FixRefused, writeAll, type PlannedWrite } from '../fix/write.js';
 import { allRuleMetas } from '../checks/index.js';
 import { createProgress } from '../report/progress.js';
 import { UsageError } from './errors.js';
+import { infrastructureFilesUnder } from '../iac/index.js';
 import { STREAMING_MARKERS } from '../code/scan-code.js';
 
 export interface FixCommandOptions {
@@ -72,6 +73,12 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
     exclude: config.exclude,
     tokens: STREAMING_MARKERS,
   });
+
+  // Like scan: a fix that looked at nothing must not say "Nothing to fix".
+  if (!isFile && walked.filesWalked === 0 && infrastructureFilesUnder(root, { include: config.include, exclude: config.exclude }).length === 0) {
+    progress.stop();
+    throw new UsageError(`nothing to fix in ${options.path}: no JavaScript, TypeScript or Python source and no infrastructure file`);
+  }
 
   const files: FileFix[] = [];
   for (const candidate of walked.candidates) {

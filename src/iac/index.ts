@@ -76,6 +76,11 @@ export interface EvaluateOptions {
   only?: string;
 }
 
+/** The infrastructure files a scan of `root` would read (after include/exclude), without reading them. */
+export function infrastructureFilesUnder(root: string, options: Pick<EvaluateOptions, 'include' | 'exclude'> = {}): string[] {
+  return discover(root, [], options);
+}
+
 /** `checkDeployments` with each finding's rule report, deployment and handler facts. */
 export async function evaluateDeployments(root: string, options: EvaluateOptions = {}): Promise<DeploymentEvaluation> {
   const skipped: SkipNote[] = [];

@@ -23,6 +23,9 @@ export const drainWaitWithoutClose = defineCodeRule({
     if (waitsFor('close') || waitsFor('error')) return;
     for (const { fn, call } of calls) {
       if (stringValue(call.args[0]) !== 'drain') continue;
+      // `stream.on("drain", done).on("close", done)`: the chained listeners are on the same stream.
+      const restOfStatement = /^[^;\n]*/.exec(facts.text.slice(call.call.end))![0];
+      if (/\.\s*(?:on|once|addListener)\(\s*['"`](?:close|error)['"`]/.test(restOfStatement)) continue;
       report({
         messageId: 'drainOnly',
         data: { call: snippet(facts, call.call) },
