@@ -338,11 +338,15 @@ describe('fake-aws: rate limits', () => {
   it('40 GetFunctionConfiguration at once with maxAttempts 1: the 15 req/s shared bucket throttles the rest', async () => {
     const fake = await start(small, { rateLimits: true });
     const { lambda } = connect(fake, { maxAttempts: 1 });
+    const started = performance.now();
     const results = await Promise.allSettled(Array.from({ length: 40 }, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'chat' }))));
+    const elapsedSeconds = (performance.now() - started) / 1000;
     const ok = results.filter((r) => r.status === 'fulfilled').length;
-    // Burst = 15 tokens, plus whatever refills (15/s) while the 40 requests arrive.
+    // Burst = 15 tokens, plus whatever refills (15/s) while the 40 requests arrive: on a loaded machine they
+    // arrive more slowly, so the bound follows the time they took.
     expect(ok).toBeGreaterThanOrEqual(15);
-    expect(ok).toBeLessThanOrEqual(22);
+    expect(ok).toBeLessThanOrEqual(Math.min(39, 15 + Math.ceil(15 * elapsedSeconds) + 1));
+    expect(ok).toBeLessThan(40);
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
     for (const error of errors) {
       expect(error).toBeInstanceOf(TooManyRequestsException);

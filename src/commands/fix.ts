@@ -74,8 +74,9 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
     tokens: STREAMING_MARKERS,
   });
 
-  // Like scan: a fix that looked at nothing must not say "Nothing to fix".
-  if (!isFile && walked.filesWalked === 0 && infrastructureFilesUnder(root, { include: config.include, exclude: config.exclude }).length === 0) {
+  // Like scan: a fix that looked at nothing (no source, no infrastructure, no dependencies) must not say "Nothing to fix".
+  const dependencyManifest = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock'].some((name) => existsSync(path.join(root, name)));
+  if (!isFile && walked.filesWalked === 0 && !dependencyManifest && infrastructureFilesUnder(root, { include: config.include, exclude: config.exclude }).length === 0) {
     progress.stop();
     throw new UsageError(`nothing to fix in ${options.path}: no JavaScript, TypeScript or Python source and no infrastructure file`);
   }
