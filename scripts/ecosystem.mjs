@@ -157,6 +157,8 @@ export function formatOf(file, text = '') {
   const name = path.posix.basename(file);
   if (/^Dockerfile|\.dockerfile$/i.test(name)) return 'dockerfile';
   if (/\.tf(\.json)?$/.test(name)) return 'terraform';
+  // a SAM/CloudFormation template named serverless.yml (no `service:`) is a template, as the reader decides
+  if (/^serverless\.(ya?ml|json)$/.test(name) && /^(?:AWSTemplateFormatVersion|Transform)\s*:/m.test(text) && !/^service\s*:/m.test(text)) return /AWS::Serverless/.test(text) ? 'sam' : 'cloudformation';
   if (/^serverless\.(ya?ml|ts|js|json)$/.test(name)) return 'serverless';
   if (/^sst\.config\.[cm]?[jt]s$/.test(name)) return 'sst';
   if (/\.(ya?ml|json)$/.test(name)) return /AWS::Serverless/.test(text) ? 'sam' : 'cloudformation';

@@ -133,9 +133,10 @@ export function buildModuleFacts(
   const fromCalls: Node[] = [];
   let disablesEventLoopWait = false;
 
+  const own = ownStreamifyNames(program);
   walk(program, (node) => {
     if (node.type === 'CallExpression') {
-      if (isStreamifyCall(node, aliases)) streamifyCalls.push(node);
+      if (isStreamifyCall(node, aliases) && !callsOwnFunction(node, own)) streamifyCalls.push(node);
       else if (isFromCall(node)) fromCalls.push(node);
       else if (isNoWaitMiddleware(node)) disablesEventLoopWait = true;
     } else if (node.type === 'AssignmentExpression') {
@@ -331,6 +332,39 @@ function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
 }
 
 /** `import { a as b } from "./x"` / `import d from "./x"`: local name -> (source, exported name). */
+/**
+ * Names under which the project calls a `streamifyResponse` of its own: imported from a relative module
+ * (`import { streamifyResponse } from "./streamify"`, `const { streamifyResponse } = require("./streamify")`)
+ * or declared as a function in this module. Such a wrapper decides itself what it hands the runtime (often a
+ * buffered `(event, context)` handler it adapts); the function given to it is not a streaming handler.
+ */
+function ownStreamifyNames(program: Node): Set<string> {
+  const names = new Set<string>();
+  for (const [local, { imported }] of relativeImports(program)) if (imported === 'streamifyResponse' || local === 'streamifyResponse') names.add(local);
+  for (const statement of program.body as Node[]) {
+    const declaration = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (declaration?.type === 'FunctionDeclaration' && declaration.id?.name === 'streamifyResponse') names.add('streamifyResponse');
+    if (declaration?.type !== 'VariableDeclaration') continue;
+    for (const d of declaration.declarations as Node[]) {
+      const init = unwrap(d.init);
+      if (d.id.type === 'Identifier' && d.id.name === 'streamifyResponse' && isFunction(init)) names.add('streamifyResponse');
+      const specifier = init?.type === 'CallExpression' && calleeName(init) === 'require' ? unwrap(init.arguments[0]) : null;
+      const required = specifier?.type === 'Literal' && typeof specifier.value === 'string' ? specifier.value : null;
+      if (d.id.type === 'ObjectPattern' && required?.startsWith('.')) {
+        for (const prop of d.id.properties as Node[]) {
+          if (prop.type === 'Property' && propertyKeyName(prop) === 'streamifyResponse' && unwrap(prop.value)?.type === 'Identifier') names.add(unwrap(prop.value)!.name);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+function callsOwnFunction(call: Node, own: ReadonlySet<string>): boolean {
+  const callee = unwrap(call.callee);
+  return callee?.type === 'Identifier' && own.has(callee.name);
+}
+
 function relativeImports(program: Node): Map<string, { source: string; imported: string }> {
   const imports = new Map<string, { source: string; imported: string }>();
   for (const statement of program.body as Node[]) {

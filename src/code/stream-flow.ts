@@ -837,7 +837,8 @@ export class StreamFlowAnalyzer {
 
     // pipeline(source, ..., stream[, callback])
     if (isPipelineCall(call, this.scope.pipelineAliases)) {
-      const args = call.arguments.filter((a: Node) => !isFunction(unwrap(a)));
+      // the streams: not the callback, not the options object of stream/promises (`{ signal, end: false }`)
+      const args = call.arguments.filter((a: Node, i: number) => !isFunction(unwrap(a)) && !(i > 0 && i === call.arguments.length - 1 && unwrap(a)?.type === 'ObjectExpression'));
       const target = args[args.length - 1];
       if (target && (this.isAlias(target, frame) || this.isInlineFrom(target, frame))) {
         let current = states;
@@ -1070,6 +1071,10 @@ export class StreamFlowAnalyzer {
   }
 
   private applyPipe(call: Node, states: StreamState[], sources: Node[]): StreamState[] {
+    const keepsOpen = call.arguments.some((a: Node) => {
+      const n = unwrap(a);
+      return n?.type === 'ObjectExpression' && (n.properties as Node[]).some((p) => p.type === 'Property' && p.key?.name === 'end' && unwrap(p.value)?.type === 'Literal' && unwrap(p.value)!.value === false);
+    });
     const provenEmpty = sources.length > 0 && isProvenEmptySource(sources[0]);
     const provenNonEmpty = sources.length > 0 && isProvenNonEmptySource(sources[0]);
     return states.map((s) => {
@@ -1077,7 +1082,9 @@ export class StreamFlowAnalyzer {
       if (s.meta === 'pending' && !provenNonEmpty) {
         this.observe({ kind: 'end-without-flush', at: call, from: s.metaAt, via: 'pipeline', emptyLoop: s.emptyLoop, provenEmptySource: provenEmpty });
       }
-      return { ...s, output: 'yes', outputAt: s.outputAt ?? call, meta: s.meta === 'pending' ? 'flushed' : s.meta, ended: 'yes', endAt: call };
+      const written = { ...s, output: 'yes' as const, outputAt: s.outputAt ?? call, meta: s.meta === 'pending' ? ('flushed' as const) : s.meta };
+      // `pipeline(a, stream, { end: false })` leaves the stream open for what follows.
+      return keepsOpen ? written : { ...written, ended: 'yes' as const, endAt: call };
     });
   }
 

@@ -69,6 +69,8 @@ export const IAC_FORMATS: readonly IacFormat[] = [
     id: 'serverless',
     title: 'Serverless Framework (serverless.yml, serverless.json)',
     matches: (rel, name) => !inCdkOut(rel) && /^serverless\.(ya?ml|json)$/.test(name),
+    // A SAM/CloudFormation template that happens to be named serverless.yml (no `service:`) is a template.
+    accepts: (text) => !isCloudFormationTemplate(text),
     group: 'file',
     load: async () => single((await import('./serverless.js')).readServerless),
     editor: 'serverless',
@@ -144,4 +146,10 @@ export function formatsFor(rel: string): IacFormat[] {
 export function editorOf(rel: string): IacEditor | null {
   const candidates = formatsFor(rel);
   return candidates.length > 0 ? candidates[0]!.editor : null;
+}
+
+/** Top-level `AWSTemplateFormatVersion` or the SAM transform, and no serverless `service` key. */
+function isCloudFormationTemplate(text: string): boolean {
+  const template = /^(?:AWSTemplateFormatVersion|Transform)\s*:|"AWSTemplateFormatVersion"\s*:/m.test(text);
+  return template && !/^service\s*:|"service"\s*:/m.test(text);
 }

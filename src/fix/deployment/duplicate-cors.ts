@@ -33,7 +33,7 @@ function removeUrlCors(context: DeploymentFixContext, { url, app }: CorsSides): 
   const text = context.read(file);
   if (text === null) throw new Unsafe(`${file} cannot be read`);
   const title = `remove the Function URL's CORS configuration (${app.how} in ${app.file} answers CORS)`;
-  switch (formatOf(file)) {
+  switch (formatOf(file, text)) {
     case 'cdk-out':
       throw new Unsafe(CDK_OUT);
     case 'yaml':

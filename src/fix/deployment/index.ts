@@ -186,7 +186,7 @@ async function validate(
 }
 
 async function parseProblem(file: string, before: string, after: string): Promise<string | null> {
-  switch (formatOf(file)) {
+  switch (formatOf(file, before)) {
     case 'yaml':
     case 'serverless': {
       const problem = yamlParseProblem(file, before, after);

@@ -39,7 +39,7 @@ export function setLwaInvokeMode(context: DeploymentFixContext, target: WebAdapt
   const text = context.read(file);
   if (text === null) throw new Unsafe(`${file} cannot be read`);
   const field = located && !shared ? located : undefined;
-  switch (formatOf(file)) {
+  switch (formatOf(file, text)) {
     case 'cdk-out':
       throw new Unsafe(CDK_OUT);
     case 'yaml':

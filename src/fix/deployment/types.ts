@@ -50,8 +50,10 @@ export function isDeploymentSuggestion(proposal: DeploymentProposal): proposal i
 export type IacFormat = IacEditor | 'cdk-out' | 'unknown';
 
 /** Which editor a file needs, from the format table (cdk.out is synthesized output: never edited). */
-export function formatOf(file: string): IacFormat {
-  const format = formatsFor(file)[0];
+export function formatOf(file: string, text?: string): IacFormat {
+  // The row the reader chose: its `accepts` decides on the text (a CloudFormation template named serverless.yml).
+  const name = file.split('/').pop() ?? file;
+  const format = formatsFor(file).find((f) => text === undefined || !f.accepts || f.accepts(text, name));
   if (!format) return 'unknown';
   return format.editor ?? (format.id === 'cdk-out' ? 'cdk-out' : 'unknown');
 }

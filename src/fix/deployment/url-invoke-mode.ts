@@ -27,7 +27,7 @@ export function setUrlInvokeMode(context: DeploymentFixContext, target: UrlInvok
   const file = (located ?? url).at.file;
   const text = context.read(file);
   if (text === null) throw new Unsafe(`${file} cannot be read`);
-  switch (formatOf(file)) {
+  switch (formatOf(file, text)) {
     case 'cdk-out':
       throw new Unsafe(CDK_OUT);
     case 'yaml':
