@@ -24,6 +24,8 @@ import type {
   ReaderResult,
   UrlCors,
 } from '../model/deployment.js';
+import { isResolved } from '../model/deployment.js';
+import path from 'node:path';
 import {
   entries,
   get,
@@ -62,7 +64,7 @@ import { moduleDocument } from './serverless-module.js';
 const DEFAULT_TIMEOUT_SECONDS = 6;
 
 /** serverless.yml / serverless.yaml / serverless.json. */
-export function readServerless(file: string, text: string): ReaderResult {
+export function readServerless(file: string, text: string, options: ReadOptions = {}): ReaderResult {
   const result: ReaderResult = { deployments: [], notes: [] };
   const parsed = parseYamlDocument(text);
   if ('error' in parsed) {
@@ -71,7 +73,7 @@ export function readServerless(file: string, text: string): ReaderResult {
     }
     return result;
   }
-  return readServerlessSource(makeSource(file, text, parsed.doc, 'serverless'));
+  return readServerlessSource(makeSource(file, text, parsed.doc, 'serverless'), options.readFile);
 }
 
 /**
@@ -81,12 +83,12 @@ export function readServerless(file: string, text: string): ReaderResult {
 export function readServerlessModule(file: string, text: string, options: ReadOptions = {}): ReaderResult {
   const read = moduleDocument(file, text, options.readFile ?? (() => null));
   if ('error' in read) return { deployments: [], notes: read.error ? [{ file, reason: read.error }] : [] };
-  const result = readServerlessSource(makeSource(file, text, read.doc, 'serverless'));
+  const result = readServerlessSource(makeSource(file, text, read.doc, 'serverless'), options.readFile);
   result.notes.push(...read.notes);
   return result;
 }
 
-function readServerlessSource(src: YamlSource): ReaderResult {
+function readServerlessSource(src: YamlSource, readFile?: ReadOptions['readFile']): ReaderResult {
   const result: ReaderResult = { deployments: [], notes: [] };
   const root = rootProp(src);
   if (!isMapProp(root)) return result;
@@ -107,7 +109,30 @@ function readServerlessSource(src: YamlSource): ReaderResult {
     byId.set(functionLogicalId(deployment.name), deployment);
   }
   if (byId.size > 0) joinCustomResources(src, get(src, get(src, root, 'resources'), 'Resources'), byId);
+  if (generatesOnlyUrlPermission(plainString(src, get(src, root, 'frameworkVersion')), src.file, readFile)) {
+    for (const d of result.deployments) {
+      if (!d.url?.ownPermissions || !isResolved(d.url.authType) || d.url.authType.value !== 'NONE') continue;
+      // Serverless Framework v3 compiles `url:` into the URL and one permission, lambda:InvokeFunctionUrl
+      // (lib/plugins/aws/package/compile/functions.js of serverless@3.40.0, the last v3 release).
+      d.url = { ...d.url, ownPermissions: false };
+      d.policy ??= { grants: [], complete: false };
+      d.policy.grants.push({ at: d.url.at, actions: { value: ['lambda:InvokeFunctionUrl'], at: d.url.at }, everyone: { value: true, at: d.url.at }, effect: 'Allow', by: 'Serverless Framework v3' });
+    }
+  }
   return result;
+}
+
+/**
+ * `frameworkVersion` 3 (or older): the URL's permission is lambda:InvokeFunctionUrl alone. Not when the
+ * project installs osls (the community fork, whose 3.x/4.x releases add lambda:InvokeFunction too) or a
+ * framework from GitHub: the package.json beside the config says which framework runs.
+ */
+function generatesOnlyUrlPermission(frameworkVersion: string | undefined, file: string, readFile?: ReadOptions['readFile']): boolean {
+  const major = frameworkVersion ? /\d+/.exec(frameworkVersion)?.[0] : undefined;
+  if (major === undefined || Number(major) > 3) return false;
+  const manifest = readFile?.(path.posix.join(path.posix.dirname(file), 'package.json'));
+  if (manifest && /"osls"\s*:|"serverless"\s*:\s*"(?:github:|git\+|https?:)/.test(manifest)) return false;
+  return true;
 }
 
 /**

@@ -83,6 +83,8 @@ export interface PolicyGrant {
   /** Granted to everyone (`*`, `{ AWS: '*' }`); Unresolved when the principal is an expression. */
   everyone: Field<boolean>;
   effect: 'Allow' | 'Deny';
+  /** Who created it when the source does not write it out: the tool that generates the URL's permission. */
+  by?: string;
 }
 
 /**

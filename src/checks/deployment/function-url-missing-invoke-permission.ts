@@ -31,6 +31,8 @@ export const functionUrlMissingInvokePermission = defineDeploymentRule({
       'The Function URL of {{function}} is public (AuthType NONE) but its resource policy has no public statement for {{missing}}: every request is answered 403 Forbidden before the function runs (required for every Function URL since November 1, 2026).',
     noPolicy:
       'The Function URL of {{function}} is public (AuthType NONE) but the function has no resource policy, so nothing grants {{missing}}: every request is answered 403 Forbidden before the function runs (required for every Function URL since November 1, 2026).',
+    toolGrantsOnlyInvokeFunctionUrl:
+      'The Function URL of {{function}} is public (AuthType NONE), and {{tool}} creates only its `lambda:InvokeFunctionUrl` permission, not `lambda:InvokeFunction` (condition `lambda:InvokedViaFunctionUrl` = true): a URL created since October 2025 answers 403 Forbidden to every request before the function runs (existing URLs too from November 1, 2026).',
     onlyInvokeFunctionUrl:
       'The Function URL of {{function}} is public (AuthType NONE), and the permissions declared for it grant only `lambda:InvokeFunctionUrl` (line {{urlGrantLine}}), not `lambda:InvokeFunction` (condition `lambda:InvokedViaFunctionUrl` = true): a URL created since October 2025 answers 403 Forbidden to every request before the function runs (existing URLs too from November 1, 2026).',
   },
@@ -56,6 +58,16 @@ export const functionUrlMissingInvokePermission = defineDeploymentRule({
     }
     // Declared in the infrastructure code: only where the code owns the URL's permissions and grants the URL's half alone.
     if (url.ownPermissions !== false || !urlGrant || hasInvoke) return;
+    if (urlGrant.by) {
+      report({
+        messageId: 'toolGrantsOnlyInvokeFunctionUrl',
+        data: { function: describe(d), tool: urlGrant.by },
+        at: urlGrant.at,
+        fix: TOOL_FIX[d.source] ?? FIX_BY_SOURCE[d.source] ?? FIX_BY_SOURCE.cloudformation!,
+        key: `${d.name}:url-permissions`,
+      });
+      return;
+    }
     report({
       messageId: 'onlyInvokeFunctionUrl',
       data: { function: describe(d), urlGrantLine: urlGrant.at.line },
@@ -75,6 +87,13 @@ const FIX_BY_SOURCE: Partial<Record<string, string>> = {
   terraform:
     'Add an aws_lambda_permission with `action = "lambda:InvokeFunction"`, `principal = "*"` and the condition lambda:InvokedViaFunctionUrl = true (`invoked_via_function_url = true` in AWS provider versions that have it; terraform-provider-aws #44829), or `aws lambda add-permission --invoked-via-function-url`.',
   cdk: "Add `fn.addPermission('InvokeViaUrl', { principal: new iam.AnyPrincipal(), action: 'lambda:InvokeFunction', invokedViaFunctionUrl: true })`, or create the URL with `fn.addFunctionUrl()`, which grants both.",
+};
+
+/** When the tool that creates the URL writes the incomplete permission itself. */
+const TOOL_FIX: Partial<Record<string, string>> = {
+  serverless:
+    "Upgrade to Serverless Framework v4 (or osls), which add both permissions, or add an AWS::Lambda::Permission under resources.Resources: `Action: lambda:InvokeFunction`, `Principal: '*'`, `InvokedViaFunctionUrl: true`, `FunctionName: !Ref <Fn>LambdaFunction`.",
+  cdk: "Upgrade aws-cdk-lib to 2.220.0 or later (its addFunctionUrl/FunctionUrl grant both permissions), or add `fn.addPermission('InvokeViaUrl', { principal: new iam.AnyPrincipal(), action: 'lambda:InvokeFunction', invokedViaFunctionUrl: true })`.",
 };
 
 /** A public Allow grant of `action`, by name or wildcard. */
