@@ -1,10 +1,13 @@
 /**
  * `stream-doctor/eslint` in-process (ESLint's Linter and RuleTester, flat config): the rule list, messages,
  * locations against `scan`'s own findings on every rule fixture, disable comments, fix vs suggestion, the
- * shared per-file analysis, and the import cost. test/eslint-e2e.test.ts runs the packed package under the
- * real `eslint` binary.
+ * shared per-file analysis, and the import cost; then the packed tarball under the real `eslint` binary in a
+ * fresh project, installed once per tarball hash under test/.tmp/eslint-e2e/ (npm pack writes fixed mtimes, so
+ * an unchanged package hashes the same).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Linter, RuleTester } from 'eslint';
 import tseslint from 'typescript-eslint';
@@ -272,3 +275,66 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
 function applySuggestion(text: string, fix: { range: [number, number]; text: string }): string {
   return text.slice(0, fix.range[0]) + fix.text + text.slice(fix.range[1]);
 }
+
+const lock = JSON.parse(readFileSync(path.join(repo, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version?: string; dev?: boolean }>;
+};
+
+/** The AWS SDK tree the lock tested (see test/package.test.ts: the registry can list a release whose dependency it lacks). */
+function sdkOverrides(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    const m = /^node_modules\/((?:@aws-sdk|@smithy|@aws-crypto)\/[^/]+)$/.exec(key);
+    if (m && !entry.dev && entry.version) out[m[1]!] = entry.version;
+  }
+  return out;
+}
+
+/** Packs the repository (dist/ built by `npm test`) and installs it with eslint@9 once per tarball content. */
+function installedProject(): string {
+  const packDir = path.join(repo, 'test/.tmp/eslint-e2e/pack');
+  rmSync(packDir, { recursive: true, force: true });
+  mkdirSync(packDir, { recursive: true });
+  // --ignore-scripts: `prepack` would rebuild dist/ while other test files read it.
+  const name = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], { cwd: repo, encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tarball = path.join(packDir, name);
+  const hash = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
+  const app = path.join(repo, 'test/.tmp/eslint-e2e', hash);
+  const done = path.join(app, '.installed');
+  if (!existsSync(done)) {
+    rmSync(app, { recursive: true, force: true });
+    mkdirSync(app, { recursive: true });
+    const kept = path.join(app, name);
+    writeFileSync(kept, readFileSync(tarball));
+    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module', overrides: sdkOverrides() }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', 'eslint@9', `./${name}`], { cwd: app, stdio: 'ignore' });
+    writeFileSync(done, new Date().toISOString());
+  }
+  return app;
+}
+
+describe('stream-doctor/eslint from the packed tarball', () => {
+  it('reports a never-ended stream as an error through `eslint --format json` with the recommended config', { timeout: 600_000 }, () => {
+    const app = installedProject();
+    writeFileSync(path.join(app, 'eslint.config.js'), "import streamDoctor from 'stream-doctor/eslint';\nexport default [streamDoctor.configs.recommended];\n");
+    mkdirSync(path.join(app, 'src'), { recursive: true });
+    writeFileSync(path.join(app, 'src/handler.mjs'), STREAM_NEVER_ENDED);
+    writeFileSync(path.join(app, 'src/plain.mjs'), 'export const add = (a, b) => a + b;\n');
+    const run = spawnSync(path.join(app, 'node_modules/.bin/eslint'), ['--format', 'json', 'src'], { cwd: app, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(1); // errors found
+    const results = JSON.parse(run.stdout) as Array<{ filePath: string; messages: Array<Record<string, unknown>> }>;
+    const byFile = Object.fromEntries(results.map((r) => [path.relative(app, r.filePath), r.messages]));
+    expect(byFile['src/plain.mjs']).toEqual([]);
+    expect(byFile['src/handler.mjs']).toHaveLength(1);
+    expect(byFile['src/handler.mjs']![0]).toMatchObject({
+      ruleId: 'stream-doctor/stream-never-ended',
+      messageId: 'hangsOnBranch',
+      severity: 2,
+      line: 2,
+      column: 3,
+    });
+    // The fix `stream-doctor fix` would make is offered to `eslint --fix`.
+    expect(byFile['src/handler.mjs']![0]).toHaveProperty('fix');
+  });
+});
