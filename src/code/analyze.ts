@@ -65,6 +65,8 @@ export type ModuleAnalysis =
       failures: InternalError[];
       /** A syntax error the parser recovered from, in a project module (Node would not load it). */
       recovered?: SyntaxProblem;
+      /** Absolute paths of the project modules the analysis read to follow helpers. */
+      loaded: ReadonlySet<string>;
     }
   /** `syntaxError`: a project module that does not parse; otherwise `reason` says why it was skipped. */
   | { ok: false; syntaxError?: SyntaxProblem; reason?: string };
@@ -95,7 +97,7 @@ export function analyzeModule(input: SourceInput, rules: readonly CodeRule[]): M
   }
   const { results, failures } = runRules(selected, facts, input.rel);
   const recovered = input.origin === 'project' ? recoveredSyntaxError(facts.program) : undefined;
-  return { ok: true, facts, results, failures, ...(recovered ? { recovered } : {}) };
+  return { ok: true, facts, results, failures, loaded: loader?.loaded ?? new Set(), ...(recovered ? { recovered } : {}) };
 }
 
 export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): SourceResult {
@@ -105,7 +107,7 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
     if (analysis.syntaxError) return { findings: [syntaxErrorFinding(input, analysis.syntaxError)], parsed: false, internalErrors: [] };
     return { findings: [], parsed: false, skipped: { file: input.rel, reason: analysis.reason ?? 'not analysed' }, internalErrors: [] };
   }
-  const { facts, results, failures, recovered } = analysis;
+  const { facts, results, failures, recovered, loaded } = analysis;
   const findings = codeFindings(facts, results, input);
   if (recovered) findings.unshift(syntaxErrorFinding(input, recovered));
   const streamifiedElsewhere =
@@ -115,7 +117,7 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
           return file ? [{ file: path.relative(input.root!, file).split(path.sep).join('/'), exportName: imported }] : [];
         })
       : [];
-  const followedModules = loader && input.origin === 'project' ? [...loader.loaded].map((file) => path.relative(input.root!, file).split(path.sep).join('/')) : [];
+  const followedModules = input.root && input.origin === 'project' ? [...loaded].map((file) => path.relative(input.root!, file).split(path.sep).join('/')) : [];
   return { findings, parsed: true, internalErrors: failures, streamifiedElsewhere, followedModules };
 }
 
