@@ -7,7 +7,9 @@
  *   - `stream-doctor/eslint` recommended alone,
  *   - both (what a user adds the plugin to),
  * each file linted under a new name every round, so the plugin's per-file cache never hits (in a real run
- * every file is linted once). Prints the median per file and config. Needs `npm run build` first.
+ * every file is linted once), plus the plugin's own analysis without ESLint (analysis and the fixes of the
+ * problems recommended reports). Prints the median CPU time (user + system, this process) per file and config:
+ * on a shared machine wall time mostly measures the neighbours. Needs `npm run build` first.
  *
  *   node scripts/bench-eslint.mjs [rounds=40]
  */
@@ -44,6 +46,7 @@ function fetchFile(spec, file) {
 }
 
 const { default: plugin } = await import(path.join(repo, 'dist/eslint/index.js'));
+const { analysisFor } = await import(path.join(repo, 'dist/eslint/analysis.js'));
 
 const files = PACKAGES.map(([spec, file]) => ({ name: `${spec} ${path.basename(file)}`, path: fetchFile(spec, file) }));
 files.push({ name: 'fixture: stream-never-ended/invalid-catch-swallows.mjs', path: path.join(repo, 'test/fixtures/rules/stream-never-ended/invalid-catch-swallows.mjs') });
@@ -56,26 +59,37 @@ const configs = {
 };
 
 const linter = new Linter();
+const cpu = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 let n = 0;
 const rows = [];
 for (const file of files) {
   const text = readFileSync(file.path, 'utf8');
   const ext = path.extname(file.path);
-  const times = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+  const times = Object.fromEntries([...Object.keys(configs), 'analysis alone'].map((k) => [k, []]));
   for (let round = 0; round < rounds + 3; round++) {
     // Interleaved, so load from other processes hits every config alike.
     for (const [label, config] of Object.entries(configs)) {
       const filename = `bench-${n++}${ext}`;
-      const started = performance.now();
+      const started = cpu();
       const messages = linter.verify(text, config, { filename });
-      const took = performance.now() - started;
+      const took = cpu() - started;
       if (messages.some((m) => m.fatal)) throw new Error(`${file.name}: ${messages.find((m) => m.fatal).message}`);
       if (round >= 3) times[label].push(took);
     }
+    const started = cpu();
+    const analysis = analysisFor(`alone-${n++}${ext}`, text, repo);
+    for (const [id, problems] of analysis.byRule) {
+      if (plugin.configs.recommended.rules[`stream-doctor/${id}`] === 'off') continue;
+      for (const problem of problems) if (problem.severity !== 'info') problem.fix();
+    }
+    if (round >= 3) times['analysis alone'].push(cpu() - started);
   }
   const found = linter.verify(text, configs['stream-doctor recommended'], { filename: `count-${n++}${ext}` }).length;
   rows.push({ file: file.name, kb: (text.length / 1024).toFixed(1), ...Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v).toFixed(2)])), findings: found });
 }
-console.log(`Node ${process.version}, ESLint ${Linter.version}, ${rounds} rounds, median ms per file`);
+console.log(`Node ${process.version}, ESLint ${Linter.version}, ${rounds} rounds, median CPU ms per file`);
 console.table(rows);
