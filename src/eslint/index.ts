@@ -68,7 +68,8 @@ function eslintRule(rule: (typeof PLUGIN_RULES)[number]): Rule.RuleModule {
       return {
         Program() {
           const { sourceCode } = context;
-          const analysis = analysisFor(context.filename, sourceCode.text, context.cwd);
+          // `cwd` is ESLint 9's; a host without it (other linters' ESLint-compatible APIs) gets the process's.
+          const analysis = analysisFor(context.filename, sourceCode.text, context.cwd ?? process.cwd());
           for (const problem of analysis.byRule.get(meta.id) ?? []) {
             if (SEVERITY_RANK[problem.severity] < min) continue;
             const loc = { start: sourceCode.getLocFromIndex(problem.start), end: sourceCode.getLocFromIndex(problem.end) };
