@@ -24,7 +24,7 @@ const repo = path.resolve(import.meta.dirname, '..');
 const fixtures = path.join(repo, 'test/fixtures/rules');
 
 // The hand-written declaration (types/eslint.d.ts) must describe the implementation.
-const typed: StreamDoctorPlugin = plugin as StreamDoctorPlugin;
+const typed: StreamDoctorPlugin = plugin;
 
 const codeSurface = registry.filter((rule) => rule.meta.surface === 'code');
 
@@ -302,7 +302,8 @@ function installedProject(): string {
   const app = path.join(repo, 'test/.tmp/eslint-e2e', hash);
   const done = path.join(app, '.installed');
   if (!existsSync(done)) {
-    rmSync(app, { recursive: true, force: true });
+    // Installs of earlier tarballs are not needed any more (each is a full production tree).
+    for (const old of readdirSync(path.dirname(app))) if (old !== 'pack') rmSync(path.join(path.dirname(app), old), { recursive: true, force: true });
     mkdirSync(app, { recursive: true });
     const kept = path.join(app, name);
     writeFileSync(kept, readFileSync(tarball));
@@ -336,5 +337,23 @@ describe('stream-doctor/eslint from the packed tarball', () => {
     });
     // The fix `stream-doctor fix` would make is offered to `eslint --fix`.
     expect(byFile['src/handler.mjs']![0]).toHaveProperty('fix');
+  });
+
+  it('ships types: a TypeScript config importing stream-doctor/eslint type-checks against eslint\'s own types', { timeout: 600_000 }, () => {
+    const app = installedProject();
+    writeFileSync(
+      path.join(app, 'check.mts'),
+      [
+        "import streamDoctor from 'stream-doctor/eslint';",
+        "import type { Linter } from 'eslint';",
+        "const config: Linter.Config[] = [streamDoctor.configs.recommended, { rules: { 'stream-doctor/prelude-not-flushed': ['error', { minSeverity: 'info' }] } }];",
+        'export default config;',
+        '',
+      ].join('\n'),
+    );
+    const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
+    const run = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'check.mts'], { cwd: app, encoding: 'utf8' });
+    expect(run.stdout + run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 });

@@ -97,6 +97,7 @@ const recommendedRules: Linter.RulesRecord = Object.fromEntries(
 );
 
 interface StreamDoctorPlugin extends ESLint.Plugin {
+  meta: { name: 'stream-doctor'; version: string };
   rules: Record<string, Rule.RuleModule>;
   configs: { recommended: Linter.Config };
 }
