@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { Linter, RuleTester } from 'eslint';
 import tseslint from 'typescript-eslint';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import plugin from '../src/eslint/index.js';
 import { analysisFor } from '../src/eslint/analysis.js';
 import type { StreamDoctorPlugin } from '../types/eslint.js';
@@ -182,6 +182,18 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
     writeFileSync(path.join(dir, 'index.mjs'), 'import { handler as raw } from "./raw.mjs";\nexport const handler = awslambda.streamifyResponse(raw);\n');
     // The same text, a new lint run (the cache is per text: touch the text to recompute).
     expect(new Linter({ cwd: dir }).verify(`${raw}\n`, [plugin.configs.recommended], { filename: path.join(dir, 'raw.mjs') })).toEqual([]);
+  });
+
+  it('fails the lint run, naming the rule, when a rule throws (scan: an internal error, exit 2), never a silent pass', () => {
+    const rule = codeRules.find((r) => r.meta.id === 'stream-never-ended')!;
+    const spy = vi.spyOn(rule, 'check').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    try {
+      expect(() => lint(`${STREAM_NEVER_ENDED}// throwing\n`)).toThrow(/stream-doctor rule stream-never-ended failed on handler\.mjs: boom/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('runs one analysis per file and text, shared by every rule', () => {

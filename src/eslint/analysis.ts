@@ -42,9 +42,11 @@ export interface PluginProblem {
 export interface FileAnalysis {
   /** Problems by rule id, suppressed ones (`stream-doctor-disable-…` with a reason) left out. */
   byRule: Map<string, PluginProblem[]>;
+  /** Rules that threw on this file (`scan` reports them as internal errors and exits 2): rule id -> message. */
+  failures: Map<string, string>;
 }
 
-const EMPTY: FileAnalysis = { byRule: new Map() };
+const EMPTY: FileAnalysis = { byRule: new Map(), failures: new Map() };
 
 /**
  * Enough for every file ESLint lints at once and the VS Code extension's open editors; each entry holds a
@@ -101,9 +103,10 @@ function analyse(filename: string, text: string, cwd: string): FileAnalysis {
   if (!analysis.ok) {
     // A rule or budget limit (the CLI's skip note): nothing to say. A syntax error is the rule's finding.
     if (analysis.syntaxError) syntaxProblem(Math.min(analysis.syntaxError.offset, text.length), analysis.syntaxError.message);
-    return { byRule };
+    return { byRule, failures: new Map() };
   }
   const { facts, results, recovered } = analysis;
+  const failures = new Map(analysis.failures.map((failure) => [failure.ruleId, failure.message]));
   if (recovered) syntaxProblem(Math.min(recovered.offset, text.length), recovered.message);
 
   const suppressed = suppressedLines(text);
@@ -138,7 +141,7 @@ function analyse(filename: string, text: string, cwd: string): FileAnalysis {
       },
     });
   }
-  return { byRule };
+  return { byRule, failures };
 }
 
 /**

@@ -70,6 +70,10 @@ function eslintRule(rule: (typeof PLUGIN_RULES)[number]): Rule.RuleModule {
           const { sourceCode } = context;
           // `cwd` is ESLint 9's; a host without it (other linters' ESLint-compatible APIs) gets the process's.
           const analysis = analysisFor(context.filename, sourceCode.text, context.cwd ?? process.cwd());
+          // A rule that threw is never a silent pass: ESLint reports a throwing rule with its id and fails the run,
+          // as `scan` exits 2 on an internal error.
+          const failure = analysis.failures.get(meta.id);
+          if (failure !== undefined) throw new Error(`stream-doctor rule ${meta.id} failed on ${context.filename}: ${failure}`);
           for (const problem of analysis.byRule.get(meta.id) ?? []) {
             if (SEVERITY_RANK[problem.severity] < min) continue;
             const loc = { start: sourceCode.getLocFromIndex(problem.start), end: sourceCode.getLocFromIndex(problem.end) };
