@@ -16,6 +16,15 @@ import { observed } from '../model/rule.js';
 import { handlerSyntaxError } from '../checks/code/handler-syntax-error.js';
 import { AnalysisBudgetExceeded } from './stream-flow.js';
 
+/**
+ * Every code rule needs a streaming context (a streamified handler or response metadata), so the walker
+ * (and the ESLint plugin) keeps only files with a streaming marker; each rule's own triggers then select within them.
+ * `responseStream` (the name AWS documents) also finds handlers written for streaming that nothing
+ * streamifies; it occurs in 2 files of this project's own 240-package node_modules. Generic
+ * triggers such as "drain" or ".pipe(" alone matched ~600 dependency files (docs/performance.md).
+ */
+export const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda', 'responseStream'];
+
 export interface SourceInput {
   /** Relative to the scan root, "/" separators. */
   rel: string;
@@ -46,17 +55,36 @@ export function rulesFor(text: string, rules: readonly CodeRule[]): CodeRule[] {
   return rules.filter((rule) => rule.meta.triggers.some((token) => text.includes(token)));
 }
 
-export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): SourceResult {
+/** One module's analysis: its facts and every selected rule's problems, or why there are none. */
+export type ModuleAnalysis =
+  | {
+      ok: true;
+      facts: ModuleFacts;
+      results: Array<{ rule: CodeRule; problem: CodeProblem }>;
+      /** Rules that threw (their problems may be missing). */
+      failures: InternalError[];
+      /** A syntax error the parser recovered from, in a project module (Node would not load it). */
+      recovered?: SyntaxProblem;
+      /** Absolute paths of the project modules the analysis read to follow helpers. */
+      loaded: ReadonlySet<string>;
+    }
+  /** `syntaxError`: a project module that does not parse; otherwise `reason` says why it was skipped. */
+  | { ok: false; syntaxError?: SyntaxProblem; reason?: string };
+
+/**
+ * Parses once, builds the facts once (following relative imports inside `root` when `abs` is given) and
+ * runs the rules whose triggers occur. The one entry point for `scan` (analyzeSource) and the ESLint
+ * plugin (src/eslint/), so both see exactly the same problems.
+ */
+export function analyzeModule(input: SourceInput, rules: readonly CodeRule[]): ModuleAnalysis | null {
   const selected = rulesFor(input.text, rules);
-  if (selected.length === 0) return { findings: [], parsed: false, internalErrors: [] };
+  if (selected.length === 0) return null;
   let facts;
   const loader = input.abs && input.root ? relativeModuleLoader(input.abs, input.root) : undefined;
   try {
     facts = buildModuleFacts(input.rel, input.text, parseModule(input.rel, input.text), loader, { writerHelpers: input.origin === 'project' });
   } catch (error) {
-    if (error instanceof ParseFailure && input.origin === 'project') {
-      return { findings: [syntaxErrorFinding(input, error.problem)], parsed: false, internalErrors: [] };
-    }
+    if (error instanceof ParseFailure && input.origin === 'project') return { ok: false, syntaxError: error.problem };
     const reason =
       error instanceof ParseFailure
         ? error.message
@@ -65,11 +93,22 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
           : error instanceof RangeError && /call stack/.test(error.message)
             ? 'too deeply nested to analyse'
             : `analysis failed: ${(error as Error).message}`;
-    return { findings: [], parsed: false, skipped: { file: input.rel, reason }, internalErrors: [] };
+    return { ok: false, reason };
   }
   const { results, failures } = runRules(selected, facts, input.rel);
-  const findings = codeFindings(facts, results, input);
   const recovered = input.origin === 'project' ? recoveredSyntaxError(facts.program) : undefined;
+  return { ok: true, facts, results, failures, loaded: loader?.loaded ?? new Set(), ...(recovered ? { recovered } : {}) };
+}
+
+export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): SourceResult {
+  const analysis = analyzeModule(input, rules);
+  if (analysis === null) return { findings: [], parsed: false, internalErrors: [] };
+  if (!analysis.ok) {
+    if (analysis.syntaxError) return { findings: [syntaxErrorFinding(input, analysis.syntaxError)], parsed: false, internalErrors: [] };
+    return { findings: [], parsed: false, skipped: { file: input.rel, reason: analysis.reason ?? 'not analysed' }, internalErrors: [] };
+  }
+  const { facts, results, failures, recovered, loaded } = analysis;
+  const findings = codeFindings(facts, results, input);
   if (recovered) findings.unshift(syntaxErrorFinding(input, recovered));
   const streamifiedElsewhere =
     input.abs && input.root
@@ -78,7 +117,7 @@ export function analyzeSource(input: SourceInput, rules: readonly CodeRule[]): S
           return file ? [{ file: path.relative(input.root!, file).split(path.sep).join('/'), exportName: imported }] : [];
         })
       : [];
-  const followedModules = loader && input.origin === 'project' ? [...loader.loaded].map((file) => path.relative(input.root!, file).split(path.sep).join('/')) : [];
+  const followedModules = input.root && input.origin === 'project' ? [...loaded].map((file) => path.relative(input.root!, file).split(path.sep).join('/')) : [];
   return { findings, parsed: true, internalErrors: failures, streamifiedElsewhere, followedModules };
 }
 

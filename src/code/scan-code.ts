@@ -6,21 +6,14 @@ import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import { codeRules } from '../checks/code/index.js';
 import { checkKnownBadVersions, entryMatches, loadKnownBad, type KnownBadEntry } from '../checks/packages/known-bad-version.js';
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
-import { analyzeSource } from './analyze.js';
+import { STREAMING_MARKERS, analyzeSource } from './analyze.js';
 import path from 'node:path';
 import { readFileSync, statSync } from 'node:fs';
 import { type CandidateFile, collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
 import { inventoryPackages } from './inventory.js';
 import { lockedPackages } from './lockfiles/index.js';
 
-/**
- * Every code rule needs a streaming context (a streamified handler or response metadata), so the walker
- * keeps only files with a streaming marker; each rule's own triggers then select within them.
- * `responseStream` (the name AWS documents) also finds handlers written for streaming that nothing
- * streamifies; it occurs in 2 files of this project's own 240-package node_modules. Generic
- * triggers such as "drain" or ".pipe(" alone matched ~600 dependency files (docs/performance.md).
- */
-export const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda', 'responseStream'];
+export { STREAMING_MARKERS } from './analyze.js';
 
 export interface CodeScanOptions {
   root: string;
