@@ -624,14 +624,40 @@ describe('public-function-url', () => {
 
 describe('callback-handler-on-nodejs24', () => {
   const rule = callbackHandlerOnNodejs24;
-  const callback = () => handler({ callbackStyle: { line: 5 } });
+  const callback = () => handler({ callbackStyle: { line: 5, length: 3, async: false } });
+  const asyncThreeParams = () => handler({ callbackStyle: { line: 5, length: 3, async: true } });
+  const managed = { file: FILE, line: 14, column: 7 };
 
   it('reports a callback handler on nodejs24.x, at the runtime', () => {
     const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), callback(), LINE.runtime, 'callbackHandler', 'error');
     expect(r.message).toContain('runs on nodejs24.x');
     expect(r.message).toContain('src/index.mjs:5');
-    expect(r.message).toContain('reject callback handlers at init');
+    expect(r.message).toContain('takes a callback (handler.length 3)');
+    expect(r.message).toContain('reject such handlers at init (Runtime.CallbackHandlerDeprecated)');
     expect(r.key).toBe('Api:callback-24');
+  });
+
+  it('reports an async handler that declares three parameters (the 4.x runtime counts handler.length, async or not)', () => {
+    const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), asyncThreeParams(), LINE.runtime, 'callbackHandler', 'error');
+    expect(r.message).toContain('is async but declares 3 parameters');
+    expect(r.fix).toContain('Drop the unused third parameter');
+  });
+
+  it('names an implied runtime (a tool default) in the message', () => {
+    const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime), runtimeImplied: 'the default runtime of sst 4.2.0' }), callback(), LINE.runtime, 'callbackHandler');
+    expect(r.message).toContain('runs on nodejs24.x (the default runtime of sst 4.2.0)');
+  });
+
+  it('reports nodejs22.x on Managed Instances (the 4.x client runs there too), at the capacity provider setting', () => {
+    const d = deployment({ runtime: at('nodejs22.x', LINE.runtime), managedInstances: managed });
+    const reports = run(rule, d, asyncThreeParams());
+    expect(reports).toHaveLength(1);
+    expect(reports[0].messageId).toBe('managedInstances');
+    expect(reports[0].at).toEqual(managed);
+    expect(reports[0].key).toBe('Api:callback-mi22');
+    expect(reports[0].message).toContain('rejects callback-based handlers on Node.js 22');
+    // nodejs24.x on Managed Instances: the Node 24 message, at the runtime.
+    one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime), managedInstances: managed }), callback(), LINE.runtime, 'callbackHandler');
   });
 
   it('reports later runtimes (nodejs26.x)', () => {
@@ -643,7 +669,7 @@ describe('callback-handler-on-nodejs24', () => {
     expect(run(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), streamingHandler())).toEqual([]);
   });
 
-  it('is quiet for a callback handler on nodejs22.x and earlier', () => {
+  it('is quiet for a callback handler on nodejs22.x and earlier (outside Managed Instances)', () => {
     for (const runtime of ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']) {
       expect(run(rule, deployment({ runtime: at(runtime, LINE.runtime) }), callback()), runtime).toEqual([]);
     }

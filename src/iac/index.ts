@@ -14,6 +14,7 @@ import { findingOf, runRules } from '../checks/runner.js';
 import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../code/handler-facts.js';
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
 import { IAC_FORMATS, formatsFor, type IacFormat } from './formats.js';
+import { withImpliedRuntime } from './implied-runtime.js';
 import picomatch from 'picomatch';
 
 /** Directories never searched for infrastructure code. */
@@ -139,7 +140,9 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   for (const result of results) skipped.push(...result.notes);
   const all = results.flatMap((r) => r.deployments);
   const images = all.filter((d) => d.source === 'dockerfile');
-  const functions = all.filter((d) => d.source !== 'dockerfile').map((d) => withImage(d, images));
+  const functions = all
+    .filter((d) => d.source !== 'dockerfile')
+    .map((d) => withImpliedRuntime(root, withImage(d, images), d.source === 'cdk' ? cdkAppRoot(root, d.at.file) : undefined));
 
   const findings: Finding[] = [];
   const details: DeploymentFinding[] = [];
