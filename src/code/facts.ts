@@ -18,6 +18,7 @@ import {
   walk,
   LineIndex,
 } from './ast.js';
+import { type DroppedPromise, findDroppedPromises } from './dropped-promises.js';
 import { type FlowResult, type ModuleScope, StreamFlowAnalyzer, isFromCall, isPromisifiedPipeline, isStreamifyCall, streamifyAliases } from './stream-flow.js';
 
 export interface StreamFunctionFacts {
@@ -54,6 +55,8 @@ export interface ModuleFacts {
    * that nothing streamifies: on Lambda their second argument is the context object.
    */
   unstreamifiedHandlers: Array<{ fn: FunctionNode; exportName: string; streamParam: string; use: Node }>;
+  /** Promises of known async work that a streamified handler starts and drops (src/code/dropped-promises.ts). */
+  droppedPromises: Array<DroppedPromise & { handler: string }>;
   /** Functions this module imports from a relative module and streamifies (`streamifyResponse(imported)`). */
   streamifiedImports: Array<{ source: string; imported: string }>;
   lookupFunction: ModuleScope['lookup'];
@@ -225,6 +228,9 @@ export function buildModuleFacts(
     disablesEventLoopWait,
     wrappedHandlers: findWrappedHandlers(program, streamifyCalls, aliases),
     unstreamifiedHandlers: findUnstreamifiedHandlers(program, scope, streamifyCalls),
+    droppedPromises: functions
+      .filter((f) => f.role === 'handler')
+      .flatMap((f) => findDroppedPromises(f.fn, f.streamParam, scope).map((d) => ({ ...d, handler: f.name }))),
     streamifiedImports: streamifyCalls.flatMap((call) => {
       const arg = unwrap(call.arguments[0]);
       const binding = arg?.type === 'Identifier' ? relativeImports(program).get(arg.name) : undefined;

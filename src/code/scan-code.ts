@@ -152,17 +152,27 @@ function* projectTexts(files: readonly ProjectFile[], texts: ReadonlyMap<string,
 
 /**
  * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x, `meta.onlyRuntime`): when a handler
- * module is deployed only on nodejs24.x or later (the 4.x runtime), their findings in it are not bugs.
+ * module is deployed only on nodejs24.x or later (the 4.x runtime), their findings in it are not bugs. And the
+ * reverse for 4.x-only findings (`onlyRuntime: '4.x'`, limited to `onlyRuntimeMessages` when given).
  */
 const RUNTIME_3X_ONLY = new Set<string>(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
+const RUNTIME_4X_ONLY = new Map<string, ReadonlySet<string> | null>(
+  codeRules.filter((rule) => rule.meta.onlyRuntime === '4.x').map((rule) => [rule.meta.id, rule.meta.onlyRuntimeMessages ? new Set(rule.meta.onlyRuntimeMessages) : null]),
+);
 
+/** nodejs24.x and later, and any Node runtime on Managed Instances (`nodejs22.x (Managed Instances)`, src/iac/index.ts). */
 export function isRuntime4x(runtime: string): boolean {
-  return /^nodejs(2[4-9]|[3-9]\d)\.x$/.test(runtime);
+  return /^nodejs(2[4-9]|[3-9]\d)\.x$/.test(runtime) || /^nodejs\d+\.x \(Managed Instances\)$/.test(runtime);
 }
 
-/** Drops 3.x-only findings in modules that every known deployment runs on the 4.x runtime. */
+/** Drops 3.x-only findings in modules that every known deployment runs on the 4.x runtime, and 4.x-only findings in modules deployed only on 3.x. */
 export function withoutRuntimeSpecific(findings: Finding[], runtimesByFile: (file: string) => string[] | undefined): Finding[] {
   return findings.filter((f) => {
+    const only4x = RUNTIME_4X_ONLY.get(f.ruleId);
+    if (only4x !== undefined && (only4x === null || only4x.has(f.messageId ?? ''))) {
+      const deployedOn = runtimesByFile(f.file);
+      return !deployedOn || deployedOn.some((r) => isRuntime4x(r));
+    }
     if (!RUNTIME_3X_ONLY.has(f.ruleId)) return true;
     const deployedOn = runtimesByFile(f.file);
     return !deployedOn || deployedOn.some((r) => !isRuntime4x(r));

@@ -153,7 +153,9 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   for (const deployment of functions) {
     const handler = await handlerOf(root, deployment, handlerCache);
     if (handler && isResolved(deployment.runtime)) {
-      runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
+      // Managed Instances run the 4.x runtime client whatever the Node version (scan-code.ts isRuntime4x).
+      const runtime = deployment.managedInstances ? `${deployment.runtime.value} (Managed Instances)` : deployment.runtime.value;
+      runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), runtime]);
     }
     const { results, failures } = runRules(deploymentRules, { deployment, handler }, deployment.at.file);
     internalErrors.push(...failures);

@@ -28,6 +28,7 @@ import { streamDestroyCrashes } from './stream-destroy-crashes.js';
 import { streamNeverEnded } from './stream-never-ended.js';
 import { streamingHandlerNotStreamified } from './streaming-handler-not-streamified.js';
 import { unawaitedStreamPump } from './unawaited-stream-pump.js';
+import { unawaitedWorkAfterStream } from './unawaited-work-after-stream.js';
 import { wrappedStreamifiedHandler } from './wrapped-streamified-handler.js';
 import { writeAfterEnd } from './write-after-end.js';
 import { writeWithoutBackpressure } from './write-without-backpressure.js';
@@ -49,6 +50,7 @@ export const codeRules = [
   writeWithoutBackpressure,
   drainWaitWithoutClose,
   eventLoopKeepsInvocationAlive,
+  unawaitedWorkAfterStream,
   nonexistentStreamApi,
   wrappedStreamifiedHandler,
   nonAsyncStreamingHandler,
