@@ -387,19 +387,22 @@ describe('front-door-cannot-stream', () => {
   const rule = frontDoorCannotStream;
 
   it('reports an HTTP API in front of a streaming handler, at the front door', () => {
-    const r = one(rule, deployment({ frontDoors: [door('http-api', LINE.httpApi)] }), streamingHandler(), LINE.httpApi, 'httpApi', 'warning');
+    const r = one(rule, deployment({ frontDoors: [door('http-api', LINE.httpApi)] }), streamingHandler(), LINE.httpApi, 'httpApi', 'error');
     expect(r.message).toContain('an API Gateway HTTP API, which never streams');
+    expect(r.message).toContain('returns 500 to the caller');
     expect(r.key).toBe(`Api:http-api:${LINE.httpApi}`);
   });
 
   it('reports an ALB', () => {
     const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)] }), streamingHandler(), LINE.alb, 'alb');
     expect(r.message).toContain('an Application Load Balancer, which never streams');
+    expect(r.message).toContain('returns an error (502)');
   });
 
   it('reports a REST API without responseTransferMode, or with BUFFERED', () => {
     const missing = one(rule, deployment({ frontDoors: [door('rest-api', LINE.restApi)] }), streamingHandler(), LINE.restApi, 'restApiWithoutStream');
     expect(missing.message).toContain('a REST API integration without responseTransferMode STREAM');
+    expect(missing.message).toContain('returns 502 to the caller');
     expect(missing.fix).toContain('responseTransferMode: STREAM');
     const buffered = door('rest-api', LINE.restApi, { transferMode: at('BUFFERED', LINE.transferMode) });
     one(rule, deployment({ frontDoors: [buffered] }), streamingHandler(), LINE.restApi, 'restApiWithoutStream');
