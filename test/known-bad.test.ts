@@ -205,6 +205,8 @@ describe('checkKnownBadVersions', () => {
   });
 
   it('merges an entry into the code finding of its bug without changing its input, keeping the higher severity', () => {
+    // Without the unfixed Readable-body entry, whose "no released fix" sentence would replace the te-chunked one.
+    const entries = loadKnownBad().filter((e) => e.id !== 'nitropack-readable-body-stringified');
     const nitropack = { name: 'nitropack', version: '2.11.7', dir: 'node_modules/nitropack', manifest: 'node_modules/nitropack/package.json' };
     const code: Finding = {
       ruleId: 'stream-never-ended',
