@@ -8,6 +8,7 @@ import { checkKnownBadVersions, entryMatches, loadKnownBad, type KnownBadEntry }
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
 import { analyzeSource } from './analyze.js';
 import path from 'node:path';
+import semver from 'semver';
 import { readFileSync } from 'node:fs';
 import { collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
 import { inventoryPackages } from './inventory.js';
@@ -106,6 +107,9 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     const inventory = [...packages, ...locked.packages];
     packagesInventoried = inventory.length;
     const entries = loadKnownBad();
+    const retagging = withoutFixedWrappers(findings, inventory, entries);
+    findings.length = 0;
+    findings.push(...retagging);
     const affected = entries.filter((entry) => inventory.some((pkg) => entryMatches(entry, pkg.name, pkg.version)));
     if (affected.length > 0) {
       // Every entry's entry points tell whether the project streams; only the affected entries are graded.
@@ -148,6 +152,26 @@ function* projectTexts(files: readonly ProjectFile[], texts: ReadonlyMap<string,
     }
     yield { rel: file.rel, text, origin: file.origin };
   }
+}
+
+/**
+ * `wrapped-streamified-handler` is not a bug when the wrapper's package re-tags streaming handlers: the
+ * known-bad entries of that class name the version that does (Sentry 10.8.0, New Relic 12.16.0, Lumigo 1.106.0,
+ * Datadog 6.89.0). A finding whose wrapper comes from such a package is dropped when every installed (or
+ * locked) copy of it is at or above that version and none is in an affected range; without an inventory, or
+ * for packages the database does not know, the finding stays.
+ */
+export function withoutFixedWrappers(findings: Finding[], inventory: ReadonlyArray<{ name: string; version: string }>, entries: readonly KnownBadEntry[]): Finding[] {
+  return findings.filter((f) => {
+    if (f.ruleId !== 'wrapped-streamified-handler') return true;
+    const pkg = / \(from (.+)\)$/.exec(String(f.data?.wrapperPackage ?? ''))?.[1];
+    if (!pkg) return true;
+    const tagEntries = entries.filter((e) => e.package === pkg && e.ruleId === 'wrapped-streamified-handler' && e.fixed);
+    const copies = inventory.filter((p) => p.name === pkg && semver.valid(p.version));
+    if (tagEntries.length === 0 || copies.length === 0) return true;
+    const fixedAll = copies.every((p) => tagEntries.every((e) => !entryMatches(e, p.name, p.version) && semver.gte(p.version, e.fixed!)));
+    return !fixedAll;
+  });
 }
 
 /**
