@@ -1,6 +1,7 @@
 import type { CodeRule } from '../../model/rule.js';
 import { bodyInPrelude } from './body-in-prelude.js';
 import { bufferedNotStreamed } from './buffered-not-streamed.js';
+import { clientDisconnectUnobservable } from './client-disconnect-unobservable.js';
 import { drainWaitWithoutClose } from './drain-wait-without-close.js';
 import { endCallbackDropped } from './end-callback-dropped.js';
 import { endDataBypassesPrelude } from './end-data-bypasses-prelude.js';
@@ -51,6 +52,7 @@ export const codeRules = [
   drainWaitWithoutClose,
   eventLoopKeepsInvocationAlive,
   unawaitedWorkAfterStream,
+  clientDisconnectUnobservable,
   nonexistentStreamApi,
   wrappedStreamifiedHandler,
   nonAsyncStreamingHandler,
