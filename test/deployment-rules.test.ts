@@ -388,19 +388,22 @@ describe('front-door-cannot-stream', () => {
   const rule = frontDoorCannotStream;
 
   it('reports an HTTP API in front of a streaming handler, at the front door', () => {
-    const r = one(rule, deployment({ frontDoors: [door('http-api', LINE.httpApi)] }), streamingHandler(), LINE.httpApi, 'httpApi', 'warning');
+    const r = one(rule, deployment({ frontDoors: [door('http-api', LINE.httpApi)] }), streamingHandler(), LINE.httpApi, 'httpApi', 'error');
     expect(r.message).toContain('an API Gateway HTTP API, which never streams');
+    expect(r.message).toContain('returns 500 to the caller');
     expect(r.key).toBe(`Api:http-api:${LINE.httpApi}`);
   });
 
   it('reports an ALB', () => {
     const r = one(rule, deployment({ frontDoors: [door('alb', LINE.alb)] }), streamingHandler(), LINE.alb, 'alb');
     expect(r.message).toContain('an Application Load Balancer, which never streams');
+    expect(r.message).toContain('returns an error (502)');
   });
 
   it('reports a REST API without responseTransferMode, or with BUFFERED', () => {
     const missing = one(rule, deployment({ frontDoors: [door('rest-api', LINE.restApi)] }), streamingHandler(), LINE.restApi, 'restApiWithoutStream');
     expect(missing.message).toContain('a REST API integration without responseTransferMode STREAM');
+    expect(missing.message).toContain('returns 502 to the caller');
     expect(missing.fix).toContain('responseTransferMode: STREAM');
     const buffered = door('rest-api', LINE.restApi, { transferMode: at('BUFFERED', LINE.transferMode) });
     one(rule, deployment({ frontDoors: [buffered] }), streamingHandler(), LINE.restApi, 'restApiWithoutStream');
@@ -634,14 +637,40 @@ describe('public-function-url', () => {
 
 describe('callback-handler-on-nodejs24', () => {
   const rule = callbackHandlerOnNodejs24;
-  const callback = () => handler({ callbackStyle: { line: 5 } });
+  const callback = () => handler({ callbackStyle: { line: 5, length: 3, async: false } });
+  const asyncThreeParams = () => handler({ callbackStyle: { line: 5, length: 3, async: true } });
+  const managed = { file: FILE, line: 14, column: 7 };
 
   it('reports a callback handler on nodejs24.x, at the runtime', () => {
     const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), callback(), LINE.runtime, 'callbackHandler', 'error');
     expect(r.message).toContain('runs on nodejs24.x');
     expect(r.message).toContain('src/index.mjs:5');
-    expect(r.message).toContain('reject callback handlers at init');
+    expect(r.message).toContain('takes a callback (handler.length 3)');
+    expect(r.message).toContain('reject such handlers at init (Runtime.CallbackHandlerDeprecated)');
     expect(r.key).toBe('Api:callback-24');
+  });
+
+  it('reports an async handler that declares three parameters (the 4.x runtime counts handler.length, async or not)', () => {
+    const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), asyncThreeParams(), LINE.runtime, 'callbackHandler', 'error');
+    expect(r.message).toContain('is async but declares 3 parameters');
+    expect(r.fix).toContain('Drop the unused third parameter');
+  });
+
+  it('names an implied runtime (a tool default) in the message', () => {
+    const r = one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime), runtimeImplied: 'the default runtime of sst 4.2.0' }), callback(), LINE.runtime, 'callbackHandler');
+    expect(r.message).toContain('runs on nodejs24.x (the default runtime of sst 4.2.0)');
+  });
+
+  it('reports nodejs22.x on Managed Instances (the 4.x client runs there too), at the capacity provider setting', () => {
+    const d = deployment({ runtime: at('nodejs22.x', LINE.runtime), managedInstances: managed });
+    const reports = run(rule, d, asyncThreeParams());
+    expect(reports).toHaveLength(1);
+    expect(reports[0].messageId).toBe('managedInstances');
+    expect(reports[0].at).toEqual(managed);
+    expect(reports[0].key).toBe('Api:callback-mi22');
+    expect(reports[0].message).toContain('rejects callback-based handlers on Node.js 22');
+    // nodejs24.x on Managed Instances: the Node 24 message, at the runtime.
+    one(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime), managedInstances: managed }), callback(), LINE.runtime, 'callbackHandler');
   });
 
   it('reports later runtimes (nodejs26.x)', () => {
@@ -653,7 +682,7 @@ describe('callback-handler-on-nodejs24', () => {
     expect(run(rule, deployment({ runtime: at('nodejs24.x', LINE.runtime) }), streamingHandler())).toEqual([]);
   });
 
-  it('is quiet for a callback handler on nodejs22.x and earlier', () => {
+  it('is quiet for a callback handler on nodejs22.x and earlier (outside Managed Instances)', () => {
     for (const runtime of ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']) {
       expect(run(rule, deployment({ runtime: at(runtime, LINE.runtime) }), callback()), runtime).toEqual([]);
     }

@@ -32,6 +32,9 @@ const DECLINED: Record<string, string> = {
     'the pipe runs in a helper that is not async and its caller waits for finish: pipeline() needs the helper made async and the caller changed',
   'nonexistent-stream-api/invalid-writable-methods.ts':
     'out.pipe(process.stdout) uses the response stream as a source, which it cannot be: what that copy was for is the user\'s call (the _write() call is fixed)',
+  'nonexistent-stream-api/invalid-write-head.mjs': 'writeHead(status, headers) becomes from() metadata, but where from() must go (before every write on every path) is the author\'s call',
+  'nonexistent-stream-api/invalid-ai-sdk-pipe-to-response.mjs': 'the library call becomes a Web Response piped through from(): a rewrite of the handler, not an edit',
+  'nonexistent-stream-api/invalid-mcp-handle-request.ts': 'the MCP transport must change to WebStandardStreamableHTTPServerTransport with a Web Request: a rewrite, not an edit',
   'set-content-type-after-from/invalid-helper-returned-alias.mjs': 'from() is in a helper shared by other callers; the content type belongs in that call\'s metadata, which the fixer does not change for every caller',
   'set-content-type-after-from/invalid-original-stream.ts': 'setContentType() runs only when the upstream has a content type; moving it into the metadata would send that header on the other path too',
   'body-in-prelude/invalid-metadata-object.ts': 'nothing writes the body after from(); dropping it from the metadata would hide that it is never sent',

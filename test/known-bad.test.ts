@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { codeRules } from '../src/checks/code/index.js';
 import { checkKnownBadVersions, loadKnownBad } from '../src/checks/packages/known-bad-version.js';
 import { findProjectUse, type ProjectUse } from '../src/checks/packages/entry-points.js';
-import { scanCode } from '../src/code/scan-code.js';
+import { scanCode, withoutFixedWrappers } from '../src/code/scan-code.js';
 import type { Finding } from '../src/model/finding.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -205,6 +205,8 @@ describe('checkKnownBadVersions', () => {
   });
 
   it('merges an entry into the code finding of its bug without changing its input, keeping the higher severity', () => {
+    // Without the unfixed Readable-body entry, whose "no released fix" sentence would replace the te-chunked one.
+    const entries = loadKnownBad().filter((e) => e.id !== 'nitropack-readable-body-stringified');
     const nitropack = { name: 'nitropack', version: '2.11.7', dir: 'node_modules/nitropack', manifest: 'node_modules/nitropack/package.json' };
     const code: Finding = {
       ruleId: 'stream-never-ended',
@@ -271,5 +273,37 @@ describe('locked versions in a scan (no node_modules)', () => {
     const scan = await scanCode({ root: dir, deps: true });
     const findings = scan.findings.filter((f) => f.ruleId === 'known-bad-version');
     expect(findings.map((f) => `${f.package?.name} ${f.file}:${f.line}`)).toEqual(['hono node_modules/hono/package.json:1']);
+  });
+});
+
+describe('wrapped-streamified-handler and the wrapper package version', () => {
+  const wrapped = (pkg: string | null): Finding => ({
+    ruleId: 'wrapped-streamified-handler',
+    severity: 'error',
+    message: 'Exported handler `handler` is `Sentry.wrapHandler(streamifyResponse(...))`: …',
+    file: 'src/handler.mjs',
+    line: 4,
+    column: 24,
+    data: { exportName: 'handler', wrapper: 'Sentry.wrapHandler', wrapperPackage: pkg ? ` (from ${pkg})` : '' },
+    fixable: true,
+    fingerprint: 'w',
+    origin: 'project',
+  });
+  const entries = loadKnownBad();
+  const sentry = (version: string) => [{ name: '@sentry/aws-serverless', version }];
+
+  it('drops the finding when every installed copy of the wrapper re-tags streaming handlers', () => {
+    expect(withoutFixedWrappers([wrapped('@sentry/aws-serverless')], sentry('10.8.0'), entries)).toEqual([]);
+    expect(withoutFixedWrappers([wrapped('datadog-lambda-js')], [{ name: 'datadog-lambda-js', version: '12.143.0' }], entries)).toEqual([]);
+  });
+
+  it('keeps it for affected versions, versions between the range and the fix, several copies, unknown packages and no inventory', () => {
+    expect(withoutFixedWrappers([wrapped('@sentry/aws-serverless')], sentry('10.6.0'), entries)).toHaveLength(1);
+    // 10.7.0 is neither in the affected range nor at the verified fix: not known to re-tag.
+    expect(withoutFixedWrappers([wrapped('@sentry/aws-serverless')], sentry('10.7.0'), entries)).toHaveLength(1);
+    expect(withoutFixedWrappers([wrapped('@sentry/aws-serverless')], [...sentry('10.8.0'), ...sentry('9.47.1')], entries)).toHaveLength(1);
+    expect(withoutFixedWrappers([wrapped('my-tracing')], [{ name: 'my-tracing', version: '1.0.0' }], entries)).toHaveLength(1);
+    expect(withoutFixedWrappers([wrapped('@sentry/aws-serverless')], [], entries)).toHaveLength(1);
+    expect(withoutFixedWrappers([wrapped(null)], sentry('10.8.0'), entries)).toHaveLength(1);
   });
 });

@@ -18,6 +18,7 @@ import {
   walk,
   LineIndex,
 } from './ast.js';
+import { type DroppedPromise, findDroppedPromises } from './dropped-promises.js';
 import { type FlowResult, type ModuleScope, StreamFlowAnalyzer, isFromCall, isPromisifiedPipeline, isStreamifyCall, streamifyAliases } from './stream-flow.js';
 
 export interface StreamFunctionFacts {
@@ -48,12 +49,20 @@ export interface ModuleFacts {
   /** `context.callbackWaitsForEmptyEventLoop = false` (or a known middleware doing it) somewhere in the module. */
   disablesEventLoopWait: boolean;
   /** Exported `wrapper(streamifyResponse(fn))`: the runtime only sees the wrapper. */
-  wrappedHandlers: Array<{ wrapper: Node; streamify: Node; exportName: string }>;
+  wrappedHandlers: Array<{
+    wrapper: Node;
+    streamify: Node;
+    exportName: string;
+    /** The npm package the wrapper comes from (`wrapHandler` imported from `@sentry/aws-serverless`), when it is imported. */
+    wrapperPackage: string | null;
+  }>;
   /**
    * Exported functions written for streaming (`async (event, responseStream) => { responseStream.write(…) }`)
    * that nothing streamifies: on Lambda their second argument is the context object.
    */
   unstreamifiedHandlers: Array<{ fn: FunctionNode; exportName: string; streamParam: string; use: Node }>;
+  /** Promises of known async work that a streamified handler starts and drops (src/code/dropped-promises.ts). */
+  droppedPromises: Array<DroppedPromise & { handler: string }>;
   /** Functions this module imports from a relative module and streamifies (`streamifyResponse(imported)`). */
   streamifiedImports: Array<{ source: string; imported: string }>;
   lookupFunction: ModuleScope['lookup'];
@@ -226,6 +235,9 @@ export function buildModuleFacts(
     disablesEventLoopWait,
     wrappedHandlers: findWrappedHandlers(program, streamifyCalls, aliases),
     unstreamifiedHandlers: findUnstreamifiedHandlers(program, scope, streamifyCalls),
+    droppedPromises: functions
+      .filter((f) => f.role === 'handler')
+      .flatMap((f) => findDroppedPromises(f.fn, f.streamParam, scope).map((d) => ({ ...d, handler: f.name }))),
     streamifiedImports: streamifyCalls.flatMap((call) => {
       const arg = unwrap(call.arguments[0]);
       const binding = arg?.type === 'Identifier' ? relativeImports(program).get(arg.name) : undefined;
@@ -562,15 +574,51 @@ function isNoWaitMiddleware(call: Node): boolean {
 }
 
 /**
- * Wrappers known to look for the streaming tag and keep it: @sentry/aws-serverless `wrapHandler`
- * delegates to a streaming wrapper for tagged handlers (broken in 8.15.0, sentry-javascript #12815).
+ * Wrappers not reported by name: @sentry/aws-serverless `wrapHandler` delegates to a streaming wrapper for
+ * tagged handlers since 10.8.0 (`build/npm/cjs/sdk.js:148-150`); 8.x-10.6.0 (8.27.0 `sdk.js:207`, 10.6.0
+ * `:120-138`) and @sentry/serverless 7.x strip the tag. The version decides, so the known-bad entries
+ * `sentry-aws-serverless-stream-tag` / `sentry-serverless-stream-tag` report the affected installs instead.
  */
 const STREAMING_AWARE_WRAPPERS = new Set(['wrapHandler']);
+
+/**
+ * Top-level names bound to an npm package: `import x from 'pkg'`, `import * as x`, `import { a as x }`,
+ * `const x = require('pkg')`, `const { a } = require('pkg')`, `const x = require('pkg')(options)` (Lumigo).
+ * Values are package names (`@sentry/aws-serverless/subpath` -> `@sentry/aws-serverless`).
+ */
+function packageBindings(program: Node): Map<string, string> {
+  const names = new Map<string, string>();
+  const packageOf = (specifier: unknown): string | null => {
+    if (typeof specifier !== 'string' || specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return null;
+    const parts = specifier.split('/');
+    return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  };
+  const requireOf = (node: Node | null | undefined): string | null => {
+    let n = unwrap(node);
+    if (n?.type === 'CallExpression' && unwrap(n.callee)?.type === 'CallExpression') n = unwrap(n.callee); // require('pkg')(options)
+    if (n?.type !== 'CallExpression' || unwrap(n.callee)?.type !== 'Identifier' || unwrap(n.callee)!.name !== 'require') return null;
+    return packageOf(unwrap(n.arguments[0])?.value);
+  };
+  for (const statement of program.body as Node[]) {
+    if (statement.type === 'ImportDeclaration' && statement.importKind !== 'type') {
+      const pkg = packageOf(statement.source?.value);
+      if (pkg) for (const spec of statement.specifiers ?? []) names.set(spec.local.name, pkg);
+    }
+    const decl = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (decl?.type !== 'VariableDeclaration') continue;
+    for (const d of decl.declarations) {
+      const pkg = requireOf(d.init);
+      if (pkg) for (const name of patternNames(d.id)) names.set(name, pkg);
+    }
+  }
+  return names;
+}
 
 function findWrappedHandlers(program: Node, streamifyCalls: Node[], aliases: ReadonlySet<string>): ModuleFacts['wrappedHandlers'] {
   const found: ModuleFacts['wrappedHandlers'] = [];
   if (streamifyCalls.length === 0) return found;
   const exported = exportedNames(program);
+  const packages = packageBindings(program);
   // Module-level `const streaming = streamifyResponse(fn)`: wrapping `streaming` later is the same bug.
   const streamifiedVars = new Map<string, Node>();
   for (const statement of program.body as Node[]) {
@@ -588,7 +636,7 @@ function findWrappedHandlers(program: Node, streamifyCalls: Node[], aliases: Rea
     for (const arg of outer.arguments) {
       const inner = unwrap(arg);
       const streamify = inner && (isStreamifyCall(inner, aliases) ? inner : inner.type === 'Identifier' ? streamifiedVars.get(inner.name) : undefined);
-      if (streamify) found.push({ wrapper: outer, streamify, exportName });
+      if (streamify) found.push({ wrapper: outer, streamify, exportName, wrapperPackage: packages.get(memberPath(outer.callee)?.[0] ?? '') ?? null });
     }
   };
   for (const statement of program.body as Node[]) {

@@ -18,8 +18,12 @@ export interface HandlerFacts {
   streaming: { how: string; line: number } | null;
   /** The exported handler is a buffered adapter (serverless-http, serverless-express, hono handle, Mangum...). */
   bufferedAdapter: { name: string; line: number } | null;
-  /** A callback-style handler: (event, context, callback), not async, not streamified. */
-  callbackStyle: { line: number } | null;
+  /**
+   * A handler the 4.x runtime rejects at init: not streamified and `handler.length >= 3` (JavaScript's
+   * Function.length: the parameters before the first default or rest parameter), async or not.
+   * `async` says whether it is an async function (the 3.x warning ignores those).
+   */
+  callbackStyle: { line: number; length: number; async: boolean } | null;
   /** The app emits CORS headers itself (cors() middleware, manual Access-Control-Allow-Origin), and where. */
   cors: { how: string; file: string; line: number } | null;
   /** Module-scope pools, clients or timers (from the code facts). */
@@ -96,8 +100,9 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
       // `export const handler = async (event, context) => { …; return await app(event, context); }` with
       // `const app = serverless(expressApp)`: the wrapper returns what the buffered adapter returns.
       const wrapped = wrappedBufferedAdapter(program, value);
+      const length = functionLength(value);
       if (wrapped) bufferedAdapter = { name: wrapped.name, line: line(wrapped.node) };
-      else if (!value.async && value.params.length >= 3) callbackStyle = { line: line(value) };
+      else if (length >= 3) callbackStyle = { line: line(value), length, async: !!value.async };
     }
   }
   const modules = reachableModules(root, abs, text, withoutComments);
@@ -175,6 +180,23 @@ function textOnlyFacts(root: string, abs: string, rel: string, text: string, exp
     moduleState: [],
     longWork: longWorkIn(reachableModules(root, abs, text, withoutComments)),
   };
+}
+
+/**
+ * JavaScript's `Function.prototype.length`, which is what aws-lambda-ric 4.0.2 reads (`argsNum: handler.length`,
+ * index.mjs:521): the parameters before the first one with a default value or a rest element.
+ * `(e, c, cb = undefined)` has length 2, `(...args)` 0, `(e, c, { x })` 3. TypeScript's `this` parameter is
+ * erased by the compiler and does not count; `cb?` is emitted as a plain parameter and counts.
+ */
+export function functionLength(fn: FunctionNode): number {
+  let length = 0;
+  for (const [index, raw] of (fn.params as Node[]).entries()) {
+    const param = raw.type === 'TSParameterProperty' ? raw.parameter : raw;
+    if (index === 0 && param.type === 'Identifier' && param.name === 'this') continue;
+    if (param.type === 'AssignmentPattern' || param.type === 'RestElement') break;
+    length++;
+  }
+  return length;
 }
 
 const MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'set', 'add', 'delete', 'clear']);

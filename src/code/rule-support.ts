@@ -284,3 +284,37 @@ export function metadataRoots(facts: ModuleFacts, call: Node): Set<string> {
   }
   return names;
 }
+
+/** Calls that stop running work: an AbortController, a timer, a reader or upstream request, a subscription. */
+const CANCELLING_CALLS = new Set(['abort', 'clearInterval', 'clearTimeout', 'cancel', 'destroy', 'unsubscribe']);
+/** Flags a loop polls to stop (`closed = true`, `this.active = false`). */
+const STOP_FLAG = /^(is)?(closed?|aborted|abort|cancell?ed|cancel|disconnected|stopp?ed|stop|done|finished|active|open|alive|running|connected|streaming)$/i;
+
+/**
+ * What a stream event listener does to stop other work, if anything: the first cancelling call
+ * (`controller.abort()`, `clearInterval(timer)`, `reader.cancel()`) or stop-flag assignment (`closed = true`)
+ * in its body (nested functions not entered), as a short description; null when it cancels nothing.
+ * `listener` is the function passed to `on`/`once`, or an identifier naming one (followed in the module).
+ */
+export function cancellationIn(facts: ModuleFacts, listener: Node | undefined, at: Node): string | null {
+  let fn = unwrap(listener);
+  if (fn?.type === 'Identifier') fn = facts.lookupFunction(fn.name, at);
+  if (!fn || !isFunction(fn)) return null;
+  let found: string | null = null;
+  const body = fn.body;
+  walk(body, (node) => {
+    if (found) return false;
+    if (node !== body && isFunction(node)) return false;
+    if (node.type === 'CallExpression') {
+      const path = memberPath(node.callee);
+      const last = path?.at(-1);
+      if (last && CANCELLING_CALLS.has(last)) found = `${path!.join('.')}()`;
+    } else if (node.type === 'AssignmentExpression' && node.operator === '=') {
+      const target = memberPath(node.left);
+      const value = unwrap(node.right);
+      if (target && STOP_FLAG.test(target.at(-1)!) && value?.type === 'Literal' && typeof value.value === 'boolean') found = `${target.join('.')} = ${value.value}`;
+    }
+    return true;
+  });
+  return found;
+}

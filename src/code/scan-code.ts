@@ -8,6 +8,7 @@ import { checkKnownBadVersions, entryMatches, loadKnownBad, type KnownBadEntry }
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
 import { STREAMING_MARKERS, analyzeSource } from './analyze.js';
 import path from 'node:path';
+import semver from 'semver';
 import { readFileSync, statSync } from 'node:fs';
 import { type CandidateFile, collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
 import { inventoryPackages } from './inventory.js';
@@ -113,6 +114,9 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     const inventory = [...packages, ...locked.packages];
     packagesInventoried = inventory.length;
     const entries = loadKnownBad();
+    const retagging = withoutFixedWrappers(findings, inventory, entries);
+    findings.length = 0;
+    findings.push(...retagging);
     const affected = entries.filter((entry) => inventory.some((pkg) => entryMatches(entry, pkg.name, pkg.version)));
     if (affected.length > 0) {
       // Every entry's entry points tell whether the project streams; only the affected entries are graded.
@@ -171,18 +175,48 @@ function* projectTexts(files: readonly ProjectFile[], texts: ReadonlyMap<string,
 }
 
 /**
- * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x, `meta.onlyRuntime`): when a handler
- * module is deployed only on nodejs24.x or later (the 4.x runtime), their findings in it are not bugs.
+ * `wrapped-streamified-handler` is not a bug when the wrapper's package re-tags streaming handlers: the
+ * known-bad entries of that class name the version that does (Sentry 10.8.0, New Relic 12.16.0, Lumigo 1.106.0,
+ * Datadog 6.89.0). A finding whose wrapper comes from such a package is dropped when every installed (or
+ * locked) copy of it is at or above that version and none is in an affected range; without an inventory, or
+ * for packages the database does not know, the finding stays.
  */
-const RUNTIME_3X_ONLY = new Set<string>(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
-
-export function isRuntime4x(runtime: string): boolean {
-  return /^nodejs(2[4-9]|[3-9]\d)\.x$/.test(runtime);
+export function withoutFixedWrappers(findings: Finding[], inventory: ReadonlyArray<{ name: string; version: string }>, entries: readonly KnownBadEntry[]): Finding[] {
+  return findings.filter((f) => {
+    if (f.ruleId !== 'wrapped-streamified-handler') return true;
+    const pkg = / \(from (.+)\)$/.exec(String(f.data?.wrapperPackage ?? ''))?.[1];
+    if (!pkg) return true;
+    const tagEntries = entries.filter((e) => e.package === pkg && e.ruleId === 'wrapped-streamified-handler' && e.fixed);
+    const copies = inventory.filter((p) => p.name === pkg && semver.valid(p.version));
+    if (tagEntries.length === 0 || copies.length === 0) return true;
+    const fixedAll = copies.every((p) => tagEntries.every((e) => !entryMatches(e, p.name, p.version) && semver.gte(p.version, e.fixed!)));
+    return !fixedAll;
+  });
 }
 
-/** Drops 3.x-only findings in modules that every known deployment runs on the 4.x runtime. */
+/**
+ * Rules whose bug exists only in the 3.x runtime (nodejs18.x/20.x/22.x, `meta.onlyRuntime`): when a handler
+ * module is deployed only on nodejs24.x or later (the 4.x runtime), their findings in it are not bugs. And the
+ * reverse for 4.x-only findings (`onlyRuntime: '4.x'`, limited to `onlyRuntimeMessages` when given).
+ */
+const RUNTIME_3X_ONLY = new Set<string>(codeRules.filter((rule) => rule.meta.onlyRuntime === '3.x').map((rule) => rule.meta.id));
+const RUNTIME_4X_ONLY = new Map<string, ReadonlySet<string> | null>(
+  codeRules.filter((rule) => rule.meta.onlyRuntime === '4.x').map((rule) => [rule.meta.id, rule.meta.onlyRuntimeMessages ? new Set(rule.meta.onlyRuntimeMessages) : null]),
+);
+
+/** nodejs24.x and later, and any Node runtime on Managed Instances (`nodejs22.x (Managed Instances)`, src/iac/index.ts). */
+export function isRuntime4x(runtime: string): boolean {
+  return /^nodejs(2[4-9]|[3-9]\d)\.x$/.test(runtime) || /^nodejs\d+\.x \(Managed Instances\)$/.test(runtime);
+}
+
+/** Drops 3.x-only findings in modules that every known deployment runs on the 4.x runtime, and 4.x-only findings in modules deployed only on 3.x. */
 export function withoutRuntimeSpecific(findings: Finding[], runtimesByFile: (file: string) => string[] | undefined): Finding[] {
   return findings.filter((f) => {
+    const only4x = RUNTIME_4X_ONLY.get(f.ruleId);
+    if (only4x !== undefined && (only4x === null || only4x.has(f.messageId ?? ''))) {
+      const deployedOn = runtimesByFile(f.file);
+      return !deployedOn || deployedOn.some((r) => isRuntime4x(r));
+    }
     if (!RUNTIME_3X_ONLY.has(f.ruleId)) return true;
     const deployedOn = runtimesByFile(f.file);
     return !deployedOn || deployedOn.some((r) => !isRuntime4x(r));

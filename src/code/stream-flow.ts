@@ -100,7 +100,9 @@ export type Observation =
   | { kind: 'catch-swallows-after-output'; at: Node; end: Node }
   | { kind: 'error-listener-writes'; at: Node; listener: Node; source: Node }
   | { kind: 'metadata-in-error-callback'; at: Node; callback: Node }
-  | { kind: 'unawaited-pump'; at: Node };
+  | { kind: 'unawaited-pump'; at: Node }
+  /** The stream handed to a library that drives a Node ServerResponse (`writeHead`, `setHeader`…): `sink` names it. */
+  | { kind: 'server-response-sink'; at: Node; sink: string };
 
 /** Every operation on the stream seen while interpreting, for the syntactic rules. */
 export interface StreamCall {
@@ -888,6 +890,8 @@ export class StreamFlowAnalyzer {
     if (callee.type === 'MemberExpression') this.noteErrorListenerWrite(call, callee, frame);
 
     // Anything else that receives the stream: unknown code.
+    const sink = this.foreignDepth === 0 ? serverResponseSink(call, (n) => this.isAlias(unwrap(n), frame)) : null;
+    if (sink) this.observe({ kind: 'server-response-sink', at: call, sink });
     let current = this.evalExpr(callee, states, frame, true);
     const path = memberPath(callee);
     // console.log(stream) and events.once(stream, 'drain') observe the stream without taking it over.
@@ -1536,6 +1540,39 @@ function leadingText(n: Node): string | null {
   const literal = stringValue(first);
   if (literal !== null) return literal;
   if (first.type === 'TemplateLiteral') return first.quasis[0]?.value?.cooked ?? null;
+  return null;
+}
+
+/**
+ * Library calls that take their response argument for a Node `http.ServerResponse` and call `writeHead`,
+ * `setHeader(s)` or `flushHeaders` on it first (issue 15, item 9): the AI SDK's `pipe*ToResponse` helpers
+ * (`ai` 4.3.19 `dist/index.mjs:153-176`, 5.0.277 `:2924-2980`, 7.0.185 `dist/index.js:2494-2498`, as result
+ * methods and as functions, whose v5+ form takes `{ response, … }`), the MCP SDK's
+ * `StreamableHTTPServerTransport#handleRequest(req, res)` (1.17.5 `streamableHttp.js:102-499`; from 1.25.0
+ * through `@hono/node-server`) and `@hono/node-server`'s `getRequestListener(app)(req, res)`
+ * (1.19.9 `listener.mjs:354-377`). The runtime's stream has none of these methods: a TypeError before any byte.
+ */
+const PIPE_TO_RESPONSE = new Set(['pipeTextStreamToResponse', 'pipeDataStreamToResponse', 'pipeUIMessageStreamToResponse']);
+
+function serverResponseSink(call: Node, isStream: (node: Node | undefined) => boolean): string | null {
+  const callee = unwrap(call.callee);
+  const args = call.arguments as Node[];
+  if (callee?.type === 'CallExpression') {
+    const inner = memberPath(callee.callee)?.at(-1);
+    return inner === 'getRequestListener' && isStream(args[1]) ? 'getRequestListener' : null;
+  }
+  const name = memberPath(callee)?.at(-1) ?? (callee?.type === 'MemberExpression' ? propertyName(callee) : null);
+  if (!name) return null;
+  if (PIPE_TO_RESPONSE.has(name)) {
+    if (isStream(args[0])) return name;
+    const options = unwrap(args[0]);
+    if (options?.type === 'ObjectExpression') {
+      const response = options.properties.find((p: Node) => p.type === 'Property' && propertyKey(p) === 'response');
+      if (response && isStream(response.shorthand ? response.key : response.value)) return name;
+    }
+    return null;
+  }
+  if (name === 'handleRequest' && callee?.type === 'MemberExpression' && isStream(args[1])) return 'handleRequest';
   return null;
 }
 

@@ -642,6 +642,13 @@ class CdkReader {
     else if (kind === 'nodejs' || codeInfo) d.packageType = 'zip';
 
     if (d.packageType !== 'image') d.runtime = kit.field(props, 'runtime', p('runtime'), (v) => this.runtime(v));
+    // NODEJS_LATEST and NodejsFunction's missing runtime depend on the aws-cdk-lib version (and a feature flag):
+    // src/iac/implied-runtime.ts resolves them from the installed version.
+    if (d.runtime && 'unresolved' in d.runtime && /(?:^|\.)Runtime\.NODEJS_LATEST$/.test(d.runtime.text)) {
+      d.runtimeDefault = { kind: 'cdk-latest', at: d.runtime.at };
+    } else if (kind === 'nodejs' && d.runtime === undefined && !props.unknown) {
+      d.runtimeDefault = { kind: 'cdk-nodejs-function', at: d.at };
+    }
 
     if (kind === 'nodejs' && !code) {
       // NodejsFunction bundles `entry`; the handler is the export name (default `handler`).

@@ -15,6 +15,7 @@ import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../cod
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
 import { IAC_FORMATS, formatsFor, type IacFormat } from './formats.js';
 import { embeddedModules } from './embedded-code.js';
+import { withImpliedRuntime } from './implied-runtime.js';
 import picomatch from 'picomatch';
 
 /** Directories never searched for infrastructure code. */
@@ -180,7 +181,9 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   for (const result of results) skipped.push(...result.notes);
   const all = results.flatMap((r) => r.deployments);
   const images = all.filter((d) => d.source === 'dockerfile');
-  const functions = all.filter((d) => d.source !== 'dockerfile').map((d) => withImage(d, images));
+  const functions = all
+    .filter((d) => d.source !== 'dockerfile')
+    .map((d) => withImpliedRuntime(root, withImage(d, images), d.source === 'cdk' ? cdkAppRoot(root, d.at.file) : undefined));
   // One image function whose image is built elsewhere (image_uri from an ECR repository, a build script) and
   // one Lambda Web Adapter Dockerfile in the project: they belong together, and the findings say why.
   const unjoined = functions.filter((d) => d.packageType === 'image' && !images.some((i) => joinedImage(d, i)));
@@ -198,7 +201,9 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   for (const deployment of functions) {
     const handler = await handlerOf(root, deployment, handlerCache);
     if (handler && isResolved(deployment.runtime)) {
-      runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), deployment.runtime.value]);
+      // Managed Instances run the 4.x runtime client whatever the Node version (scan-code.ts isRuntime4x).
+      const runtime = deployment.managedInstances ? `${deployment.runtime.value} (Managed Instances)` : deployment.runtime.value;
+      runtimesByHandler.set(handler.file, [...(runtimesByHandler.get(handler.file) ?? []), runtime]);
     }
     const { results, failures } = runRules(deploymentRules, { deployment, handler }, deployment.at.file);
     internalErrors.push(...failures);

@@ -220,6 +220,8 @@ function readFunction(src: YamlSource, fn: Prop, provider: Prop | undefined): De
     frontDoors: readEvents(src, own('events')),
     defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
   };
+  // No runtime at either level: the framework's default, which depends on its version (implied-runtime.ts).
+  if (!isImage && deployment.runtime === undefined) deployment.runtimeDefault = { kind: 'serverless', at: deployment.at };
   return deployment;
 }
 

@@ -119,6 +119,15 @@ export interface Deployment {
   packageType?: PackageType;
   /** `nodejs20.x`, `python3.12`, `provided.al2023`... */
   runtime: Field<string>;
+  /**
+   * The runtime is not written as a fixed name but left to the tool's default: CDK `Runtime.NODEJS_LATEST`
+   * (`runtime` stays unresolved), a CDK `NodejsFunction` without `runtime`, an SST function or a serverless.yml
+   * without one. Set by the readers; src/iac/implied-runtime.ts resolves it from the tool's installed version
+   * and then sets `runtime` (at `at`) and `runtimeImplied` (why, for messages).
+   */
+  runtimeDefault?: { kind: 'cdk-latest' | 'cdk-nodejs-function' | 'sst' | 'serverless'; at: SourceLocation };
+  /** How an implied runtime was resolved, for messages: "the default of sst 4.2.0". */
+  runtimeImplied?: string;
   /** `index.handler` / `src/lambda.handler`; for images, the CMD. */
   handler: Field<string>;
   /** The code directory or asset path relative to the scan root (SAM CodeUri, CDK `entry`/`code`, TF `filename`/`source_dir`). */

@@ -38,10 +38,16 @@ export interface RuleMeta<Id extends string = string> {
   /** Whether `stream-doctor fix` can change the code or the configuration mechanically. */
   fixable: boolean;
   /**
-   * The bug exists only in this runtime lineage (3.x: nodejs18.x/20.x/22.x). When the infrastructure code
-   * deploys a handler only on later runtimes, the rule's findings in that handler are dropped.
+   * The bug exists only in this runtime lineage (3.x: nodejs18.x/20.x/22.x; 4.x: nodejs24.x and later). When
+   * the infrastructure code deploys a handler only on runtimes of the other lineage, the rule's findings in that
+   * handler are dropped.
    */
-  onlyRuntime?: '3.x';
+  onlyRuntime?: '3.x' | '4.x';
+  /**
+   * When set, `onlyRuntime` applies to findings with these message ids only (the others hold on every
+   * runtime). `4.x`: dropped when the infrastructure code deploys the handler only on nodejs18.x/20.x/22.x.
+   */
+  onlyRuntimeMessages?: readonly string[];
   /**
    * Code rules only: byte tokens, one of which a file must contain for the rule to run on it (the file is
    * not parsed for this rule otherwise). Other surfaces have none.

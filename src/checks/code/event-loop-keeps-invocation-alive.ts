@@ -30,7 +30,7 @@ export const eventLoopKeepsInvocationAlive = defineCodeRule({
         data: { handle: snippet(facts, handle.node), what: handle.what, handler: handlers[0].name },
         start: handle.node.start,
         end: handle.node.end,
-        fix: 'Set `context.callbackWaitsForEmptyEventLoop = false` at the top of the streamified handler (or close the handle before returning).',
+        fix: 'Set `context.callbackWaitsForEmptyEventLoop = false` at the top of the streamified handler (or close the handle before returning), and await your background work: with the flag off (and on nodejs24.x always) Lambda no longer waits for unresolved promises once the response ends.',
         key: `${handlers[0].name}:${snippet(facts, handle.node, 40)}`,
         payload: { handlers },
       });

@@ -1,6 +1,7 @@
 import type { CodeRule } from '../../model/rule.js';
 import { bodyInPrelude } from './body-in-prelude.js';
 import { bufferedNotStreamed } from './buffered-not-streamed.js';
+import { clientDisconnectUnobservable } from './client-disconnect-unobservable.js';
 import { drainWaitWithoutClose } from './drain-wait-without-close.js';
 import { endCallbackDropped } from './end-callback-dropped.js';
 import { endDataBypassesPrelude } from './end-data-bypasses-prelude.js';
@@ -28,6 +29,7 @@ import { streamDestroyCrashes } from './stream-destroy-crashes.js';
 import { streamNeverEnded } from './stream-never-ended.js';
 import { streamingHandlerNotStreamified } from './streaming-handler-not-streamified.js';
 import { unawaitedStreamPump } from './unawaited-stream-pump.js';
+import { unawaitedWorkAfterStream } from './unawaited-work-after-stream.js';
 import { wrappedStreamifiedHandler } from './wrapped-streamified-handler.js';
 import { writeAfterEnd } from './write-after-end.js';
 import { writeWithoutBackpressure } from './write-without-backpressure.js';
@@ -49,6 +51,8 @@ export const codeRules = [
   writeWithoutBackpressure,
   drainWaitWithoutClose,
   eventLoopKeepsInvocationAlive,
+  unawaitedWorkAfterStream,
+  clientDisconnectUnobservable,
   nonexistentStreamApi,
   wrappedStreamifiedHandler,
   nonAsyncStreamingHandler,
