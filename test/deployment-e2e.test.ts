@@ -60,7 +60,6 @@ const NOT_COVERED: Partial<Record<string, Partial<Record<Format, string>>>> = {
   },
   'app-stream-buffered-by-adapter': { dockerfile: 'not a setting: the image only supplies the handler module (the CMD join is covered by the Node handler rules)' },
   'function-url-missing-invoke-permission': {
-    cdk: 'not read: CDK permissions (addPermission, CfnPermission) are not read into the policy yet; addFunctionUrl grants both statements itself',
     terraform: 'not read: aws_lambda_permission resources are not read into the policy yet',
     sst: 'not applicable: SST creates the URL and its permissions itself',
     dockerfile: NOT_APPLICABLE_TO_IMAGES,

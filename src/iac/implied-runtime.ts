@@ -167,3 +167,28 @@ function readJson(file: string): Record<string, unknown> | null {
     return null;
   }
 }
+
+/**
+ * aws-cdk-lib before 2.220.0: `FunctionUrl` with `FunctionUrlAuthType.NONE` (and `addFunctionUrl`) adds only
+ * `lambda:InvokeFunctionUrl` to the function's policy; 2.220.0 adds `lambda:InvokeFunction` with
+ * `invokedViaFunctionUrl` too (aws/aws-cdk#35725; `aws-lambda/lib/function-url.js` of the 2.219.0 and 2.220.0
+ * tarballs). With an older installed, locked or declared version, the URL gets that one grant, written down
+ * as the tool's. A stack that grants `lambda:InvokeFunction` itself (its text names it) is left alone: the
+ * CDK reader does not read `addPermission` calls.
+ */
+const CDK_DUAL_URL_PERMISSIONS = '>=2.220.0';
+
+export function withToolUrlGrants(root: string, d: Deployment, stackText: string | null): Deployment {
+  const url = d.url;
+  if (d.source !== 'cdk' || !url?.ownPermissions || !url.authType || 'unresolved' in url.authType || url.authType.value !== 'NONE') return d;
+  if (stackText === null || /lambda:InvokeFunction['"`]|invokedViaFunctionUrl|InvokedViaFunctionUrl/.test(stackText)) return d;
+  const found = toolVersion(root, path.posix.dirname(d.at.file), ['aws-cdk-lib']);
+  if (!found) return d;
+  const older = found.versions
+    ? found.versions.every((v) => !semver.satisfies(v, CDK_DUAL_URL_PERMISSIONS))
+    : !semver.intersects(found.range!, CDK_DUAL_URL_PERMISSIONS);
+  if (!older) return d;
+  const version = found.versions ? found.versions.join(', ') : found.range!;
+  const grant = { at: url.at, actions: { value: ['lambda:InvokeFunctionUrl'], at: url.at }, everyone: { value: true, at: url.at }, effect: 'Allow' as const, by: `aws-cdk-lib ${version} (before 2.220.0)` };
+  return { ...d, url: { ...url, ownPermissions: false }, policy: { grants: [...(d.policy?.grants ?? []), grant], complete: false } };
+}

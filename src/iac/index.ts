@@ -15,7 +15,7 @@ import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../cod
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
 import { IAC_FORMATS, formatsFor, type IacFormat } from './formats.js';
 import { embeddedModules } from './embedded-code.js';
-import { withImpliedRuntime } from './implied-runtime.js';
+import { withImpliedRuntime, withToolUrlGrants } from './implied-runtime.js';
 import picomatch from 'picomatch';
 
 /** Directories never searched for infrastructure code. */
@@ -183,7 +183,8 @@ export async function evaluateDeployments(root: string, options: EvaluateOptions
   const images = all.filter((d) => d.source === 'dockerfile');
   const functions = all
     .filter((d) => d.source !== 'dockerfile')
-    .map((d) => withImpliedRuntime(root, withImage(d, images), d.source === 'cdk' ? cdkAppRoot(root, d.at.file) : undefined));
+    .map((d) => withImpliedRuntime(root, withImage(d, images), d.source === 'cdk' ? cdkAppRoot(root, d.at.file) : undefined))
+    .map((d) => (d.source === 'cdk' ? withToolUrlGrants(root, d, read(d.at.file)) : d));
   // One image function whose image is built elsewhere (image_uri from an ECR repository, a build script) and
   // one Lambda Web Adapter Dockerfile in the project: they belong together, and the findings say why.
   const unjoined = functions.filter((d) => d.packageType === 'image' && !images.some((i) => joinedImage(d, i)));
