@@ -6,8 +6,8 @@ import path from 'node:path';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { codeRules } from '../src/checks/code/index.js';
-import { checkKnownBadVersions, loadKnownBad } from '../src/checks/packages/known-bad-version.js';
-import { findProjectUse, type ProjectUse } from '../src/checks/packages/entry-points.js';
+import { checkKnownBadVersions, gradedSeverity, loadKnownBad } from '../src/checks/packages/known-bad-version.js';
+import { findProjectUse, type ProjectUse, type UseSite } from '../src/checks/packages/entry-points.js';
 import { scanCode, withoutFixedWrappers } from '../src/code/scan-code.js';
 import type { Finding } from '../src/model/finding.js';
 
@@ -305,5 +305,19 @@ describe('wrapped-streamified-handler and the wrapper package version', () => {
     expect(withoutFixedWrappers([wrapped('my-tracing')], [{ name: 'my-tracing', version: '1.0.0' }], entries)).toHaveLength(1);
     expect(withoutFixedWrappers([wrapped('@sentry/aws-serverless')], [], entries)).toHaveLength(1);
     expect(withoutFixedWrappers([wrapped(null)], sentry('10.8.0'), entries)).toHaveLength(1);
+  });
+});
+
+describe('gradedSeverity', () => {
+  const entry = (severity: 'error' | 'warning' | 'info') => ({ severity }) as Parameters<typeof gradedSeverity>[0];
+  const streaming = { file: 'src/handler.mjs', line: 1, what: 'awslambda.streamifyResponse' } as unknown as UseSite;
+
+  it('keeps the entry severity when the entry point is used, steps it down when the project streams through other code, info without streaming', () => {
+    expect(gradedSeverity(entry('error'), { level: 'used', site: streaming })).toBe('error');
+    expect(gradedSeverity(entry('error'), { level: 'unused', streaming })).toBe('warning');
+    // a React Router server function of a package the project installs but does not deploy (sst.aws.React unused)
+    expect(gradedSeverity(entry('warning'), { level: 'unused', streaming })).toBe('info');
+    expect(gradedSeverity(entry('error'), { level: 'noStreaming' })).toBe('info');
+    expect(gradedSeverity(entry('warning'), { level: 'unknown' })).toBe('warning');
   });
 });

@@ -16,6 +16,9 @@ function fn(name: string): Deployment {
   return found;
 }
 
+/** What Serverless Framework v3 compiles `url:` to: one public lambda:InvokeFunctionUrl permission. */
+const v3UrlGrant = (where: SourceLocation) => ({ at: where, actions: { value: ['lambda:InvokeFunctionUrl'], at: where }, everyone: { value: true, at: where }, effect: 'Allow', by: 'Serverless Framework v3' });
+
 const LWA = 'arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerArm64:26';
 
 describe('readServerless', () => {
@@ -64,8 +67,10 @@ describe('readServerless', () => {
           value: { enabled: true, allowOrigins: ['https://debugflow.vercel.app'], allowMethods: ['GET', 'POST'], allowCredentials: true },
           at: at(32, 7, 'functions.chat.url.cors'),
         },
-        ownPermissions: true,
+        // frameworkVersion 3 writes the URL's permission itself: lambda:InvokeFunctionUrl alone
+        ownPermissions: false,
       },
+      policy: { grants: [v3UrlGrant(at(30, 5, 'functions.chat.url'))], complete: false },
       frontDoors: [],
       defaultTimeoutSeconds: 6,
     });
@@ -104,8 +109,9 @@ describe('readServerless', () => {
       invokeMode: undefined,
       authType: { value: 'NONE', at: at(67, 5, 'functions.hello.url') },
       cors: undefined,
-      ownPermissions: true,
+      ownPermissions: false,
     });
+    expect(hello.policy).toEqual({ grants: [v3UrlGrant(at(67, 5, 'functions.hello.url'))], complete: false });
     expect(hello.timeout).toBeUndefined(); // neither function nor provider: the 6 s default applies
     expect(hello.layers).toEqual([{ value: LWA, at: at(16, 7, 'provider.layers[0]') }]);
   });

@@ -105,14 +105,18 @@ export function relevanceOf(entry: KnownBadEntry, use: ProjectUse | undefined, r
   return { level: 'unused', streaming: use.streaming };
 }
 
-/** The entry's severity for this project: its own when used, at most a warning when not, info without streaming. */
+/**
+ * The entry's severity for this project: its own when used; one step down when the project streams through
+ * other code (an error entry is a warning, a warning entry a note: the affected code is installed but not the
+ * code the project deploys); info without streaming.
+ */
 export function gradedSeverity(entry: KnownBadEntry, relevance: Relevance): Severity {
   switch (relevance.level) {
     case 'used':
     case 'unknown':
       return entry.severity;
     case 'unused':
-      return maxSeverity('info', entry.severity === 'error' ? 'warning' : entry.severity);
+      return entry.severity === 'error' ? 'warning' : 'info';
     case 'noStreaming':
       return 'info';
   }
@@ -138,7 +142,7 @@ export interface KnownBadOptions {
  *   carries the entry instead (one finding per cause): a copy of it with the upgrade, both evidences, and the
  *   higher of the two severities.
  * - Each entry's severity is graded by `options.use`: its own when the project uses the affected entry point,
- *   at most a warning when it streams only through other code, info when nothing streams.
+ *   one step down when it streams only through other code, info when nothing streams.
  */
 export function checkKnownBadVersions(packages: readonly InstalledPackageInfo[], codeFindings: readonly Finding[], options: KnownBadOptions = {}): Finding[] {
   const entries = options.entries ?? loadKnownBad();
