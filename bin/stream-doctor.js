@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Launcher only: all logic lives in dist/cli.js (built from src/cli.ts).
 import { existsSync, readFileSync } from 'node:fs';
+import module from 'node:module';
 
 const args = process.argv.slice(2);
 const cli = new URL('../dist/cli.js', import.meta.url);
@@ -15,6 +16,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stderr.write('stream-doctor: dist/cli.js is missing: run `npm run build` in this checkout, or install a release (npm, or a release tag of the repository)\n');
   process.exitCode = 2;
 } else {
+  // Node >= 22.1 keeps the compiled code of our ~150 modules on disk between runs (in the OS temp folder;
+  // NODE_DISABLE_COMPILE_CACHE=1 turns it off); older Node has no such API and compiles them every time.
+  module.enableCompileCache?.();
   const { main } = await import(cli.href);
   main(process.argv).then(
     (code) => {
