@@ -51,11 +51,11 @@ const subjects = [
 
 const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-/** One run: wall ms and the child's peak RSS in MB (0 without /usr/bin/time). */
+/** One run: wall ms, and the child's peak RSS in MB and CPU ms (user + system) from /usr/bin/time (0 without it). */
 function runOnce(args) {
   return new Promise((resolve, reject) => {
     const rssFile = path.join(tmp, 'rss');
-    const [cmd, argv] = timeBin ? [timeBin, ['-f', '%M', '-o', rssFile, node, ...args]] : [node, args];
+    const [cmd, argv] = timeBin ? [timeBin, ['-f', '%M %U %S', '-o', rssFile, node, ...args]] : [node, args];
     const start = process.hrtime.bigint();
     const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -67,18 +67,23 @@ function runOnce(args) {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (code !== 0) return reject(new Error(`${args.join(' ')} exited with ${code}: ${err.trim().split('\n')[0] ?? ''}`));
       let mb = 0;
+      let cpu = 0;
       try {
-        if (timeBin) mb = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024;
+        if (timeBin) {
+          const [kb, user, sys] = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+          mb = kb / 1024;
+          cpu = (user + sys) * 1000;
+        }
       } catch {
         mb = 0;
       }
-      resolve({ ms, mb });
+      resolve({ ms, mb, cpu });
     });
   });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = new Map(subjects.map((s) => [s.key, { ms: [], mb: [] }]));
+const results = new Map(subjects.map((s) => [s.key, { ms: [], mb: [], cpu: [] }]));
 try {
   for (const s of subjects) await runOnce(s.args); // warm-up: page cache, compile cache
   for (let i = 0; i < RUNS; i++) {
@@ -86,6 +91,7 @@ try {
       const r = await runOnce(s.args);
       results.get(s.key).ms.push(r.ms);
       results.get(s.key).mb.push(r.mb);
+      results.get(s.key).cpu.push(r.cpu);
     }
   }
 } catch (e) {
@@ -94,15 +100,17 @@ try {
   process.exit(2);
 }
 
-const fig = (key) => ({ ms: median(results.get(key).ms), mb: median(results.get(key).mb) });
+const fig = (key) => ({ ms: median(results.get(key).ms), mb: median(results.get(key).mb), cpu: median(results.get(key).cpu) });
 const base = fig('node');
 const pad = (x, n) => String(x).padEnd(n);
 const lpad = (x, n) => String(x).padStart(n);
 console.log(`\nsmall projects (warm; median of ${RUNS} after 1 warm-up, interleaved; ${os.availableParallelism()} CPUs, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)})\n`);
-console.log(`${pad('measured', 40)} ${lpad('median ms', 10)} ${lpad('x node', 7)} ${lpad('peak RSS', 10)}`);
+// CPU time (user + system) moves less than wall time when other jobs share the CPUs: shown beside it.
+console.log(`${pad('measured', 40)} ${lpad('median ms', 10)} ${lpad('x node', 7)} ${lpad('CPU ms', 8)} ${lpad('x node', 7)} ${lpad('peak RSS', 10)}`);
 for (const s of subjects) {
   const f = fig(s.key);
-  console.log(`${pad(s.label, 40)} ${lpad(f.ms.toFixed(0), 10)} ${lpad((f.ms / base.ms).toFixed(2), 7)} ${lpad(timeBin ? `${f.mb.toFixed(0)} MB` : '-', 10)}`);
+  const cpu = timeBin ? [lpad(f.cpu.toFixed(0), 8), lpad((f.cpu / base.cpu).toFixed(2), 7)] : [lpad('-', 8), lpad('-', 7)];
+  console.log(`${pad(s.label, 40)} ${lpad(f.ms.toFixed(0), 10)} ${lpad((f.ms / base.ms).toFixed(2), 7)} ${cpu.join(' ')} ${lpad(timeBin ? `${f.mb.toFixed(0)} MB` : '-', 10)}`);
 }
 
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
