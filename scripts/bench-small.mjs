@@ -119,9 +119,17 @@ const examplesX = fig('examples').ms / base.ms;
 checks.push([`scan examples ≤ ${GOALS.examples}x node: ${examplesX.toFixed(2)}x`, examplesX <= GOALS.examples]);
 const versionX = fig('version').ms / base.ms;
 checks.push([`--version ≤ ${GOALS.version}x node: ${versionX.toFixed(2)}x`, versionX <= GOALS.version]);
+// Judged on CPU time where /usr/bin/time gives it: a difference of a few ms in wall time drowns in the noise
+// of a shared machine (±100 ms at load 10 on 2 CPUs), CPU time much less; what the old WASM parser cost was CPU.
 const tfMs = fig('tf').ms - fig('js').ms;
+const tfCpu = fig('tf').cpu - fig('js').cpu;
 const tfMb = fig('tf').mb - fig('js').mb;
-checks.push([`one Terraform file ≤ +${GOALS.terraformMs} ms over one JavaScript file: ${tfMs >= 0 ? '+' : ''}${tfMs.toFixed(0)} ms, ${tfMb >= 0 ? '+' : ''}${tfMb.toFixed(0)} MB`, tfMs <= GOALS.terraformMs]);
+const sign = (x) => (x >= 0 ? '+' : '');
+const tfJudged = timeBin ? tfCpu : tfMs;
+checks.push([
+  `one Terraform file ≤ +${GOALS.terraformMs} ms ${timeBin ? 'CPU' : 'wall'} over one JavaScript file: ${sign(tfCpu)}${tfCpu.toFixed(0)} ms CPU, ${sign(tfMs)}${tfMs.toFixed(0)} ms wall, ${sign(tfMb)}${tfMb.toFixed(0)} MB`,
+  tfJudged <= GOALS.terraformMs,
+]);
 
 // Once each, over the network, with a fresh npm cache: footprint and npx cold.
 if (process.env.BENCH_SMALL_NET !== '0') {
