@@ -85,3 +85,10 @@ describe('hclToJson', () => {
     expect(hclToJson('main.tf', 'x = 1 2\n')).toEqual({ x: '${1 2}' });
   });
 });
+
+describe('hclToJson: line endings and a BOM', () => {
+  it('reads CRLF files (a heredoc keeps its \\r, as hcl2json did) and a leading BOM', () => {
+    expect(hclToJson('main.tf', 'resource "a" "b" {\r\n  x = "crlf"\r\n  y = <<EOT\r\nline\r\nEOT\r\n}\r\n')).toEqual({ resource: { a: { b: [{ x: 'crlf', y: 'line\r\n' }] } } });
+    expect(hclToJson('main.tf', '\uFEFFvariable "v" {\n  default = 3\n}\n')).toEqual({ variable: { v: [{ default: 3 }] } });
+  });
+});

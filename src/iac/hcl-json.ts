@@ -13,7 +13,9 @@
  * It rejects (throws `HclSyntaxError`) what the scanner could not place (unclosed blocks, unbalanced
  * brackets, stray text), attributes without a value and unterminated strings; other malformed expressions
  * (`x = 1 2`) are kept as written, which the reader then reports as unresolved where hcl2json refused the
- * file. On the repository's 87 Terraform files the JSON is identical to hcl2json's.
+ * file. On the repository's 87 Terraform files the JSON is identical to hcl2json's; the one difference
+ * seen elsewhere is cosmetic: hcl2json re-spaced `%{ for x in xs }` directives as `%{for x in xs}`
+ * (templates with directives are never resolved).
  */
 import { type HclEntry, type HclExpr, type HclFile, heredocEnd, scanHcl, stringEnd, unquote } from './hcl-scan.js';
 
@@ -108,7 +110,8 @@ function heredocContent(raw: string): string | null {
   if (!m) return null;
   const lines = raw.slice(m[0].length).split('\n');
   lines.pop(); // the closing marker's line
-  let body = lines.map((l) => l.replace(/\r$/, ''));
+  // CRLF files keep their `\r` in the text, as hcl2json did.
+  let body = lines;
   if (m[1] === '-') {
     const indents = body.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)![0].length);
     const strip = indents.length > 0 ? Math.min(...indents) : 0;
