@@ -1,5 +1,6 @@
-// Part of `npm run build`: copies the one tree-sitter grammar the analysis uses (tree-sitter-python's
-// prebuilt .wasm, 458 KB, MIT) and its licence into dist/grammars/, so that the published package ships
+// Part of `npm run build` (it runs first, so that arguments given to the build, `-- --outDir X`, reach
+// tsc): copies the one tree-sitter grammar the analysis uses (tree-sitter-python's prebuilt .wasm,
+// 458 KB, MIT) and its licence into dist/grammars/, so that the published package ships
 // it without depending on tree-sitter-python (an install script, native prebuilds for six platforms and
 // node-addon-api that stream-doctor never loads). docs/architecture.md, "Parsers".
 import { copyFileSync, mkdirSync } from 'node:fs';
