@@ -2,7 +2,7 @@
 // tsc): copies the one tree-sitter grammar the analysis uses (tree-sitter-python's prebuilt .wasm,
 // 458 KB, MIT) and its licence into dist/grammars/, so that the published package ships
 // it without depending on tree-sitter-python (an install script, native prebuilds for six platforms and
-// node-addon-api that stream-doctor never loads). docs/architecture.md, "Parsers".
+// node-addon-api that stream-doctor never loads). docs/architecture.md, "Dependencies and why".
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';

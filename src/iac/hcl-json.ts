@@ -2,7 +2,7 @@
  * HCL -> the JSON form the Terraform reader resolves (the form `hcl2json` prints), built from the scan of
  * hcl-scan.ts, so that values and positions come from one pass over the text and nothing has to start:
  * the Go-compiled hcl2json WebAssembly this replaces cost ~0.6 s and ~110 MB on its first call
- * (docs/architecture.md, "Parsers").
+ * (docs/architecture.md, "Dependencies and why").
  *
  * The form: a body is an object; an attribute is `name: value`; a block is appended to a list under its
  * type and labels (`resource.aws_lambda_function.api = [{...}]`, `environment = [{...}]`). Values: object
