@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: the performance figures of docs/performance.md, measured on this machine.
 //
-// Installs (once) the benchmark tree with ../shared/bench/setup.sh, then measures WARM (one warm-up run
+// First the small projects (scripts/bench-small.mjs). Then installs (once) the benchmark tree with ../shared/bench/setup.sh, then measures WARM (one warm-up run
 // each, then the median of 5, runs interleaved so that load from other processes hits all of them alike):
 //   a) the reference: rg -l -uu 'streamifyResponse|HttpResponseStream' DIR/node_modules
 //   b) the walk + byte pre-filter alone: collectCandidates() from dist/code/walk.js, in a child process
@@ -25,6 +25,14 @@ const TOKENS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-res
 function fail(message) {
   process.stderr.write(`bench: ${message}\n`);
   process.exit(2);
+}
+
+// 0. Small projects first (scripts/bench-small.mjs: start-up, examples, one Terraform file, footprint,
+// npx cold), so that they are reported even where the benchmark tree cannot be installed.
+// BENCH_SKIP_SMALL=1 skips them.
+let smallStatus = 0;
+if (process.env.BENCH_SKIP_SMALL !== '1') {
+  smallStatus = spawnSync(process.execPath, [path.join(repo, 'scripts/bench-small.mjs')], { stdio: 'inherit' }).status ?? 2;
 }
 
 // 1. The benchmark tree.
@@ -230,7 +238,7 @@ if (withIac && withoutIac) {
   );
 }
 if (os.loadavg()[0] > os.availableParallelism()) console.log('note: the machine was busy (load above the CPU count); figures are noisy.');
-process.exitCode = timeOk && rssOk ? 0 : 1;
+process.exitCode = timeOk && rssOk ? (smallStatus === 0 ? 0 : smallStatus) : 1;
 
 // 3. `stream-doctor aws --all` over 1,000 functions against a local server enforcing Lambda's limits
 // (scripts/bench-aws.mjs; BENCH_SKIP_AWS=1 skips it). Its own target decides its own exit code.

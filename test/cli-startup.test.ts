@@ -90,8 +90,15 @@ describe('start-up loads only the command that runs', () => {
   const pipeline = (modules: string[]) =>
     modules.filter((m) => /^dist\/(commands\/(?!errors\.js)|checks\/|code\/|config\/(?!errors\.js)|iac\/|aws\/|report\/(?!format-names\.js))/.test(m) || /^(oxc-parser|@aws-sdk|web-tree-sitter)\//.test(m));
 
-  it('--version and --help load no implementation, formatter, config reader, rule or parser', () => {
-    for (const args of [['--version'], ['--help'], ['scan', '--help']]) {
+  it('--version alone (and -V) loads nothing but the launcher: it answers from package.json', () => {
+    for (const args of [['--version'], ['-V']]) {
+      expect(loadedModules(args), args.join(' ')).toEqual(['bin/stream-doctor.js']);
+      expect(run(args)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+  });
+
+  it('--version among other arguments and --help load no implementation, formatter, config reader, rule or parser', () => {
+    for (const args of [['--version', 'scan'], ['--help'], ['scan', '--help']]) {
       const modules = loadedModules(args);
       expect(modules).toContain('dist/cli.js');
       expect(pipeline(modules), args.join(' ')).toEqual([]);

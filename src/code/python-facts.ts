@@ -1,7 +1,8 @@
 /**
  * Handler facts for Python Lambda handlers, read with a real Python parser: web-tree-sitter (WASM, no
- * native build) and the tree-sitter-python grammar that @vscode/tree-sitter-wasm ships as a .wasm. Both
- * load lazily, on the first Python handler a scan meets: projects without one never pay for them.
+ * native build) and the tree-sitter-python grammar's prebuilt .wasm (copied into dist/grammars/ by the build,
+ * scripts/copy-grammars.mjs). Both load lazily, on the first Python handler a scan meets: projects without
+ * one never pay for them.
  *
  * Python managed runtimes cannot stream (aws.md §2.2), so `streaming` is always null: a streaming Python
  * function goes through the Lambda Web Adapter, which the deployment rules read from config. What the
@@ -16,6 +17,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Node as SyntaxNode, Parser } from 'web-tree-sitter';
 import type { HandlerFacts } from './handler-facts.js';
 
@@ -31,8 +33,14 @@ export interface AppStreams {
 /** HandlerFacts plus what only Python handlers answer today. */
 export type PythonHandlerFacts = HandlerFacts & { appStreams: AppStreams | null };
 
-/** The grammar: tree-sitter-python 0.25, built to WASM by the VS Code team (MIT, no install scripts). */
-const GRAMMAR = '@vscode/tree-sitter-wasm/wasm/tree-sitter-python.wasm';
+/**
+ * The grammar: tree-sitter-python 0.25's own .wasm (MIT). The package ships it in dist/grammars/; a checkout
+ * running the sources (tests) takes it from the tree-sitter-python devDependency.
+ */
+function grammarPath(): string {
+  const shipped = fileURLToPath(new URL('../grammars/tree-sitter-python.wasm', import.meta.url));
+  return existsSync(shipped) ? shipped : createRequire(import.meta.url).resolve('tree-sitter-python/tree-sitter-python.wasm');
+}
 /** Python modules bigger than this are not read. */
 const MAX_BYTES = 2 * 1024 * 1024;
 /** Local modules followed from one handler module. */
@@ -133,7 +141,7 @@ function loadParser(): Promise<Parser> {
   loading ??= (async () => {
     const { Parser, Language } = await import('web-tree-sitter');
     await Parser.init();
-    const language = await Language.load(createRequire(import.meta.url).resolve(GRAMMAR));
+    const language = await Language.load(grammarPath());
     const parser = new Parser();
     parser.setLanguage(language);
     return parser;

@@ -16,7 +16,6 @@ import { formatReport, type FormatName } from '../report/index.js';
 import { createProgress } from '../report/progress.js';
 import { UsageError } from './errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { checkDeployments } from '../iac/index.js';
 import { redactEnvironmentValues } from '../iac/redact.js';
 
 export interface ScanOptions {
@@ -87,6 +86,9 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const deploymentTarget = options.deployment !== false && (!isFile || formatsFor(path.basename(target)).length > 0);
   if (deploymentTarget) {
     progress.update('Checking deployment configuration…');
+    // Loaded here: --no-deployment (and a scan of one source file) never loads the readers, the deployment
+    // rules or the handler-facts modules.
+    const { checkDeployments } = await import('../iac/index.js');
     const deployment = await checkDeployments(root, isFile ? { only: path.basename(target) } : { include, exclude });
     infrastructureFiles = deployment.filesRead;
     findings = withoutRuntimeSpecific(findings, (file) => deployment.runtimesByHandler.get(file));

@@ -1,6 +1,6 @@
 /**
- * A structural HCL scanner, shared by the Terraform reader (positions for findings; values come from
- * hcl2json) and the Terraform fixers (offsets for edits). It knows strings with `${...}` / `%{...}`
+ * A structural HCL scanner, shared by the Terraform reader (positions for findings, and the values
+ * hcl-json.ts builds from the same scan) and the Terraform fixers (offsets for edits). It knows strings with `${...}` / `%{...}`
  * templates, heredocs, the three comment forms and bracket nesting; blocks carry the offsets of their
  * braces, attributes the range of their expression, and object and tuple constructors are split into
  * entries (key and value ranges) and items.
@@ -64,12 +64,24 @@ export interface HclFile {
   body: HclEntry[];
   /** The first text the scanner could not place (`unexpected text at offset 12`), or null. */
   problem: string | null;
+  /** Where that text starts. */
+  problemAt: number | null;
+}
+
+/** The end of the quoted string that starts at `start` (past its closing quote; the line end when it is unterminated). */
+export function stringEnd(text: string, start: number): number {
+  return new HclScanner(text).stringFrom(start);
+}
+
+/** The end of the heredoc that starts at `start` (`<<EOT`), before the newline after its closing marker. */
+export function heredocEnd(text: string, start: number): number {
+  return new HclScanner(text).heredocFrom(start);
 }
 
 export function scanHcl(text: string): HclFile {
   const scanner = new HclScanner(text);
   const body = scanner.body(true).entries;
-  return { body, problem: scanner.problem };
+  return { body, problem: scanner.problem, problemAt: scanner.problemAt };
 }
 
 /** The first attribute `name` of a body (Terraform rejects duplicates; the first one is where it is written). */
@@ -100,10 +112,25 @@ const HEREDOC = /<<-?([A-Za-z_][\w-]*)/y;
 class HclScanner {
   private i = 0;
   problem: string | null = null;
+  problemAt: number | null = null;
   constructor(private readonly s: string) {}
 
+  stringFrom(start: number): number {
+    this.i = start;
+    this.string();
+    return this.i;
+  }
+
+  heredocFrom(start: number): number {
+    this.i = start;
+    this.heredoc();
+    return this.i;
+  }
+
   private fail(message: string, at = this.i): void {
-    this.problem ??= `${message} at offset ${at}`;
+    if (this.problem !== null) return;
+    this.problem = `${message} at offset ${at}`;
+    this.problemAt = at;
   }
 
   /** The entries of a body up to its `}` (consumed) or, at the top level, the end of the text. */

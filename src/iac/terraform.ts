@@ -6,10 +6,10 @@
  * registry modules). Image functions get the Docker build context as codeLocation when Terraform builds
  * the image (`lambda/aws//modules/docker-build`, `docker_image`), so they can be joined to their Dockerfile.
  *
- * Values come from `@cdktn/hcl2json` (HCL -> JSON in WebAssembly; loaded on the first call only, so scans
- * without Lambda Terraform never pay its ~100 ms init). It keeps expressions as `"${var.timeout}"` and
- * gives no positions, so the structural scanner of hcl-scan.ts (`scanHcl`) finds the line of every
- * block header, attribute, object key and list item; the two are paired by block address.
+ * One pass of the structural scanner of hcl-scan.ts (`scanHcl`) finds the position of every block header,
+ * attribute, object key and list item; hcl-json.ts turns the same scan into values in the JSON form
+ * `hcl2json` prints (expressions kept as `"${var.timeout}"`); the two are paired by block address.
+ * Nothing is loaded or compiled: a Terraform module costs what reading its text costs.
  *
  * `var.X` resolves to `terraform.tfvars` / `*.auto.tfvars` (when given in `files`) or else the variable's
  * `default`, `local.X` to its literal; `path.module` is the module directory. Anything else is
@@ -30,19 +30,13 @@ import type {
   UrlCors,
 } from '../model/deployment.js';
 import { type HclBlock, type HclEntry, type HclExpr, attributeOf, blocksOf, scanHcl } from './hcl-scan.js';
+import { HclSyntaxError, type Json, hclToJson } from './hcl-json.js';
 import { STREAMING_ENV_KEYS, locator, newDeployment } from './locate.js';
 
 export async function readTerraform(files: Array<{ file: string; text: string }>): Promise<ReaderResult> {
   const result: ReaderResult = { deployments: [], notes: [] };
-  // Nothing Lambda-related in the module: do not load the parser at all.
+  // Nothing Lambda-related in the module: nothing to parse.
   if (!files.some((f) => LAMBDA_MARKER.test(f.text))) return result;
-  let parse: HclParse;
-  try {
-    parse = await hclParser();
-  } catch (error) {
-    for (const f of files) result.notes.push({ file: f.file, reason: `cannot parse Terraform: HCL parser unavailable (${firstLine(error)})` });
-    return result;
-  }
   const sources: Source[] = [];
   const tfvars: Array<{ file: string; json: Json }> = [];
   for (const f of [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
@@ -54,21 +48,17 @@ export async function readTerraform(files: Array<{ file: string; text: string }>
       continue;
     }
     let json: Json;
+    let body: HclEntry[];
     try {
-      json = asObject(await parse(f.file, f.text)) ?? {};
+      const scan = scanHcl(f.text);
+      json = hclToJson(f.file, f.text, scan);
+      body = scan.body;
     } catch (error) {
-      result.notes.push({ file: f.file, reason: `cannot parse Terraform: ${parseMessage(error)}` });
+      result.notes.push({ file: f.file, reason: `${error instanceof HclSyntaxError ? 'cannot parse' : 'cannot read'} Terraform: ${firstLine(error)}` });
       continue;
     }
     if (isVars) {
       tfvars.push({ file: f.file, json });
-      continue;
-    }
-    let body: HclEntry[];
-    try {
-      body = scanHcl(f.text).body;
-    } catch (error) {
-      result.notes.push({ file: f.file, reason: `cannot read Terraform: ${firstLine(error)}` });
       continue;
     }
     const dir = path.posix.dirname(f.file.replace(/\\/g, '/'));
@@ -83,21 +73,7 @@ export async function readTerraform(files: Array<{ file: string; text: string }>
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Parser loading
-
-type HclParse = (filename: string, contents: string) => Promise<unknown>;
-let parserPromise: Promise<HclParse> | undefined;
-
-function hclParser(): Promise<HclParse> {
-  parserPromise ??= import('@cdktn/hcl2json').then(
-    (m) => m.parse as HclParse,
-    (error: unknown) => {
-      parserPromise = undefined; // let a later call try again
-      throw error;
-    },
-  );
-  return parserPromise;
-}
+// Helpers
 
 const LAMBDA_MARKER = /aws_lambda_function|terraform-aws-modules\/lambda|terraform-aws-lambda/;
 
@@ -105,17 +81,9 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
-/** `parse config: [main.tf:2,7-3,1: Invalid expression; ...]` -> `main.tf:2,7-3,1: Invalid expression; ...` */
-function parseMessage(error: unknown): string {
-  const message = firstLine(error);
-  const inner = /^parse config: \[(.*)\]$/s.exec(message);
-  return inner ? inner[1]! : message;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The module: blocks paired with their positions, variables, locals
 
-type Json = Record<string, unknown>;
 type Loc = (offset: number, path?: string) => SourceLocation;
 
 interface Source {

@@ -198,13 +198,16 @@ async function parseProblem(file: string, before: string, after: string): Promis
     case 'typescript':
       return syntaxErrorCount(file, after) > syntaxErrorCount(file, before) ? 'the edited file would not parse' : null;
     case 'terraform': {
-      const { parse } = (await import('@cdktn/hcl2json')) as { parse: (name: string, text: string) => Promise<unknown> };
-      const parses = async (text: string) =>
-        parse(path.basename(file), text).then(
-          () => true,
-          () => false,
-        );
-      return (await parses(before)) && !(await parses(after)) ? 'the edited file would not parse as HCL' : null;
+      const { hclToJson } = await import('../../iac/hcl-json.js');
+      const parses = (text: string) => {
+        try {
+          hclToJson(path.basename(file), text);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      return parses(before) && !parses(after) ? 'the edited file would not parse as HCL' : null;
     }
     default:
       return null;
