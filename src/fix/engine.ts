@@ -17,6 +17,7 @@ import { Declined } from './ast-support.js';
 import { applyEdits } from './text.js';
 import type { TextEdit } from '../model/fix.js';
 import { LineIndex } from '../code/ast.js';
+import type { FileVerification, VerifyRow } from './verify.js';
 
 export interface FixInput {
   /** Relative to the root, "/" separators. */
@@ -56,6 +57,12 @@ export interface FileFix {
   internalErrors?: InternalError[];
   /** The fix creates this file (a patch under patches/): `original` is ''. */
   created?: boolean;
+  /** The text after each applied fix, with the fixed report's key (what `refused` names): `fix --verify` runs them. */
+  steps?: Array<{ key: string; text: string }>;
+  /** `fix --verify`: what running the handlers before and after the kept edits showed. */
+  verification?: FileVerification;
+  /** `fix --verify`: edits dropped because some invocation got worse, with the runs that showed it. */
+  refused?: Array<{ ruleId: string; line: number; title: string; rows: VerifyRow[] }>;
 }
 
 export interface Analysis {
@@ -73,6 +80,8 @@ export interface FixOptions {
   only?: ReadonlySet<string>;
   /** Reports the user suppressed (inline directive) are neither fixed nor suggested. */
   suppressed?: (ruleId: string, line: number) => boolean;
+  /** Reports (by the key in FileFix.steps) whose edit a run refused (`fix --verify`): suggested, with the reason. */
+  refused?: ReadonlyMap<string, string>;
 }
 
 export function fixSource(input: FixInput, options: FixOptions): FileFix {
@@ -101,6 +110,11 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
     const suggest = (why?: string) =>
       result.suggestions.push({ ruleId, line, message: next.report.message, suggestion: [next.report.fix ?? 'See the rule page.', why].filter(Boolean).join(' ') });
 
+    const refusal = options.refused?.get(keyOf(analysis, ruleId, next.report));
+    if (refusal !== undefined) {
+      suggest(`(No automatic edit: ${refusal}.)`);
+      continue;
+    }
     const fixer = fixers.get(ruleId);
     let proposal: FixProposal = null;
     try {
@@ -126,6 +140,7 @@ export function fixSource(input: FixInput, options: FixOptions): FileFix {
     }
     result.fixed = candidate;
     result.applied.push({ ruleId, title: proposal.title, line });
+    (result.steps ??= []).push({ key: keyOf(analysis, ruleId, next.report), text: candidate });
     analysis = verdict;
     // Offsets and occurrence indexes of the remaining reports moved: start over on the new text (each
     // accepted fix removes a report, so this terminates), and rebuild the suggestions with them.

@@ -206,6 +206,7 @@ export function describeView(v: InvocationView): string {
   if (v.status !== null) parts.push(String(v.status));
   const type = v.headers['content-type'];
   if (type) parts.push(type);
+  if (v.headers.location) parts.push(`location ${v.headers.location}`);
   if (v.bodyBytes !== null) parts.push(`${v.bodyBytes} B`);
   if (v.cookies.length) parts.push(`cookies ${v.cookies.join(',')}`);
   if (v.error) parts.push(`(${v.error.length > 70 ? `${v.error.slice(0, 69)}…` : v.error})`);
