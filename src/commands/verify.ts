@@ -17,6 +17,7 @@ import { analyzeSource } from '../code/analyze.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { UsageError } from './errors.js';
 import { PROBE_EVENTS, loadEventFile, type ProbeEvent } from '../verify/events.js';
+import { MAX_CODE_EVENTS, eventsFromCode } from '../verify/code-events.js';
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from '../verify/install.js';
 import { runInvocation, type Launch, type RunResult } from '../verify/run.js';
 import { diagnose, errorText, initProblem, type Diagnosis, type InitFailure } from '../verify/analyze.js';
@@ -35,6 +36,8 @@ export interface VerifyOptions {
   events: string[];
   /** Tests and scripts: only these built-in probe events (by name); default all. */
   only?: string[];
+  /** Also send the events mined from the handler's code (routes, methods): the CLI's default, `--no-code-events` turns it off. */
+  codeEvents?: boolean;
   timeout: string;
   /** Environment variable names passed to the handler (AWS_* credentials are never passed otherwise). */
   passEnv: string[];
@@ -146,6 +149,9 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     events = PROBE_EVENTS.filter((e) => options.only!.includes(e.name));
   }
   events = [...events, ...options.events.map((f) => loadEventFile(resolve(io.cwd, f)))];
+  // Events mined from the handler's code (routes, methods): a bug on a route of its own is run too.
+  const mined = options.codeEvents && abs ? eventsFromCode(abs, root) : { events: [], dropped: [] };
+  events = [...events, ...mined.events.filter((e) => !events.some((o) => o.name === e.name))];
 
   const progress = createProgress({ enabled: io.progressEnabled });
   const cacheRoot = ricCacheRoot(io.env);
@@ -168,7 +174,8 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     const extra = passedEnv(options.passEnv, io.env);
     await mapPool(jobs, CONCURRENCY, async ({ lineage, event }) => {
       progress.update(`running ${file} under ${runnerName(lineage)} (${done}/${jobs.length})…`);
-      const requestId = `verify-${lineage.replace('.', '')}-${event.name}`;
+      // Mined events are named by their request (`GET /x`): not something a URL path may hold as is.
+      const requestId = `verify-${lineage.replace('.', '')}-${event.name.replace(/[^A-Za-z0-9-]+/g, '_')}`;
       const once = (launch: Launch): Promise<RunResult> =>
         runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: extra });
       let result: RunResult;
@@ -262,7 +269,11 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
         .map((r) => `${r.event}: ${verdictWord(r.diagnosis)}`)
         .join(', '),
     })),
-    notes: options.bootstrap !== undefined ? [] : [`runtime cache: ${cacheRoot}`, ...(execWrapper ? [`each run behind ${options.execWrapper} is compared with the same run without it`] : [])],
+    notes: [
+      ...(options.bootstrap !== undefined ? [] : [`runtime cache: ${cacheRoot}`, ...(execWrapper ? [`each run behind ${options.execWrapper} is compared with the same run without it`] : [])]),
+      ...(mined.events.length > 0 ? [`events from the code (sent): ${mined.events.map((e) => e.name).join(', ')}`] : options.codeEvents && abs ? ['events from the code: none found (no route or method literal in the handler module)'] : []),
+      ...(mined.dropped.length > 0 ? [`not sent (over the budget of ${MAX_CODE_EVENTS}): ${mined.dropped.join(', ')}; send them with --event`] : []),
+    ],
   });
 
   // Where the runtime never asked for an event, nothing about the handler's responses was verified: say so.
