@@ -71,3 +71,22 @@ describe('verify sends the events from the code', () => {
     expect(out).toContain('events from the code (sent): GET /old-page, GET /events');
   }, 60_000);
 });
+
+describe('verify --coverage: static findings against the runs', () => {
+  async function staticFindings(codeEvents: boolean) {
+    let out = '';
+    await verifyHandler(
+      { handler: 'index.handler', root: path.join(ROOT, 'test/fixtures/verify/routes'), runtime: '4.x', events: [], only: ['GET'], codeEvents, coverage: true, timeout: '1500ms', passEnv: [], format: 'json', failOn: 'error', color: false, verbose: false },
+      { stdout: (t) => (out += t), stderr: () => {}, progressEnabled: false, cwd: ROOT, env },
+    );
+    return (JSON.parse(out) as { staticFindings: Array<{ ruleId: string; line: number; status: string; events: string[] }> }).staticFindings;
+  }
+
+  it('confirmed by run when an event executed the line and showed the bug; not reached without the events from the code', async () => {
+    expect(await staticFindings(true)).toEqual([
+      { ruleId: 'stream-never-ended', line: 13, status: 'confirmed', events: ['4.x GET /events'] },
+      { ruleId: 'prelude-not-flushed', line: 7, status: 'confirmed', events: ['4.x GET /old-page'] },
+    ]);
+    expect((await staticFindings(false)).map((f) => `${f.ruleId} ${f.status}`)).toEqual(['stream-never-ended not-reached', 'prelude-not-flushed not-reached']);
+  }, 60_000);
+});

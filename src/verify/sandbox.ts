@@ -18,6 +18,13 @@ export interface SandboxConfig {
   stubs: Record<string, string>;
   /** Absolute file of the project -> absolute file holding the text to run instead. */
   overrides: Record<string, string>;
+  /** Connections and lookups off the loopback fail (fix --verify); plain verify leaves the network alone. */
+  offline?: boolean;
+  /**
+   * Write V8 coverage (NODE_V8_COVERAGE) this often: the run ends with the process group killed, which
+   * skips the write at exit, so it is taken while the handler runs.
+   */
+  coverageEveryMs?: number;
 }
 
 /** The marker the preload prints on stderr for each blocked connection or lookup. */
@@ -68,6 +75,11 @@ Module.prototype._compile = function (content, filename) {
   const override = config.overrides[filename];
   return compile.call(this, override ? readFileSync(override, 'utf8') : content, filename);
 };
+if (config.coverageEveryMs) {
+  const v8 = await import('node:v8');
+  setInterval(() => { try { v8.takeCoverage(); } catch {} }, config.coverageEveryMs).unref();
+}
+if (config.offline !== false) {
 const LOCAL = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '']);
 function blocked(host) {
   const error = new Error('${BLOCKED_MARKER}' + host + ' (fix --verify runs handlers offline; stub the client with --stub)');
@@ -98,14 +110,19 @@ dns.promises.lookup = async (host, ...rest) => {
   if (LOCAL.has(String(host))) return lookup.__promisified__ ? lookup.__promisified__(host, ...rest) : { address: '127.0.0.1', family: 4 };
   throw blocked(String(host));
 };
+}
 `;
 
 /** Writes the preload into `dir`; returns the environment that makes a run use it. */
-export function writeSandbox(dir: string, config: SandboxConfig): NodeJS.ProcessEnv {
+export function writeSandbox(dir: string, config: SandboxConfig, coverageDir?: string): NodeJS.ProcessEnv {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
   writeFileSync(join(dir, 'preload.mjs'), PRELOAD);
   const file = join(dir, 'sandbox.json');
   writeFileSync(file, JSON.stringify(config));
-  return { NODE_OPTIONS: `--import ${pathToFileURL(join(dir, 'preload.mjs')).href}`, STREAM_DOCTOR_SANDBOX: file };
+  return {
+    NODE_OPTIONS: `--import ${pathToFileURL(join(dir, 'preload.mjs')).href}`,
+    STREAM_DOCTOR_SANDBOX: file,
+    ...(coverageDir ? { NODE_V8_COVERAGE: coverageDir } : {}),
+  };
 }
