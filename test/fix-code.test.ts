@@ -44,6 +44,10 @@ const DECLINED: Record<string, string> = {
   'non-buffer-chunk/invalid-destructured-helper.mjs': 'write(0) for a body-less response probably meant write(""), but it sends "0" today',
   'non-buffer-chunk/invalid-literals.mjs': 'write(0): the digits or a flush? (the object is fixed)',
   'non-buffer-chunk/invalid-sdk-results.mjs': 'records from an SDK or a mapped list: NDJSON, one JSON array, or a field of each is the author\'s format',
+  'write-after-end/invalid-after-pipeline.mjs': 'pipeline() ends the stream, not an end() statement to move: iterating the source or a PassThrough is a restructuring',
+  'write-after-end/invalid-catch-after-end.mjs': 'the write is in a catch, another path than the end(): which end is the real one is the author\'s decision',
+  'write-after-end/invalid-helper-ends.mjs': 'a helper ends the stream: its other callers may need that end()',
+  'write-after-end/invalid-loop-end-inside.ts': 'end() is inside the loop: whether the loop should stop there is the author\'s decision',
   'non-buffer-chunk/invalid-model-chunks.mjs': 'model chunk objects: the client usually wants the delta text, not the JSON of the chunk',
 };
 
