@@ -40,6 +40,8 @@ export interface InvocationView {
   headers: Record<string, string>;
   cookies: string[];
   bodyBytes: number | null;
+  /** The response carried its metadata in a prelude (false: none sent, the client got a bare 200). */
+  prelude: boolean;
   /** The function error (error trailers or …/error), `Type: message`. */
   error: string | null;
 }
@@ -175,6 +177,7 @@ export function viewOf(d: Diagnosis): InvocationView {
     headers: c && c.source !== 'no-prelude' ? { ...c.headers } : {},
     cookies: c ? c.cookies.map((cookie) => cookie.split('=')[0]!.trim()) : [],
     bodyBytes: c ? c.bodyBytes : null,
+    prelude: c?.source === 'prelude',
     error,
     ...(c ? { blank: c.bodyBytes <= 120 && /^(\s|\\0)*$/.test(c.bodyPreview) } : {}),
   } as InvocationView;
@@ -196,7 +199,10 @@ export function worseThan(before: InvocationView, after: InvocationView): string
   }
   for (const cookie of before.cookies) if (!after.cookies.includes(cookie)) why.push(`cookie ${cookie} lost`);
   const blank = (before as InvocationView & { blank?: boolean }).blank;
-  if (before.bodyBytes !== null && before.bodyBytes > 0 && !blank && (after.bodyBytes ?? 0) < before.bodyBytes) why.push(`body ${before.bodyBytes} B → ${after.bodyBytes ?? 0} B`);
+  // Body bytes are compared when both runs delivered the same way: a fix that makes the metadata reach the
+  // client (no prelude -> prelude) also changes what the bytes are (a leaked prelude, a raw error text).
+  const sameDelivery = before.prelude === after.prelude || after.status === null;
+  if (sameDelivery && before.bodyBytes !== null && before.bodyBytes > 0 && !blank && (after.bodyBytes ?? 0) < before.bodyBytes) why.push(`body ${before.bodyBytes} B → ${after.bodyBytes ?? 0} B`);
   return why;
 }
 
@@ -296,6 +302,6 @@ export async function verifyEdit(settings: FixVerifySettings, abs: string, handl
 }
 
 function strip(view: InvocationView): InvocationView {
-  const { verdict, status, headers, cookies, bodyBytes, error } = view;
-  return { verdict, status, headers, cookies, bodyBytes, error };
+  const { verdict, status, headers, cookies, bodyBytes, prelude, error } = view;
+  return { verdict, status, headers, cookies, bodyBytes, prelude, error };
 }
