@@ -48,6 +48,10 @@ const DECLINED: Record<string, string> = {
   'non-buffer-chunk/invalid-destructured-helper.mjs': 'write(0) for a body-less response probably meant write(""), but it sends "0" today',
   'non-buffer-chunk/invalid-literals.mjs': 'write(0): the digits or a flush? (the object is fixed)',
   'non-buffer-chunk/invalid-sdk-results.mjs': 'records from an SDK or a mapped list: NDJSON, one JSON array, or a field of each is the author\'s format',
+  'write-after-end/invalid-after-pipeline.mjs': 'pipeline() ends the stream, not an end() statement to move: iterating the source or a PassThrough is a restructuring',
+  'write-after-end/invalid-catch-after-end.mjs': 'the write is in a catch, another path than the end(): which end is the real one is the author\'s decision',
+  'write-after-end/invalid-helper-ends.mjs': 'a helper ends the stream: its other callers may need that end()',
+  'write-after-end/invalid-loop-end-inside.ts': 'end() is inside the loop: whether the loop should stop there is the author\'s decision',
   'non-buffer-chunk/invalid-model-chunks.mjs': 'model chunk objects: the client usually wants the delta text, not the JSON of the chunk',
 };
 
@@ -134,5 +138,33 @@ describe('a code fixer that throws', () => {
     const declined = fixSource({ rel: 'h.mjs', text }, { rules: codeRules, fixers: new Map([['prelude-not-flushed', declining]]) });
     expect(declined.internalErrors).toBeUndefined();
     expect(declined.suggestions[0]?.suggestion).toContain('(No automatic edit: not this one.)');
+  });
+});
+
+describe('static validation compares paths, not counts', () => {
+  const fixture = path.resolve(import.meta.dirname, 'fixtures/fix-verify/bedrock-bad-request/index.mjs');
+
+  it('refuses a write("") that puts a new write before the catch\'s from(), though metadata-after-write already reported that line', () => {
+    const text = readFileSync(fixture, 'utf8');
+    const result = fixSource({ rel: 'index.mjs', text }, { rules: codeRules, fixers: codeFixersById });
+    expect(result.applied).toEqual([]);
+    expect(result.fixed).toBe(text);
+    const refused = result.suggestions.find((s) => s.ruleId === 'prelude-not-flushed');
+    expect(refused?.line).toBe(22);
+    // The same rule, message and line as before the edit; only the write it names is new (the inserted line 9).
+    expect(refused?.suggestion).toContain('(No automatic edit: the edit would make metadata-after-write report a new path (line 20:');
+    expect(refused?.suggestion).toContain('already written (line 9)');
+  });
+
+  it('newPaths carries offsets and line numbers through an insertion, and matches a report inside replaced text by its source', async () => {
+    const { newPaths } = await import('../src/fix/engine.js');
+    const { buildModuleFacts, parseModule } = await import('../src/code/facts.js');
+    const { analysisOf } = await import('../src/fix/engine.js');
+    const { applyEdits } = await import('../src/fix/text.js');
+    const analysis = (text: string) => analysisOf(buildModuleFacts('h.mjs', text, parseModule('h.mjs', text)), codeRules);
+    const text = readFileSync(fixture, 'utf8');
+    // A comment line inserted at the top moves every report one line down: nothing is new.
+    const insert = [{ start: 0, end: 0, text: '// moved\n' }];
+    expect(newPaths(analysis(text), analysis(applyEdits(text, insert)), insert)).toEqual([]);
   });
 });

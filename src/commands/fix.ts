@@ -24,6 +24,10 @@ import { createProgress } from '../report/progress.js';
 import { UsageError } from './errors.js';
 import { infrastructureFilesUnder } from '../iac/index.js';
 import { STREAMING_MARKERS } from '../code/scan-code.js';
+import { PROBE_EVENTS, loadEventFile } from '../verify/events.js';
+import { RIC_VERSIONS, RuntimeInstallError, ensureRic, isInstalled, ricCacheRoot, type Lineage } from '../verify/install.js';
+import { describeView, notVerifiable, verifyEdit, type FixVerifySettings, type VerifyRow } from '../fix/verify.js';
+import { parseTimeout } from './probe.js';
 
 export interface FixCommandOptions {
   path: string;
@@ -36,6 +40,21 @@ export interface FixCommandOptions {
   format: 'text' | 'json';
   color: boolean;
   config?: string;
+  /**
+   * Run the handlers a code fix touches under aws-lambda-ric before and after it (src/fix/verify.ts). Unset:
+   * on with --write when the runtime cache has a build, off otherwise; true builds a missing runtime.
+   */
+  verify?: boolean;
+  /** Which runtimes verify runs: 3.x, 4.x or both (the default). */
+  runtime?: '3.x' | '4.x' | 'both';
+  /** How long one invocation may run (`5s`, `500ms`). */
+  timeout?: string;
+  /** `--stub <module>=<file>`: the module replaced by the file while verifying (relative to the working directory). */
+  stubs?: string[];
+  /** `--event <file>`: also send these events. */
+  events?: string[];
+  /** Tests: only these built-in verify events (by name). */
+  verifyEvents?: string[];
 }
 
 export interface FixIo {
@@ -43,6 +62,8 @@ export interface FixIo {
   stderr: (text: string) => void;
   progressEnabled: boolean;
   cwd: string;
+  /** Where the runtime cache is looked up (STREAM_DOCTOR_RIC_CACHE); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface FixOutcome {
@@ -61,7 +82,8 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
   const only = options.rules?.length ? new Set(options.rules) : undefined;
   if (options.upgrade && !options.write) throw new UsageError('--upgrade changes package.json and the lockfile: use it with --write');
 
-  const { config } = await loadConfig(root, options.config);
+  const { config, source: configSource } = await loadConfig(root, options.config);
+  const verifier = await verifierFor(options, io, root, config.stubs ?? {}, configSource);
   // Rules turned off in the configuration are not fixed either.
   const rules = codeRules.filter((rule) => config.rules?.[rule.meta.id] !== 'off');
   const progress = createProgress({ enabled: io.progressEnabled });
@@ -87,10 +109,13 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
     progress.update(`Fixing ${candidate.rel}`);
     const { directives } = parseDirectives(candidate.text, { commentStyle: commentStyleFor(candidate.rel) });
     const suppressed = (ruleId: string, line: number) => directives.some((d) => d.targetLine === line && d.rules.includes(ruleId));
-    const result = fixSource(
-      { rel: candidate.rel, text: candidate.text, abs: candidate.abs, root },
-      { rules, fixers: codeFixersById, ...(only ? { only } : {}), suppressed },
-    );
+    const run = (refused?: ReadonlyMap<string, string>) =>
+      fixSource({ rel: candidate.rel, text: candidate.text, abs: candidate.abs, root }, { rules, fixers: codeFixersById, ...(only ? { only } : {}), suppressed, ...(refused ? { refused } : {}) });
+    let result = run();
+    if (verifier.settings && result.applied.length > 0) {
+      progress.update(`Running ${candidate.rel} before and after its fixes…`);
+      result = await verifyFileFixes(verifier.settings, candidate.abs, result, run);
+    }
     if (result.applied.length > 0 || result.suggestions.length > 0 || result.problem || result.internalErrors) files.push(result);
   }
   if (options.deployment && !isFile) {
@@ -102,8 +127,8 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
   progress.stop();
 
   const changed = files.filter((f) => f.fixed !== f.original);
-  if (options.format === 'json') io.stdout(`${JSON.stringify(toJson(root, files, dependencies, options.write), null, 2)}\n`);
-  else io.stdout(formatText(files, dependencies, options));
+  if (options.format === 'json') io.stdout(`${JSON.stringify(toJson(root, files, dependencies, options.write, verifier), null, 2)}\n`);
+  else io.stdout(formatText(files, dependencies, options, verifier));
 
   if (options.write) {
     const plans: PlannedWrite[] = changed.map((f) => ({ rel: f.rel, original: isCreated(f) ? null : f.original, text: f.fixed }));
@@ -143,7 +168,7 @@ function runUpgrades(root: string, plan: DependencyPlan, io: FixIo): void {
   }
 }
 
-function formatText(files: FileFix[], dependencies: DependencyPlan, options: FixCommandOptions): string {
+function formatText(files: FileFix[], dependencies: DependencyPlan, options: FixCommandOptions, verifier: Verifier): string {
   const c = pc.createColors(options.color);
   const out: string[] = [];
   const changed = files.filter((f) => f.fixed !== f.original);
@@ -159,6 +184,7 @@ function formatText(files: FileFix[], dependencies: DependencyPlan, options: Fix
     for (const applied of file.applied) out.push(c.dim(`# ${file.rel}:${applied.line} ${applied.ruleId}: ${applied.title}`));
     out.push('');
   }
+  out.push(...verificationText(files, verifier, c));
   const suggestions = files.flatMap((f) => f.suggestions.map((s) => ({ file: f.rel, s })));
   if (suggestions.length > 0) {
     out.push(c.bold('To fix by hand:'));
@@ -180,15 +206,19 @@ function formatText(files: FileFix[], dependencies: DependencyPlan, options: Fix
   return `${out.join('\n')}\n`;
 }
 
-function toJson(root: string, files: FileFix[], dependencies: DependencyPlan, written: boolean) {
+function toJson(root: string, files: FileFix[], dependencies: DependencyPlan, written: boolean, verifier: Verifier) {
   return {
     schemaVersion: 1,
     root,
     written,
+    verify: verifier.settings
+      ? { runtimes: [...verifier.settings.ricDirs.keys()].map((l) => ({ runtime: l, ricVersion: RIC_VERSIONS[l] })), events: verifier.settings.events.map((e) => e.name) }
+      : { skipped: verifier.skipped ?? 'not requested' },
     files: files.map((f) => ({
       file: f.rel,
       changed: f.fixed !== f.original,
-      applied: f.applied,
+      applied: f.applied.map((a) => (f.verification ? { ...a, verification: f.verification } : a)),
+      ...(f.refused?.length ? { refused: f.refused } : {}),
       suggestions: f.suggestions.map((s: FixSuggestion) => ({ ruleId: s.ruleId, line: s.line, suggestion: s.suggestion })),
       ...(f.fixed !== f.original ? { diff: createTwoFilesPatch(`a/${f.rel}`, `b/${f.rel}`, isCreated(f) ? '' : f.original, f.fixed) } : {}),
       ...(f.problem ? { problem: f.problem } : {}),
@@ -197,4 +227,132 @@ function toJson(root: string, files: FileFix[], dependencies: DependencyPlan, wr
     upgrades: dependencies.upgrades,
     advice: dependencies.advice,
   };
+}
+
+interface Verifier {
+  settings?: FixVerifySettings;
+  /** Why nothing was run (shown with --write when verify was on by default but could not be). */
+  skipped?: string;
+}
+
+/** `module=file` pairs from the command line (relative to the working directory) and the configuration (relative to its folder). */
+function stubsOf(options: FixCommandOptions, io: FixIo, fromConfig: Record<string, string>, configSource: string | undefined): Record<string, string> {
+  const stubs: Record<string, string> = {};
+  const configDir = configSource ? path.dirname(configSource) : io.cwd;
+  for (const [name, file] of Object.entries(fromConfig)) stubs[name] = path.resolve(configDir, file);
+  for (const pair of options.stubs ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || at === pair.length - 1) throw new UsageError(`--stub must look like <module>=<file>, e.g. @aws-sdk/client-bedrock-runtime=stubs/bedrock.mjs (got "${pair}")`);
+    stubs[pair.slice(0, at)] = path.resolve(io.cwd, pair.slice(at + 1));
+  }
+  for (const [name, file] of Object.entries(stubs)) if (!existsSync(file)) throw new UsageError(`stub for ${name} not found: ${file}`);
+  return stubs;
+}
+
+async function verifierFor(options: FixCommandOptions, io: FixIo, root: string, fromConfig: Record<string, string>, configSource: string | undefined): Promise<Verifier> {
+  const env = io.env ?? process.env;
+  if (options.verify === false) return { skipped: '--no-verify' };
+  if (options.verify === undefined && !options.write) return { skipped: 'not requested (on by default with --write)' };
+  const stubs = stubsOf(options, io, fromConfig, configSource);
+  const cacheRoot = ricCacheRoot(env);
+  const wanted: Lineage[] = options.runtime === '3.x' ? ['3.x'] : options.runtime === '4.x' ? ['4.x'] : ['3.x', '4.x'];
+  const ricDirs = new Map<Lineage, string>();
+  for (const lineage of wanted) {
+    if (options.verify === undefined) {
+      // On by default only where a runtime is already built: --write never starts a build of minutes.
+      if (isInstalled(cacheRoot, RIC_VERSIONS[lineage])) ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env, progress: () => {} }));
+      continue;
+    }
+    try {
+      ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env, progress: () => {}, ...(io.progressEnabled ? {} : { log: (line: string) => io.stderr(`stream-doctor: ${line}\n`) }) }));
+    } catch (error) {
+      if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  if (ricDirs.size === 0) return { skipped: `no aws-lambda-ric build in the runtime cache (${cacheRoot}): fix --verify builds it` };
+  const only = options.verifyEvents;
+  const events = [...PROBE_EVENTS.filter((e) => !only || only.includes(e.name)), ...(options.events ?? []).map((file) => loadEventFile(path.resolve(io.cwd, file)))];
+  return { settings: { root, ricDirs, events, timeoutMs: parseTimeout(options.timeout ?? '5s'), stubs } };
+}
+
+/** At most this many edits of one file are dropped after a run before the rest is given up as unverified. */
+const MAX_REFUSALS = 4;
+
+/**
+ * Runs the file's handlers before and after its fixes. When some invocation gets worse, the fix that made it
+ * worse (the first step whose run is worse than the step before it) is refused and the file fixed again
+ * without it; the rest is run again.
+ */
+async function verifyFileFixes(settings: FixVerifySettings, abs: string | undefined, first: FileFix, again: (refused: ReadonlyMap<string, string>) => FileFix): Promise<FileFix> {
+  if (!abs) return { ...first, verification: { state: 'not-verifiable', reason: 'the file has no path on disk' } };
+  const gate = notVerifiable(settings.root, abs, first.original, first.fixed, settings.stubs);
+  if ('reason' in gate) return { ...first, verification: { state: 'not-verifiable', reason: gate.reason } };
+  const refused = new Map<string, string>();
+  const dropped: NonNullable<FileFix['refused']> = [];
+  let current = first;
+  for (let round = 0; round <= MAX_REFUSALS && current.applied.length > 0; round++) {
+    const whole = await verifyEdit(settings, abs, gate.handlers, current.original, current.fixed);
+    if (whole.state !== 'worse') return { ...current, verification: whole, ...(dropped.length ? { refused: dropped } : {}) };
+    const steps = current.steps ?? [];
+    let culprit = steps.length - 1;
+    let rows = whole.rows;
+    if (steps.length > 1) {
+      let previous = current.original;
+      for (let k = 0; k < steps.length; k++) {
+        const step = await verifyEdit(settings, abs, gate.handlers, previous, steps[k]!.text);
+        if (step.state === 'worse') {
+          culprit = k;
+          rows = step.rows;
+          break;
+        }
+        previous = steps[k]!.text;
+      }
+    }
+    const worst = rows.find((r) => r.worse.length > 0)!;
+    refused.set(steps[culprit]!.key, `running it made ${worst.runtime} ${worst.event} worse: ${describeView(worst.before)} → ${describeView(worst.after)}`);
+    dropped.push({ ...current.applied[culprit]!, rows });
+    if (round === MAX_REFUSALS) break;
+    current = again(refused);
+  }
+  // Out of rounds, or every edit dropped: what is left is not shown as verified.
+  return current.applied.length > 0
+    ? { ...first, fixed: first.original, applied: [], suggestions: first.suggestions, verification: { state: 'not-verifiable', reason: 'too many edits made some invocation worse' }, refused: dropped }
+    : { ...current, refused: dropped };
+}
+
+/** The before→after table: the rows that changed (every row of a refused fix's worse runs), and the counts. */
+function verificationText(files: FileFix[], verifier: Verifier, c: ReturnType<typeof pc.createColors>): string[] {
+  const out: string[] = [];
+  const settings = verifier.settings;
+  if (!settings) return out;
+  const touched = files.filter((f) => f.verification || f.refused?.length);
+  if (touched.length === 0) return out;
+  const runtimes = [...settings.ricDirs.keys()].map((l) => `${l} (aws-lambda-ric ${RIC_VERSIONS[l]})`).join(' and ');
+  out.push(c.bold(`Run under ${runtimes}, before and after each fix, with ${settings.events.map((e) => e.name).join(', ')}:`));
+  for (const file of touched) {
+    const v = file.verification;
+    if (v?.state === 'not-verifiable') out.push(`  ${c.yellow('?')} ${file.rel}: not verifiable: ${v.reason}${file.applied.length ? ' (the fixes above are validated statically only)' : ''}`);
+    else if (v && file.applied.length > 0) {
+      const changed = v.rows.filter((r) => describeView(r.before) !== describeView(r.after));
+      out.push(`  ${c.green('✔')} ${file.rel}: verified: ${v.rows.length} invocation${v.rows.length === 1 ? '' : 's'}, none worse${changed.length ? `, ${changed.length} changed:` : ', none changed'}`);
+      out.push(...table(changed, c));
+    }
+    for (const refused of file.refused ?? []) {
+      out.push(`  ${c.red('✖')} ${file.rel}:${refused.line} ${refused.ruleId}: ${refused.title}: refused, some invocation gets worse:`);
+      out.push(...table(refused.rows.filter((r) => r.worse.length > 0), c));
+    }
+  }
+  out.push('');
+  return out;
+}
+
+function table(rows: VerifyRow[], c: ReturnType<typeof pc.createColors>): string[] {
+  if (rows.length === 0) return [];
+  const handlers = new Set(rows.map((r) => r.handler)).size > 1;
+  // The function error is already in the after column.
+  const cells = rows.map((r) => [handlers ? `${r.handler} ` : '', r.runtime, r.event, describeView(r.before), describeView(r.after), r.worse.filter((w) => !w.startsWith('function error')).join('; ')]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...cells.map((row) => row[i]!.length), i === 1 ? 'runtime'.length : i === 2 ? 'event'.length : i === 3 ? 'before'.length : 0));
+  const line = (row: string[], worse = '') => `      ${row[0]!.padEnd(widths[0]!)}${row[1]!.padEnd(widths[1]! + 2)}${row[2]!.padEnd(widths[2]! + 2)}${row[3]!.padEnd(widths[3]!)}  →  ${row[4]}${worse ? `  ${c.red(worse)}` : ''}`;
+  return [c.dim(line(['', 'runtime', 'event', 'before', 'after'])), ...cells.map((row) => line(row, row[5]))];
 }

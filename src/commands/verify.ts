@@ -4,8 +4,11 @@
  * 127.0.0.1, send it Function URL events, and report what the runtime really did: completed, hung or
  * crashed; the response the client would get; findings under the static rules' ids (docs/verify.md).
  */
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { coverageOf, executed } from '../verify/coverage.js';
+import { writeSandbox } from '../verify/sandbox.js';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { failingFindings } from '../model/finding.js';
 import { formatReport, type FormatName } from '../report/index.js';
@@ -17,6 +20,7 @@ import { analyzeSource } from '../code/analyze.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { UsageError } from './errors.js';
 import { PROBE_EVENTS, loadEventFile, type ProbeEvent } from '../verify/events.js';
+import { MAX_CODE_EVENTS, eventsFromCode } from '../verify/code-events.js';
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from '../verify/install.js';
 import { runInvocation, type Launch, type RunResult } from '../verify/run.js';
 import { diagnose, errorText, initProblem, type Diagnosis, type InitFailure } from '../verify/analyze.js';
@@ -35,6 +39,10 @@ export interface VerifyOptions {
   events: string[];
   /** Tests and scripts: only these built-in probe events (by name); default all. */
   only?: string[];
+  /** Run with V8 coverage and say, per static finding of the handler module, whether some event ran its line. */
+  coverage?: boolean;
+  /** Also send the events mined from the handler's code (routes, methods): the CLI's default, `--no-code-events` turns it off. */
+  codeEvents?: boolean;
   timeout: string;
   /** Environment variable names passed to the handler (AWS_* credentials are never passed otherwise). */
   passEnv: string[];
@@ -66,6 +74,8 @@ export interface VerifyRun {
   event: string;
   diagnosis: Diagnosis;
   stderr: string;
+  /** --coverage: the handler module's V8 coverage snapshots of this run. */
+  coverage?: ReturnType<typeof coverageOf>;
 }
 
 export interface VerifyOutcome {
@@ -146,11 +156,15 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     events = PROBE_EVENTS.filter((e) => options.only!.includes(e.name));
   }
   events = [...events, ...options.events.map((f) => loadEventFile(resolve(io.cwd, f)))];
+  // Events mined from the handler's code (routes, methods): a bug on a route of its own is run too.
+  const mined = options.codeEvents && abs ? eventsFromCode(abs, root) : { events: [], dropped: [] };
+  events = [...events, ...mined.events.filter((e) => !events.some((o) => o.name === e.name))];
 
   const progress = createProgress({ enabled: io.progressEnabled });
   const cacheRoot = ricCacheRoot(io.env);
   const ricDirs = new Map<Lineage, string>();
   const runs: VerifyRun[] = [];
+  let coverageWork: string | undefined;
   try {
     for (const lineage of lineages) {
       if (lineage === 'bootstrap') continue;
@@ -166,11 +180,15 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     const jobs = lineages.flatMap((lineage) => events.map((event) => ({ lineage, event })));
     let done = 0;
     const extra = passedEnv(options.passEnv, io.env);
+    // --coverage: each aws-lambda-ric run (not a wrapper's or a custom runtime's) writes V8 coverage to its own folder.
+    const coverageOn = options.coverage === true && options.bootstrap === undefined && !execWrapper && abs !== undefined;
+    if (coverageOn) coverageWork = mkdtempSync(join(tmpdir(), 'stream-doctor-coverage-'));
     await mapPool(jobs, CONCURRENCY, async ({ lineage, event }) => {
       progress.update(`running ${file} under ${runnerName(lineage)} (${done}/${jobs.length})…`);
-      const requestId = `verify-${lineage.replace('.', '')}-${event.name}`;
+      // Mined events are named by their request (`GET /x`): not something a URL path may hold as is.
+      const requestId = `verify-${lineage.replace('.', '')}-${event.name.replace(/[^A-Za-z0-9-]+/g, '_')}`;
       const once = (launch: Launch): Promise<RunResult> =>
-        runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: extra });
+        runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: coverageOn ? { ...extra, ...coverageEnv(coverageWork!, requestId) } : extra });
       let result: RunResult;
       let protocol: Diagnosis['problems'] = [];
       if (lineage === 'bootstrap') {
@@ -185,11 +203,12 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
       }
       const diagnosis = diagnose(result, lineage, timeoutMs);
       diagnosis.problems.push(...protocol);
-      runs.push({ lineage, event: event.name, diagnosis, stderr: result.stderr });
+      runs.push({ lineage, event: event.name, diagnosis, stderr: result.stderr, ...(coverageOn ? { coverage: coverageOf(join(coverageWork!, requestId, 'v8'), abs!) } : {}) });
       done += 1;
     });
   } finally {
     progress.stop();
+    if (coverageWork) rmSync(coverageWork, { recursive: true, force: true });
   }
   const order = (r: VerifyRun) => lineages.indexOf(r.lineage) * 1000 + events.findIndex((e) => e.name === r.event);
   runs.sort((a, b) => order(a) - order(b));
@@ -252,6 +271,15 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     }
     subjects.push(subjectOf(run, runnerName(run.lineage), events.find((e) => e.name === run.event)!, timeoutMs, options.verbose));
   }
+  const staticRuns = options.coverage && abs ? staticCoverage(file, abs, root, runs, findings) : [];
+  if (staticRuns.length > 0) {
+    subjects.push({
+      id: `${file} static findings`,
+      title: `static findings of ${file}, against the runs (V8 coverage)`,
+      facts: staticRuns.map((s) => ({ label: `line ${s.line} ${s.ruleId}`, value: s.status === 'confirmed' ? `confirmed by run (${s.events.join(', ')})` : s.status === 'ran-correctly' ? `ran, behaved correctly (${s.events.join(', ')}): a candidate false positive` : s.status === 'not-reached' ? 'not reached by any event: add --event with a request that takes this path' : 'no coverage (the module did not load)' })),
+      notes: [],
+    });
+  }
   subjects.push({
     id: file,
     title: `verify ${options.handler} (${file})`,
@@ -262,7 +290,11 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
         .map((r) => `${r.event}: ${verdictWord(r.diagnosis)}`)
         .join(', '),
     })),
-    notes: options.bootstrap !== undefined ? [] : [`runtime cache: ${cacheRoot}`, ...(execWrapper ? [`each run behind ${options.execWrapper} is compared with the same run without it`] : [])],
+    notes: [
+      ...(options.bootstrap !== undefined ? [] : [`runtime cache: ${cacheRoot}`, ...(execWrapper ? [`each run behind ${options.execWrapper} is compared with the same run without it`] : [])]),
+      ...(mined.events.length > 0 ? [`events from the code (sent): ${mined.events.map((e) => e.name).join(', ')}`] : options.codeEvents && abs ? ['events from the code: none found (no route or method literal in the handler module)'] : []),
+      ...(mined.dropped.length > 0 ? [`not sent (over the budget of ${MAX_CODE_EVENTS}): ${mined.dropped.join(', ')}; send them with --event`] : []),
+    ],
   });
 
   // Where the runtime never asked for an event, nothing about the handler's responses was verified: say so.
@@ -280,7 +312,11 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     stats: { filesWalked: 1, filesPrefiltered: 0, filesParsed: 1, packagesInventoried: 0, filesSkipped: 0, durationMs: Date.now() - started },
   };
   if (options.format === 'json') {
-    const json = { ...toJsonReport(report), invocations: runs.map((run) => invocationJson(run, events.find((e) => e.name === run.event)!)) };
+    const json = {
+      ...toJsonReport(report),
+      invocations: runs.map((run) => invocationJson(run, events.find((e) => e.name === run.event)!)),
+      ...(options.coverage ? { staticFindings: staticRuns } : {}),
+    };
     io.stdout(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     io.stdout(formatReport(report, options.format, { color: options.color, verbose: options.verbose, cwd: root, stepSummaryPath: io.env.GITHUB_STEP_SUMMARY, docsBaseUrl: options.docsUrl }));
@@ -410,4 +446,40 @@ function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs
   if (d.keptRunning && run.lineage === '4.x') notes.push('the response was complete but the runtime did not ask for the next event: the handler\'s promise never settled');
   if (verbose && run.stderr.trim()) notes.push(`stderr: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}`);
   return { id: `${run.lineage} ${run.event}`, title: `${run.lineage} (${version}) ${event.description}`, facts, notes };
+}
+
+/** The preload that takes V8 coverage while the handler runs (network and modules untouched), one folder per run. */
+function coverageEnv(work: string, requestId: string): NodeJS.ProcessEnv {
+  return writeSandbox(join(work, requestId, 'preload'), { stubs: {}, overrides: {}, offline: false, coverageEveryMs: 50 }, join(work, requestId, 'v8'));
+}
+
+export interface StaticRun {
+  ruleId: string;
+  line: number;
+  /** `confirmed`: an event ran the line and verify reported the same rule for it; `ran-correctly`: events ran it and none showed the bug. */
+  status: 'confirmed' | 'ran-correctly' | 'not-reached' | 'no-coverage';
+  /** The runs (`4.x GET /x`) that executed the line. */
+  events: string[];
+}
+
+/** Each static finding of the handler module against the runs: did some event execute its line, and did that run show the bug? */
+function staticCoverage(file: string, abs: string, root: string, runs: VerifyRun[], findings: Finding[]): StaticRun[] {
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch {
+    return [];
+  }
+  const found = analyzeSource({ rel: file, text, origin: 'project', abs, root }, codeRules).findings;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  const loaded = runs.some((r) => (r.coverage ?? []).length > 0);
+  return found.map((f) => {
+    const offset = (starts[f.line - 1] ?? 0) + (f.column ?? 1) - 1;
+    const ran = runs.filter((r) => r.coverage && executed(r.coverage, offset)).map((r) => `${r.lineage} ${r.event}`);
+    if (!loaded) return { ruleId: f.ruleId, line: f.line, status: 'no-coverage' as const, events: [] };
+    if (ran.length === 0) return { ruleId: f.ruleId, line: f.line, status: 'not-reached' as const, events: [] };
+    const confirmed = ran.filter((id) => findings.some((v) => v.ruleId === f.ruleId && v.field === id));
+    return confirmed.length > 0 ? { ruleId: f.ruleId, line: f.line, status: 'confirmed' as const, events: confirmed } : { ruleId: f.ruleId, line: f.line, status: 'ran-correctly' as const, events: ran };
+  });
 }

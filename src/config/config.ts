@@ -17,6 +17,8 @@ export interface StreamDoctorConfig {
   failOn?: Severity | 'none';
   /** Path of the baseline file, relative to the root. */
   baseline?: string;
+  /** `fix --verify`: module specifier -> file (relative to the configuration's folder) that replaces it while handlers run. */
+  stubs?: Record<string, string>;
 }
 
 export { ConfigError };
@@ -28,7 +30,7 @@ const SEVERITIES: readonly string[] = ['error', 'warning', 'info'];
 const RULE_SETTINGS: readonly string[] = [...SEVERITIES, 'off'];
 const FAIL_ON: readonly string[] = [...SEVERITIES, 'none'];
 /** `$schema` is accepted (and ignored) so that editors can offer completion. */
-const TOP_LEVEL_KEYS: readonly string[] = ['$schema', 'rules', 'include', 'exclude', 'failOn', 'baseline'];
+const TOP_LEVEL_KEYS: readonly string[] = ['$schema', 'rules', 'include', 'exclude', 'failOn', 'baseline', 'stubs'];
 
 /** Common near-misses, so the error can say what was meant. */
 const SEVERITY_HINTS: Record<string, string> = { warn: 'warning', err: 'error', information: 'info', note: 'info', disable: 'off', disabled: 'off', false: 'off' };
@@ -196,6 +198,16 @@ export function validateConfig(
       throw new ConfigError(`${where}: "baseline" must be a non-empty path string, got ${describe(raw.baseline)}`);
     }
     config.baseline = raw.baseline;
+  }
+
+  if (raw.stubs !== undefined) {
+    if (!isPlainObject(raw.stubs)) throw new ConfigError(`${where}: "stubs" must be an object of module name to stub file, got ${describe(raw.stubs)}`);
+    const stubs: Record<string, string> = {};
+    for (const [name, file] of Object.entries(raw.stubs)) {
+      if (typeof file !== 'string' || file.trim() === '') throw new ConfigError(`${where}: "stubs.${name}" must be a non-empty path string, got ${describe(file)}`);
+      stubs[name] = file;
+    }
+    config.stubs = stubs;
   }
 
   return config;

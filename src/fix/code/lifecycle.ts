@@ -7,10 +7,11 @@ import { pipeWithoutErrorPropagationFixer } from './pipe-without-error-propagati
 import { streamNeverEndedFixer } from './stream-never-ended.js';
 import { unawaitedStreamPumpFixer } from './unawaited-stream-pump.js';
 import { wrappedStreamifiedHandlerFixer } from './wrapped-streamified-handler.js';
+import { writeAfterEndFixer } from './write-after-end.js';
 
 /**
- * Fixers of the stream-lifecycle rules (one file per rule, named after it). write-after-end and
- * drain-wait-without-close have none: their fixes are restructurings (see their rule pages).
+ * Fixers of the stream-lifecycle rules (one file per rule, named after it). write-after-end is fixed in
+ * straight-line code only; drain-wait-without-close has none: its fix is a restructuring (see its rule page).
  */
 export const lifecycleFixers: CodeFixer[] = [
   streamNeverEndedFixer,
@@ -21,4 +22,5 @@ export const lifecycleFixers: CodeFixer[] = [
   nonAsyncStreamingHandlerFixer,
   wrappedStreamifiedHandlerFixer,
   nonexistentStreamApiFixer,
+  writeAfterEndFixer,
 ];

@@ -1,0 +1,49 @@
+/**
+ * Which source offsets a run executed, from the V8 coverage files a run leaves (NODE_V8_COVERAGE, written
+ * while the handler runs by the preload's v8.takeCoverage(): src/verify/sandbox.ts). Each snapshot resets the
+ * counters, so an offset counts as executed when the innermost range holding it has a count in any snapshot.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+interface Range {
+  startOffset: number;
+  endOffset: number;
+  count: number;
+}
+
+/** The ranges of `abs` in every snapshot under `dir` (one list per snapshot), or none when the file never loaded. */
+export function coverageOf(dir: string, abs: string): Range[][] {
+  const url = pathToFileURL(abs).href;
+  const snapshots: Range[][] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return snapshots;
+  }
+  for (const name of names) {
+    try {
+      const json = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { result?: Array<{ url: string; functions: Array<{ ranges: Range[] }> }> };
+      for (const script of json.result ?? []) {
+        if (script.url !== url && script.url !== abs) continue;
+        snapshots.push(script.functions.flatMap((f) => f.ranges));
+      }
+    } catch {
+      // a snapshot cut off by the kill at the end of the run: the others still count
+    }
+  }
+  return snapshots;
+}
+
+export function executed(snapshots: Range[][], offset: number): boolean {
+  for (const ranges of snapshots) {
+    let inner: Range | undefined;
+    for (const r of ranges) {
+      if (r.startOffset <= offset && offset < r.endOffset && (!inner || r.endOffset - r.startOffset <= inner.endOffset - inner.startOffset)) inner = r;
+    }
+    if (inner && inner.count > 0) return true;
+  }
+  return false;
+}
