@@ -131,7 +131,7 @@ describe('the plugin', () => {
       expect(message.suggestions?.length).toBe(1);
     }
 
-    // A rule without a fixer offers neither.
+    // write-after-end in straight-line code: fix moves end() after the write, so the plugin offers it.
     const writeAfterEnd = `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
   responseStream.end();
   responseStream.write("late");
@@ -139,8 +139,18 @@ describe('the plugin', () => {
 `;
     const late = lint(writeAfterEnd).filter((m) => m.ruleId === 'stream-doctor/write-after-end');
     expect(late).toHaveLength(1);
-    expect(late[0]).not.toHaveProperty('fix');
-    expect(late[0]).not.toHaveProperty('suggestions');
+    expect(late[0]!.fix).toBeDefined();
+
+    // A rule without a fixer offers neither.
+    const drainOnly = `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  if (!responseStream.write("x")) await new Promise((resolve) => responseStream.once("drain", resolve));
+  responseStream.end();
+});
+`;
+    const drain = lint(drainOnly).filter((m) => m.ruleId === 'stream-doctor/drain-wait-without-close');
+    expect(drain).toHaveLength(1);
+    expect(drain[0]).not.toHaveProperty('fix');
+    expect(drain[0]).not.toHaveProperty('suggestions');
   });
 
   it('matches `stream-doctor fix` on the fix fixtures it applies without a trade-off', () => {
