@@ -24,6 +24,7 @@ const fixDir = path.resolve(import.meta.dirname, 'fixtures/fix');
  * Key: `<rule-id>/<fixture file>`.
  */
 const DECLINED: Record<string, string> = {
+  'pipe-without-error-propagation/invalid-relay-dollar-name.mjs': 'a hand-rolled relay in a request callback, like invalid-hand-rolled-relay.mjs',
   'pipe-without-error-propagation/invalid-hand-rolled-relay.mjs': 'a hand-rolled relay inside a request callback: turning it into pipeline() moves the code into another control flow, a decision for the user',
   'prelude-not-flushed/invalid-helper-returns-stream.mjs': 'from() is returned by a helper; the write belongs at the call site, which the fixer does not guess',
   'stream-never-ended/invalid-returns-buffered-result.mjs':

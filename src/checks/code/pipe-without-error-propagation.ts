@@ -90,6 +90,8 @@ export const pipeWithoutErrorPropagation = defineCodeRule({
  */
 function relaysWithoutErrorListener(facts: ModuleFacts, root: Node, streamName: string): Array<{ source: string; at: Node }> {
   const listeners = new Map<string, { data?: Node; end?: Node; error?: boolean }>();
+  // `$` is legal in identifiers and special in a pattern
+  const stream = streamName.replace(/\$/g, '\\$');
   walk(root, (node) => {
     if (node.type !== 'CallExpression') return true;
     const callee = unwrap(node.callee);
@@ -100,8 +102,8 @@ function relaysWithoutErrorListener(facts: ModuleFacts, root: Node, streamName: 
     const entry = listeners.get(target.name) ?? {};
     const handler = unwrap(node.arguments[1]);
     const body = isFunction(handler) ? facts.code.slice(handler.start, handler.end) : '';
-    if (event === 'data' && new RegExp(`\\b${streamName}\\s*\\.\\s*write\\s*\\(`).test(body)) entry.data = node;
-    else if (event === 'end' && new RegExp(`\\b${streamName}\\s*\\.\\s*end\\s*\\(`).test(body)) entry.end = node;
+    if (event === 'data' && new RegExp(`(?<![\\w$])${stream}\\s*\\.\\s*write\\s*\\(`).test(body)) entry.data = node;
+    else if (event === 'end' && new RegExp(`(?<![\\w$])${stream}\\s*\\.\\s*end\\s*\\(`).test(body)) entry.end = node;
     else if (event === 'error' || event === 'aborted' || event === 'close') entry.error = true;
     listeners.set(target.name, entry);
     return true;
