@@ -23,6 +23,7 @@ import { allRuleMetas } from '../checks/index.js';
 import { createProgress } from '../report/progress.js';
 import { UsageError } from './errors.js';
 import { infrastructureFilesUnder } from '../iac/index.js';
+import { LOCKFILE_NAMES } from '../code/lockfiles/names.js';
 import { STREAMING_MARKERS } from '../code/scan-code.js';
 import { PROBE_EVENTS, loadEventFile } from '../verify/events.js';
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, isInstalled, ricCacheRoot, type Lineage } from '../verify/install.js';
@@ -97,7 +98,7 @@ export async function fixProject(options: FixCommandOptions, io: FixIo): Promise
   });
 
   // Like scan: a fix that looked at nothing (no source, no infrastructure, no dependencies) must not say "Nothing to fix".
-  const dependencyManifest = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock'].some((name) => existsSync(path.join(root, name)));
+  const dependencyManifest = ['package.json', ...LOCKFILE_NAMES].some((name) => existsSync(path.join(root, name)));
   if (!isFile && walked.filesWalked === 0 && !dependencyManifest && infrastructureFilesUnder(root, { include: config.include, exclude: config.exclude }).length === 0) {
     progress.stop();
     throw new UsageError(`nothing to fix in ${options.path}: no JavaScript, TypeScript or Python source and no infrastructure file`);

@@ -643,7 +643,7 @@ class CdkReader {
 
     if (d.packageType !== 'image') d.runtime = kit.field(props, 'runtime', p('runtime'), (v) => this.runtime(v));
     // NODEJS_LATEST and NodejsFunction's missing runtime depend on the aws-cdk-lib version (and a feature flag):
-    // src/iac/implied-runtime.ts resolves them from the installed version.
+    // src/iac/tool-versions.ts resolves them from the installed version.
     if (d.runtime && 'unresolved' in d.runtime && /(?:^|\.)Runtime\.NODEJS_LATEST$/.test(d.runtime.text)) {
       d.runtimeDefault = { kind: 'cdk-latest', at: d.runtime.at };
     } else if (kind === 'nodejs' && d.runtime === undefined && !props.unknown) {

@@ -15,7 +15,7 @@ import { type HandlerFacts, handlerFactsFor, resolveHandlerModule } from '../cod
 import { pythonHandlerFacts, pythonParserProblem, resolvePythonHandler } from '../code/python-facts.js';
 import { IAC_FORMATS, formatsFor, type IacFormat } from './formats.js';
 import { embeddedModules } from './embedded-code.js';
-import { withImpliedRuntime, withToolUrlGrants } from './implied-runtime.js';
+import { withImpliedRuntime, withToolUrlGrants } from './tool-versions.js';
 import picomatch from 'picomatch';
 
 /** Directories never searched for infrastructure code. */

@@ -220,7 +220,7 @@ function readFunction(src: YamlSource, fn: Prop, provider: Prop | undefined): De
     frontDoors: readEvents(src, own('events')),
     defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
   };
-  // No runtime at either level: the framework's default, which depends on its version (implied-runtime.ts).
+  // No runtime at either level: the framework's default, which depends on its version (tool-versions.ts).
   if (!isImage && deployment.runtime === undefined) deployment.runtimeDefault = { kind: 'serverless', at: deployment.at };
   return deployment;
 }

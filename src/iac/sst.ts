@@ -20,7 +20,7 @@
  * - durations: `toSeconds` in `platform/src/components/duration.ts` (`"<n> second(s)|minute(s)|hour(s)|day(s)"`,
  *   integer part); sizes: `toMBs` in `size.ts` (`"<n> MB|GB"`).
  * The default runtime is not applied here: it changed between SST releases (`nodejs20.x` up to 4.0.3, `nodejs24.x`
- * since 4.0.4), so a function without `runtime` gets `runtimeDefault` and src/iac/implied-runtime.ts resolves it
+ * since 4.0.4), so a function without `runtime` gets `runtimeDefault` and src/iac/tool-versions.ts resolves it
  * from the installed sst version.
  *
  * Not modelled: the SSR site components (`sst.aws.Nextjs`, `Nuxt`, `TanStackStart`, `Astro`, `Remix`,
@@ -202,7 +202,7 @@ class SstReader {
     const d = newDeployment(name, 'sst', kit.loc(node, name), SST_DEFAULT_TIMEOUT_SECONDS);
 
     d.runtime = kit.field(props, 'runtime', p('runtime'), (v) => this.scope.string(v));
-    // SST's default runtime changed between releases: resolved from the installed sst version (implied-runtime.ts).
+    // SST's default runtime changed between releases: resolved from the installed sst version (tool-versions.ts).
     if (d.runtime === undefined && !props.unknown) d.runtimeDefault = { kind: 'sst', at: d.at };
     d.handler = kit.field(props, 'handler', p('handler'), (v) => this.scope.string(v));
     // The handler path is relative to the config's directory, or to `bundle` when given.

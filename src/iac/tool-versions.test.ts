@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment } from '../model/deployment.js';
 import { newDeployment } from './locate.js';
-import { withImpliedRuntime } from './implied-runtime.js';
+import { withImpliedRuntime } from './tool-versions.js';
 import { functionLength, handlerFactsFor } from '../code/handler-facts.js';
 import { parseModule } from '../code/facts.js';
 import type { FunctionNode } from '../code/ast.js';

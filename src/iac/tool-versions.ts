@@ -1,4 +1,7 @@
 /**
+ * What a deployment's tool decides by its version: the runtime it leaves to the tool's default, and (below)
+ * the Function URL permissions a CDK version writes.
+ *
  * Runtimes a deployment leaves to its tool's default (`Deployment.runtimeDefault`), resolved from the version
  * of the tool the project installs. Each row below was read in the tool's source at the versions named
  * (docs/runtime-behaviour.md, "Default runtimes"); a version outside every row stays unresolved, and rules

@@ -122,7 +122,7 @@ export interface Deployment {
   /**
    * The runtime is not written as a fixed name but left to the tool's default: CDK `Runtime.NODEJS_LATEST`
    * (`runtime` stays unresolved), a CDK `NodejsFunction` without `runtime`, an SST function or a serverless.yml
-   * without one. Set by the readers; src/iac/implied-runtime.ts resolves it from the tool's installed version
+   * without one. Set by the readers; src/iac/tool-versions.ts resolves it from the tool's installed version
    * and then sets `runtime` (at `at`) and `runtimeImplied` (why, for messages).
    */
   runtimeDefault?: { kind: 'cdk-latest' | 'cdk-nodejs-function' | 'sst' | 'serverless'; at: SourceLocation };
