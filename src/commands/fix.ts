@@ -27,6 +27,7 @@ import { LOCKFILE_NAMES } from '../code/lockfiles/names.js';
 import { STREAMING_MARKERS } from '../code/scan-code.js';
 import { PROBE_EVENTS, loadEventFile } from '../verify/events.js';
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, isInstalled, ricCacheRoot, type Lineage } from '../verify/install.js';
+import { resolveStubs } from '../verify/stubs.js';
 import { describeView, notVerifiable, verifyEdit, type FixVerifySettings, type VerifyRow } from '../fix/verify.js';
 import { parseTimeout } from './probe.js';
 
@@ -236,25 +237,12 @@ interface Verifier {
   skipped?: string;
 }
 
-/** `module=file` pairs from the command line (relative to the working directory) and the configuration (relative to its folder). */
-function stubsOf(options: FixCommandOptions, io: FixIo, fromConfig: Record<string, string>, configSource: string | undefined): Record<string, string> {
-  const stubs: Record<string, string> = {};
-  const configDir = configSource ? path.dirname(configSource) : io.cwd;
-  for (const [name, file] of Object.entries(fromConfig)) stubs[name] = path.resolve(configDir, file);
-  for (const pair of options.stubs ?? []) {
-    const at = pair.indexOf('=');
-    if (at <= 0 || at === pair.length - 1) throw new UsageError(`--stub must look like <module>=<file>, e.g. @aws-sdk/client-bedrock-runtime=stubs/bedrock.mjs (got "${pair}")`);
-    stubs[pair.slice(0, at)] = path.resolve(io.cwd, pair.slice(at + 1));
-  }
-  for (const [name, file] of Object.entries(stubs)) if (!existsSync(file)) throw new UsageError(`stub for ${name} not found: ${file}`);
-  return stubs;
-}
 
 async function verifierFor(options: FixCommandOptions, io: FixIo, root: string, fromConfig: Record<string, string>, configSource: string | undefined): Promise<Verifier> {
   const env = io.env ?? process.env;
   if (options.verify === false) return { skipped: '--no-verify' };
   if (options.verify === undefined && !options.write) return { skipped: 'not requested (on by default with --write)' };
-  const stubs = stubsOf(options, io, fromConfig, configSource);
+  const stubs = resolveStubs(options.stubs ?? [], io.cwd, fromConfig, configSource);
   const cacheRoot = ricCacheRoot(env);
   const wanted: Lineage[] = options.runtime === '3.x' ? ['3.x'] : options.runtime === '4.x' ? ['4.x'] : ['3.x', '4.x'];
   const ricDirs = new Map<Lineage, string>();

@@ -37,6 +37,12 @@ export interface ScanOptions {
   maxFileBytes?: number;
   /** Read the project's infrastructure code and run the deployment rules (default true). */
   deployment?: boolean;
+  /** `--verify`: also run the project's handlers under aws-lambda-ric and merge the runs into the report (src/verify/scan-verify.ts). */
+  verify?: boolean;
+  /** `--verify-timeout`: how long one verify invocation may run (default 5s). */
+  verifyTimeout?: string;
+  /** `--stub <module>=<file>` (with --verify): modules replaced by a file while handlers run, beside the config's `stubs`. */
+  stubs?: string[];
 }
 
 export interface ScanIo {
@@ -82,6 +88,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const texts = code.texts;
   let findings: Finding[] = code.findings;
   let infrastructureFiles = 0;
+  let runtimesByHandler: ReadonlyMap<string, string[]> = new Map();
   // A single file is read as the deployment it is when a format takes it (joined to the handlers beside it).
   const deploymentTarget = options.deployment !== false && (!isFile || formatsFor(path.basename(target)).length > 0);
   if (deploymentTarget) {
@@ -91,6 +98,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     const { checkDeployments } = await import('../iac/index.js');
     const deployment = await checkDeployments(root, isFile ? { only: path.basename(target) } : { include, exclude });
     infrastructureFiles = deployment.filesRead;
+    runtimesByHandler = deployment.runtimesByHandler;
     findings = withoutRuntimeSpecific(findings, (file) => deployment.runtimesByHandler.get(file));
     findings.push(...deployment.findings);
     skipped.push(...deployment.skipped);
@@ -98,6 +106,19 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   }
   progress.stop();
   nothingScanned(options, code, infrastructureFiles, skipped);
+
+  let verification: Awaited<ReturnType<typeof import('../verify/scan-verify.js').verifyScan>> | undefined;
+  if (options.verify) {
+    // Loaded only with --verify: the runtime client, the sandbox and the verify command stay out of a plain scan.
+    const { verifyScan } = await import('../verify/scan-verify.js');
+    const { resolveStubs } = await import('../verify/stubs.js');
+    const stubs = resolveStubs(options.stubs ?? [], io.cwd, config.stubs ?? {}, configSource);
+    verification = await verifyScan(
+      { root, findings, texts, runtimesByHandler, timeout: options.verifyTimeout ?? '5s', stubs, format: options.format === 'text' ? 'text' : 'other' },
+      io,
+    );
+    findings = verification.findings;
+  }
 
   findings = applyConfig(findings, config);
   // Files that carry directives are checked too, so a directive that suppresses nothing is noted.
@@ -142,6 +163,8 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     suppressed,
     skipped,
     internalErrors,
+    ...(verification ? { verification: verification.summary } : {}),
+    ...(verification?.inconclusive ? { inconclusive: verification.inconclusive } : {}),
     stats: {
       filesWalked: code.filesWalked,
       filesPrefiltered: code.filesPrefiltered,
@@ -153,7 +176,9 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     },
   };
   const failOn = options.failOnExplicit ? options.failOn : (config.failOn ?? options.failOn);
-  const exitCode = options.updateBaseline ? 0 : gateExitCode(report, failOn);
+  const gate = options.updateBaseline ? 0 : gateExitCode(report, failOn);
+  // --verify that ran nothing is never a pass (as `verify` with no event reaching the handler).
+  const exitCode = report.inconclusive !== undefined && gate === 0 ? 1 : gate;
   io.stdout(
     formatReport(report, options.format, {
       color: options.color,

@@ -7,7 +7,7 @@
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { coverageOf, executed } from '../verify/coverage.js';
+import { coverageOf, coverageOfFiles, executed } from '../verify/coverage.js';
 import { writeSandbox } from '../verify/sandbox.js';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { failingFindings } from '../model/finding.js';
@@ -56,6 +56,12 @@ export interface VerifyOptions {
   /** `--docs-url`: the rule pages' base for the Markdown summaries (report/markdown.ts `ruleDocsUrl`). */
   docsUrl?: string;
   verbose: boolean;
+  /** `scan --verify`: print nothing (the scan prints one merged report). */
+  silent?: boolean;
+  /** With `coverage`: modules replaced by a file while the handler runs (module specifier -> absolute file; `scan --verify --stub`). */
+  stubs?: Record<string, string>;
+  /** With `coverage`: also collect the coverage of these files (absolute paths: the modules the handler imports). */
+  coverageFiles?: string[];
 }
 
 export interface VerifyIo {
@@ -76,11 +82,17 @@ export interface VerifyRun {
   stderr: string;
   /** --coverage: the handler module's V8 coverage snapshots of this run. */
   coverage?: ReturnType<typeof coverageOf>;
+  /** --coverage with `coverageFiles`: each of those files' snapshots (absent: the run never loaded it). */
+  coverageByFile?: Map<string, ReturnType<typeof coverageOf>>;
 }
 
 export interface VerifyOutcome {
   report: Report;
   runs: VerifyRun[];
+  /** The events sent (defaults, --event files, the ones mined from the code). */
+  events: ProbeEvent[];
+  /** --coverage: each static finding of the handler module against the runs. */
+  staticRuns: StaticRun[];
   exitCode: number;
 }
 
@@ -188,7 +200,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
       // Mined events are named by their request (`GET /x`): not something a URL path may hold as is.
       const requestId = `verify-${lineage.replace('.', '')}-${event.name.replace(/[^A-Za-z0-9-]+/g, '_')}`;
       const once = (launch: Launch): Promise<RunResult> =>
-        runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: coverageOn ? { ...extra, ...coverageEnv(coverageWork!, requestId) } : extra });
+        runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: coverageOn ? { ...extra, ...coverageEnv(coverageWork!, requestId, options.stubs ?? {}) } : extra });
       let result: RunResult;
       let protocol: Diagnosis['problems'] = [];
       if (lineage === 'bootstrap') {
@@ -203,7 +215,9 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
       }
       const diagnosis = diagnose(result, lineage, timeoutMs);
       diagnosis.problems.push(...protocol);
-      runs.push({ lineage, event: event.name, diagnosis, stderr: result.stderr, ...(coverageOn ? { coverage: coverageOf(join(coverageWork!, requestId, 'v8'), abs!) } : {}) });
+      const v8 = coverageOn ? join(coverageWork!, requestId, 'v8') : undefined;
+      const coverageByFile = v8 && options.coverageFiles ? coverageOfFiles(v8, options.coverageFiles) : undefined;
+      runs.push({ lineage, event: event.name, diagnosis, stderr: result.stderr, ...(v8 ? { coverage: coverageOf(v8, abs!) } : {}), ...(coverageByFile ? { coverageByFile } : {}) });
       done += 1;
     });
   } finally {
@@ -311,7 +325,9 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     skipped: [],
     stats: { filesWalked: 1, filesPrefiltered: 0, filesParsed: 1, packagesInventoried: 0, filesSkipped: 0, durationMs: Date.now() - started },
   };
-  if (options.format === 'json') {
+  if (options.silent) {
+    // scan --verify merges this into its own report
+  } else if (options.format === 'json') {
     const json = {
       ...toJsonReport(report),
       invocations: runs.map((run) => invocationJson(run, events.find((e) => e.name === run.event)!)),
@@ -323,7 +339,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
   }
   const failing = failingFindings(findings, options.failOn).length > 0;
   // A run in which no event reached the handler is never a pass, whatever --fail-on says.
-  return { report, runs, exitCode: failing || report.inconclusive !== undefined ? 1 : 0 };
+  return { report, runs, events, staticRuns, exitCode: failing || report.inconclusive !== undefined ? 1 : 0 };
 }
 
 /** An exec wrapper must be an executable file, as Lambda runs it directly. */
@@ -449,8 +465,8 @@ function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs
 }
 
 /** The preload that takes V8 coverage while the handler runs (network and modules untouched), one folder per run. */
-function coverageEnv(work: string, requestId: string): NodeJS.ProcessEnv {
-  return writeSandbox(join(work, requestId, 'preload'), { stubs: {}, overrides: {}, offline: false, coverageEveryMs: 50 }, join(work, requestId, 'v8'));
+function coverageEnv(work: string, requestId: string, stubs: Record<string, string>): NodeJS.ProcessEnv {
+  return writeSandbox(join(work, requestId, 'preload'), { stubs, overrides: {}, offline: false, coverageEveryMs: 50 }, join(work, requestId, 'v8'));
 }
 
 export interface StaticRun {

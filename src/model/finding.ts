@@ -57,6 +57,31 @@ export interface Finding {
   /** Which kind of source the finding came from. */
   origin: 'project' | 'dependency' | 'build-output';
   suppressed?: { kind: 'inSource' | 'baseline'; justification: string };
+  /** `scan --verify`: what running the handler under aws-lambda-ric said about this finding. */
+  verification?: FindingVerification;
+}
+
+/**
+ * `scan --verify` (src/verify/scan-verify.ts), per finding in the project's code:
+ * - `confirmed`: a run executed the finding's line and showed the same rule's bug;
+ * - `ran-correctly`: runs executed the line and none showed the bug (a candidate false positive, or a bug
+ *   that needs another request: the events are named);
+ * - `not-reached`: the module loaded but no event executed the line (send one with `verify --event`);
+ * - `not-run`: no verified handler loaded the module (`reason` says why);
+ * - `observed`: found by running only: no static finding of the rule was confirmed by these runs.
+ */
+export interface FindingVerification {
+  status: 'confirmed' | 'ran-correctly' | 'not-reached' | 'not-run' | 'observed';
+  /** The runs (`4.x GET /chat`, prefixed with the handler when several ran) that confirmed, ran or observed it. */
+  runs: string[];
+  reason?: string;
+}
+
+/** `scan --verify`: which handlers ran, how, and which could not. */
+export interface VerificationSummary {
+  handlers: Array<{ handler: string; runtimes: string[]; events: string[]; invocations: number; verdicts: Record<string, number> }>;
+  /** Handler modules that were not run, and why (TypeScript source, dependencies not installed, over the budget). */
+  notVerified: Array<{ file: string; reason: string }>;
 }
 
 /**
@@ -112,6 +137,8 @@ export interface Report {
    * carries it as `inconclusive`, and the command exits 1 whatever `--fail-on` says.
    */
   inconclusive?: string;
+  /** `scan --verify`: the handlers run under aws-lambda-ric (each finding carries its own `verification`). */
+  verification?: VerificationSummary;
   findings: Finding[];
   /** Findings hidden by inline directives or the baseline (kept for SARIF suppressions). */
   suppressed: Finding[];

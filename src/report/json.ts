@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Finding, Report, Severity, Subject } from '../model/finding.js';
+import type { Finding, FindingVerification, Report, Severity, Subject, VerificationSummary } from '../model/finding.js';
 
 /**
  * `--format json`: the machine-readable contract, documented in docs/json-output.md. Bump
@@ -31,6 +31,8 @@ export interface JsonFinding {
   evidence?: string;
   fingerprint: string;
   origin: Finding['origin'];
+  /** `scan --verify` only: what running the handler said about this finding. */
+  verification?: FindingVerification;
 }
 
 export interface JsonSuppressedFinding extends JsonFinding {
@@ -66,6 +68,8 @@ export interface JsonReport {
   inconclusive?: string;
   /** `stream-doctor aws` only: one entry per function, with the facts the diagnoses rest on. */
   subjects?: Subject[];
+  /** `scan --verify` only: the handlers run under aws-lambda-ric, and the ones that could not be. */
+  verification?: VerificationSummary;
 }
 
 export function toJsonReport(report: Report): JsonReport {
@@ -86,6 +90,7 @@ export function toJsonReport(report: Report): JsonReport {
     summary: summarize(report),
     ...(report.inconclusive ? { inconclusive: report.inconclusive } : {}),
     ...(report.subjects ? { subjects: report.subjects } : {}),
+    ...(report.verification ? { verification: report.verification } : {}),
   };
 }
 
@@ -113,6 +118,7 @@ function toJsonFinding(finding: Finding): JsonFinding {
   if (finding.evidence !== undefined) out.evidence = finding.evidence;
   out.fingerprint = finding.fingerprint;
   out.origin = finding.origin;
+  if (finding.verification) out.verification = finding.verification;
   return out;
 }
 

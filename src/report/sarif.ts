@@ -104,6 +104,7 @@ export function toSarif(report: Report, opts: SarifOptions = {}): Record<string,
     const properties: Record<string, unknown> = { origin: finding.origin, fixable: finding.fixable };
     if (finding.messageId) properties.messageId = finding.messageId;
     if (finding.package) properties.package = `${finding.package.name}@${finding.package.version}`;
+    if (finding.verification) properties.verification = finding.verification;
     result.properties = properties;
     return result;
   });

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { Finding, Report, Severity, Subject } from '../model/finding.js';
+import type { Finding, FindingVerification, Report, Severity, Subject } from '../model/finding.js';
 import { displayPath, plural, sortFindings, sortSkipped } from './json.js';
 
 /**
@@ -71,6 +71,7 @@ function findingsByFile(c: Colors, report: Report, findings: Finding[], opts: Te
       out.push(`  ${c.dim(position)}  ${severity}  ${sanitize(finding.message)}${pkg}  ${c.dim(finding.ruleId)}`);
       const lines = sourceLines(file);
       if (lines) out.push(...codeFrame(c, lines, finding));
+      if (finding.verification) out.push(`    ${c.cyan('verify:')} ${verificationText(finding.verification)}`);
       if (finding.fix) out.push(`    ${c.green('fix:')} ${finding.fix}`);
       if (opts.verbose && finding.evidence) out.push(`    ${c.dim('evidence:')} ${finding.evidence}`);
     }
@@ -185,6 +186,7 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
   let scanned = `${plural(stats.filesWalked, 'file')} scanned, ${stats.filesParsed} parsed, ${plural(stats.packagesInventoried, 'package')} inventoried`;
   if (stats.infrastructureFiles) scanned += `, ${plural(stats.infrastructureFiles, 'infrastructure file')} read`;
   if (report.coverage) scanned = report.coverage;
+  if (report.verification) out.push(...verificationFooter(c, report));
   if (report.skipped.length > 0) {
     scanned += `; ${report.skipped.length} skipped${opts.verbose ? '' : ' (use --verbose to list)'}`;
   }
@@ -207,5 +209,37 @@ function footer(c: Colors, report: Report, opts: TextOptions): string[] {
     }
     out.push('', c.dim(`Done in ${stats.durationMs} ms`));
   }
+  return out;
+}
+
+/** `scan --verify`: what the runs said about one finding. */
+function verificationText(v: FindingVerification): string {
+  const runs = v.runs.length > 3 ? `${v.runs.slice(0, 3).join(', ')} and ${v.runs.length - 3} more` : v.runs.join(', ');
+  switch (v.status) {
+    case 'confirmed':
+      return `confirmed by a run (${runs})`;
+    case 'ran-correctly':
+      return `ran, behaved correctly (${runs}): a candidate false positive, or the bug needs another request (\`stream-doctor verify --event\`)`;
+    case 'not-reached':
+      return 'not reached by any event: send a request that takes this path with `stream-doctor verify --event`';
+    case 'observed':
+      return `found by running (${runs})`;
+    case 'not-run':
+      return `not run${v.reason ? `: ${v.reason}` : ''}`;
+  }
+}
+
+/** `scan --verify`: the handlers that ran and the ones that could not, above the counts line. */
+function verificationFooter(c: Colors, report: Report): string[] {
+  const summary = report.verification!;
+  const out: string[] = [];
+  const count = (status: FindingVerification['status']) => report.findings.filter((f) => f.verification?.status === status).length;
+  for (const h of summary.handlers) {
+    const verdicts = Object.entries(h.verdicts).map(([verdict, n]) => `${n} ${verdict}`).join(', ');
+    out.push(c.dim(`  verified ${h.handler} under ${h.runtimes.join(' and ')}: ${plural(h.invocations, 'invocation')} (${verdicts})`));
+  }
+  for (const n of summary.notVerified) out.push(c.dim(`  not verified ${n.file}: ${n.reason}`));
+  const parts = [`${count('confirmed')} confirmed by a run`, `${count('ran-correctly')} ran correctly`, `${count('not-reached')} not reached`, `${count('not-run')} not run`, `${count('observed')} found only by running`];
+  if (summary.handlers.length > 0) out.push(c.dim(`  verify: ${parts.join(', ')}`));
   return out;
 }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-interface Range {
+export interface Range {
   startOffset: number;
   endOffset: number;
   count: number;
@@ -15,26 +15,38 @@ interface Range {
 
 /** The ranges of `abs` in every snapshot under `dir` (one list per snapshot), or none when the file never loaded. */
 export function coverageOf(dir: string, abs: string): Range[][] {
-  const url = pathToFileURL(abs).href;
-  const snapshots: Range[][] = [];
+  return coverageOfFiles(dir, [abs]).get(abs) ?? [];
+}
+
+/** `coverageOf` for several files, reading each snapshot once; files that never loaded are absent. */
+export function coverageOfFiles(dir: string, files: readonly string[]): Map<string, Range[][]> {
+  const byUrl = new Map<string, string>();
+  for (const abs of files) {
+    byUrl.set(pathToFileURL(abs).href, abs);
+    byUrl.set(abs, abs);
+  }
+  const out = new Map<string, Range[][]>();
   let names: string[] = [];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json'));
   } catch {
-    return snapshots;
+    return out;
   }
   for (const name of names) {
     try {
       const json = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { result?: Array<{ url: string; functions: Array<{ ranges: Range[] }> }> };
       for (const script of json.result ?? []) {
-        if (script.url !== url && script.url !== abs) continue;
+        const abs = byUrl.get(script.url);
+        if (abs === undefined) continue;
+        const snapshots = out.get(abs) ?? [];
         snapshots.push(script.functions.flatMap((f) => f.ranges));
+        out.set(abs, snapshots);
       }
     } catch {
       // a snapshot cut off by the kill at the end of the run: the others still count
     }
   }
-  return snapshots;
+  return out;
 }
 
 export function executed(snapshots: Range[][], offset: number): boolean {

@@ -1,0 +1,258 @@
+/**
+ * `scan --verify`: after the static scan, run the project's streaming handlers under aws-lambda-ric (the
+ * `verify` command, with V8 coverage and the events mined from the code) and merge both into one report.
+ * Each static finding in the project's code says whether a run executed its line and showed the bug
+ * (`confirmed`), executed it and behaved correctly (`ran-correctly`: a candidate false positive), loaded the
+ * module without reaching the line (`not-reached`), or was not run at all (`not-run`, with the reason). Bugs
+ * only a run showed are added once per handler and rule (`observed`). Which handlers ran, and which could
+ * not (TypeScript source, dependencies not installed, over the budget), is in `report.verification`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Finding, FindingVerification, Severity, VerificationSummary } from '../model/finding.js';
+import { exportedHandlers, missingDependencies } from '../fix/verify.js';
+import { UsageError } from '../commands/errors.js';
+import { verifyHandler, verdictWord, type VerifyRun } from '../commands/verify.js';
+import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from './install.js';
+import { executed } from './coverage.js';
+import { fingerprintOf } from '../config/fingerprint.js';
+import { parseTimeout } from '../commands/probe.js';
+
+/** Handlers run per scan: each costs (6 + mined events) × runtimes invocations. */
+export const MAX_VERIFIED_HANDLERS = 4;
+const RUNNABLE = new Set(['.js', '.mjs', '.cjs']);
+const CODE = /\.(?:[cm]?[jt]sx?)$/;
+const SEVERITY_ORDER: Severity[] = ['info', 'warning', 'error'];
+
+export interface ScanVerifyInput {
+  root: string;
+  findings: Finding[];
+  /** Source texts the scan read (root-relative path -> text). */
+  texts: ReadonlyMap<string, string>;
+  /** Handler module -> the runtimes its deployments name (from the infrastructure code). */
+  runtimesByHandler: ReadonlyMap<string, string[]>;
+  timeout: string;
+  /** Module specifier -> absolute file served in its place while handlers run (`--stub`, the config's `stubs`). */
+  stubs: Record<string, string>;
+  format: 'text' | 'other';
+}
+
+export interface ScanVerifyIo {
+  stderr: (text: string) => void;
+  progressEnabled: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ScanVerifyResult {
+  findings: Finding[];
+  summary: VerificationSummary;
+  /** Set when no handler could be run: the verification part of the job was not done. */
+  inconclusive?: string;
+}
+
+interface HandlerRun {
+  handler: string;
+  file: string;
+  runs: VerifyRun[];
+  verifyFindings: Finding[];
+}
+
+/** The aws-lambda-ric lineages a handler's deployments run on (both when the deployment is not known). */
+export function lineagesFor(runtimes: readonly string[] | undefined): '3.x' | '4.x' | 'both' {
+  const lineages = new Set<Lineage>();
+  for (const runtime of runtimes ?? []) {
+    if (/Managed Instances/.test(runtime) || /^nodejs(?:2[4-9]|[3-9]\d)/.test(runtime)) lineages.add('4.x');
+    else if (/^nodejs\d+/.test(runtime)) lineages.add('3.x');
+  }
+  return lineages.size === 1 ? [...lineages][0]! : 'both';
+}
+
+/** The handler modules to run: the deployed ones first, then the project files with findings that export a handler. */
+function candidates(input: ScanVerifyInput): { handlers: Array<{ file: string; handler: string }>; notVerified: VerificationSummary['notVerified'] } {
+  const files = [...input.runtimesByHandler.keys()];
+  const add = (file: string) => {
+    if (CODE.test(file) && !/(?:^|\/)node_modules\//.test(file) && !files.includes(file)) files.push(file);
+  };
+  for (const f of input.findings) if (f.origin === 'project') add(f.file);
+  // Streamified handlers without a static finding run too: a bug only a run shows is still a bug.
+  for (const [file, text] of input.texts) if (text.includes('streamifyResponse')) add(file);
+  const handlers: Array<{ file: string; handler: string }> = [];
+  const notVerified: VerificationSummary['notVerified'] = [];
+  for (const file of files) {
+    const abs = path.join(input.root, file);
+    const text = input.texts.get(file) ?? readText(abs);
+    if (text === undefined) continue;
+    const exports = exportedHandlers(input.root, abs, text);
+    // A module without an exported handler is a helper: the runs of the handlers that import it cover it.
+    if (exports.length === 0) continue;
+    const ext = path.extname(file);
+    if (!RUNNABLE.has(ext)) {
+      notVerified.push({ file, reason: `${ext} source: Node does not run it as is (build it, then \`stream-doctor verify <built handler>\`)` });
+      continue;
+    }
+    const missing = missingDependencies(abs, text, input.stubs);
+    if (missing.length > 0) {
+      notVerified.push({ file, reason: `dependencies not installed: ${missing.join(', ')} (install them, or --stub <module>=<file>)` });
+      continue;
+    }
+    const base = file.slice(0, file.length - ext.length);
+    for (const name of exports) handlers.push({ file, handler: `${base}.${name}` });
+  }
+  for (const extra of handlers.slice(MAX_VERIFIED_HANDLERS)) {
+    notVerified.push({ file: extra.file, reason: `${extra.handler} not run: over the budget of ${MAX_VERIFIED_HANDLERS} handlers per scan (run \`stream-doctor verify ${extra.handler}\`)` });
+  }
+  return { handlers: handlers.slice(0, MAX_VERIFIED_HANDLERS), notVerified };
+}
+
+function readText(abs: string): string | undefined {
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Promise<ScanVerifyResult> {
+  // A bad --verify-timeout is the command line's fault, not one handler's: checked before anything runs.
+  if (parseTimeout(input.timeout) > 60_000) throw new UsageError(`--verify-timeout must be at most 60s (got "${input.timeout}")`);
+  const { handlers, notVerified } = candidates(input);
+  const summary: VerificationSummary = { handlers: [], notVerified };
+  if (handlers.length === 0) {
+    const why = notVerified.length > 0 ? notVerified.map((n) => `${n.file}: ${n.reason}`).join('; ') : 'no JavaScript module in the project exports a handler';
+    return { findings: notRunAll(input.findings, notVerified), summary, inconclusive: `--verify ran nothing: ${why}` };
+  }
+  // The runtimes are built once, up front: a build that fails is the command failing, not a handler.
+  const cacheRoot = ricCacheRoot(io.env);
+  const wanted = new Set<Lineage>(handlers.flatMap(({ file }) => {
+    const l = lineagesFor(input.runtimesByHandler.get(file));
+    return l === 'both' ? (['3.x', '4.x'] as const) : [l];
+  }));
+  for (const lineage of wanted) {
+    try {
+      const log = !io.progressEnabled && input.format === 'text' ? (line: string) => io.stderr(`stream-doctor: ${line}\n`) : undefined;
+      await ensureRic(lineage, cacheRoot, { env: io.env, progress: () => {}, ...(log ? { log } : {}) });
+    } catch (error) {
+      if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+
+  const codeFiles = [...new Set(input.findings.filter((f) => f.origin === 'project' && RUNNABLE.has(path.extname(f.file))).map((f) => path.join(input.root, f.file)))];
+  const done: HandlerRun[] = [];
+  for (const { file, handler } of handlers) {
+    try {
+      const outcome = await verifyHandler(
+        {
+          handler,
+          root: input.root,
+          runtime: lineagesFor(input.runtimesByHandler.get(file)),
+          events: [],
+          codeEvents: true,
+          coverage: true,
+          coverageFiles: codeFiles,
+          stubs: input.stubs,
+          timeout: input.timeout,
+          passEnv: [],
+          format: 'json',
+          failOn: 'none',
+          color: false,
+          verbose: false,
+          silent: true,
+        },
+        { stdout: () => {}, stderr: io.stderr, progressEnabled: io.progressEnabled, cwd: io.cwd, env: io.env },
+      );
+      done.push({ handler, file, runs: outcome.runs, verifyFindings: outcome.report.findings });
+      const verdicts: Record<string, number> = {};
+      for (const run of outcome.runs) verdicts[verdictWord(run.diagnosis)] = (verdicts[verdictWord(run.diagnosis)] ?? 0) + 1;
+      const runtimes = [...new Set(outcome.runs.map((r) => r.lineage))].map((l) => (l === 'bootstrap' ? l : `aws-lambda-ric ${RIC_VERSIONS[l]}`));
+      summary.handlers.push({ handler, runtimes, events: outcome.events.map((e) => e.name), invocations: outcome.runs.length, verdicts });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      notVerified.push({ file, reason: error.message });
+    }
+  }
+  if (done.length === 0) {
+    return { findings: notRunAll(input.findings, notVerified), summary, inconclusive: `--verify ran nothing: ${notVerified.map((n) => `${n.file}: ${n.reason}`).join('; ')}` };
+  }
+  const reached = done.filter((h) => h.runs.some((r) => r.diagnosis.verdict !== 'init-failed'));
+  const merged = merge(input, done, notVerified);
+  return {
+    findings: merged,
+    summary,
+    ...(reached.length === 0 ? { inconclusive: `--verify reached no handler: every run was an init failure (${done.map((h) => h.handler).join(', ')})` } : {}),
+  };
+}
+
+function notRunAll(findings: Finding[], notVerified: VerificationSummary['notVerified']): Finding[] {
+  return findings.map((f) =>
+    f.origin === 'project' && CODE.test(f.file) ? { ...f, verification: { status: 'not-run', runs: [], reason: notVerified.find((n) => n.file === f.file)?.reason ?? 'no handler was run' } } : f,
+  );
+}
+
+/** Each static finding against the runs, and the bugs only a run showed, once per handler and rule. */
+function merge(input: ScanVerifyInput, done: HandlerRun[], notVerified: VerificationSummary['notVerified']): Finding[] {
+  const several = done.length > 1;
+  const label = (h: HandlerRun, run: VerifyRun) => `${several ? `${h.handler} ` : ''}${run.lineage} ${run.event}`;
+  const used = new Set<Finding>();
+  const lineStarts = new Map<string, number[]>();
+  const offsetOf = (f: Finding): number | undefined => {
+    let starts = lineStarts.get(f.file);
+    if (!starts) {
+      const text = input.texts.get(f.file) ?? readText(path.join(input.root, f.file));
+      if (text === undefined) return undefined;
+      starts = [0];
+      for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+      lineStarts.set(f.file, starts);
+    }
+    return (starts[f.line - 1] ?? 0) + Math.max(0, f.column - 1);
+  };
+
+  const out = input.findings.map((f): Finding => {
+    if (f.origin !== 'project' || !CODE.test(f.file)) return f;
+    const abs = path.join(input.root, f.file);
+    const offset = offsetOf(f);
+    const loaded = done.flatMap((h) => h.runs.filter((r) => (r.coverageByFile?.get(abs)?.length ?? 0) > 0).map((run) => ({ h, run })));
+    let verification: FindingVerification;
+    if (loaded.length === 0 || offset === undefined) {
+      const own = notVerified.find((n) => n.file === f.file);
+      verification = { status: 'not-run', runs: [], reason: own?.reason ?? (RUNNABLE.has(path.extname(f.file)) ? 'no verified handler loaded this module' : `${path.extname(f.file)} source: Node does not run it as is`) };
+    } else {
+      const ran = loaded.filter(({ run }) => executed(run.coverageByFile!.get(abs)!, offset));
+      const confirming = ran.filter(({ h, run }) => {
+        const shown = h.verifyFindings.filter((v) => v.ruleId === f.ruleId && v.field === `${run.lineage} ${run.event}`);
+        for (const v of shown) used.add(v);
+        return shown.length > 0;
+      });
+      verification =
+        ran.length === 0
+          ? { status: 'not-reached', runs: [] }
+          : confirming.length > 0
+            ? { status: 'confirmed', runs: confirming.map(({ h, run }) => label(h, run)) }
+            : { status: 'ran-correctly', runs: ran.map(({ h, run }) => label(h, run)) };
+    }
+    return { ...f, verification };
+  });
+
+  // What only a run showed: one finding per handler, rule and message (the runs named), at the strongest severity.
+  for (const h of done) {
+    const groups = new Map<string, Finding[]>();
+    for (const v of h.verifyFindings) {
+      if (used.has(v)) continue;
+      const key = `${v.ruleId}\0${v.messageId ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), v]);
+    }
+    for (const group of groups.values()) {
+      const first = group[0]!;
+      const severity = group.map((v) => v.severity).reduce((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a));
+      const runs = group.map((v) => `${several ? `${h.handler} ` : ''}${v.field ?? ''}`.trim());
+      out.push({
+        ...first,
+        severity,
+        fingerprint: fingerprintOf(first.ruleId, first.file, `verify:${h.handler}:${first.messageId ?? ''}`),
+        verification: { status: 'observed', runs },
+      });
+    }
+  }
+  return out;
+}
