@@ -120,6 +120,28 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
     expect(neverEnded.verification!.status).toBe('confirmed');
   }, 120_000);
 
+  it('runs cut off by the wait vouch for nothing: not reached (with why), and a report where no run finished is inconclusive', () => {
+    const dir = project({
+      'template.yaml': TEMPLATE,
+      'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });
+  for (let i = 0; i < 12; i++) {
+    stream.write('line\\n');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  stream.end();
+  await stream.finished();
+});
+`,
+    });
+    const { code, stdout } = run(['scan', dir, '--verify', '--verify-timeout', '1500ms', '--format', 'json', '--fail-on', 'none']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as JsonOut;
+    expect(report.findings.find((f) => f.ruleId === 'nonexistent-stream-api')!.verification).toEqual({ status: 'not-reached', runs: [], reason: 'only 6 runs that did not finish (still streaming) may have reached it' });
+    expect(report.verification!.handlers[0]!.verdicts).toEqual({ 'still streaming': 6 });
+    expect(report.inconclusive).toBe('--verify verified no handler: index.handler: Nothing was verified to end: 6 invocations still streaming when --timeout 1.5 s passed; raise --timeout');
+  }, 120_000);
+
   it('nothing runnable is never a pass: inconclusive, exit 1 even with --fail-on none, no "No problems found"', () => {
     const dir = project({ 'typed.ts': `export const handler = awslambda.streamifyResponse(async (_e: unknown, s: NodeJS.WritableStream) => {\n  s.write('ok');\n  s.end();\n});\n` });
     const { code, stdout } = run(['scan', dir, '--verify', '--fail-on', 'none']);

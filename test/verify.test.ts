@@ -5,7 +5,7 @@
  * verdict per runtime × event, the rule ids, and that `scan` reports the same rule ids on the fixture.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyHandler, verdictWord, type VerifyOptions, type VerifyOutcome } from '../src/commands/verify.js';
@@ -49,9 +49,19 @@ function scanRuleIds(fixture: string): string[] {
   return [...new Set(json.findings.map((f) => f.ruleId))].sort();
 }
 
+/** Runtime processes of this file's fixtures still alive (other test files run handlers at the same time). */
 function runtimeAlive(): number {
-  const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  return ps.stdout.split('\n').filter((l) => l.includes(CACHE)).length;
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.stdout
+    .split('\n')
+    .filter((l) => l.includes(CACHE))
+    .filter((l) => {
+      try {
+        return readlinkSync(`/proc/${l.trim().split(/\s+/)[0]}/cwd`).startsWith(FIXTURES);
+      } catch {
+        return false; // exited since ps ran
+      }
+    }).length;
 }
 
 describe('verify under aws-lambda-ric', () => {
@@ -85,6 +95,22 @@ describe('verify under aws-lambda-ric', () => {
     expect(scanRuleIds('hang')).toEqual(ruleIds(outcome));
     expect(outcome.exitCode).toBe(1);
     expect(runtimeAlive()).toBe(0);
+  }, 60_000);
+
+  it('a slow stream still writing when the wait ends is "still streaming", not a hang: no finding, never a pass', async () => {
+    const outcome = await verify('slow-stream', { runtime: '4.x', only: ['GET'] });
+    expect(verdicts(outcome, '4.x')).toEqual({ GET: 'still streaming' });
+    expect(outcome.report.findings).toEqual([]);
+    expect(outcome.report.inconclusive).toBe('Nothing was verified to end: 1 invocation still streaming when --timeout 1.5 s passed; raise --timeout');
+    expect(outcome.exitCode).toBe(1);
+    // Given the time, the same handler completes.
+    expect(verdicts(await verify('slow-stream', { runtime: '4.x', only: ['GET'], timeout: '6s' }), '4.x')).toEqual({ GET: 'completed' });
+  }, 60_000);
+
+  it('one late burst of body and no end() is still a hang: stream-never-ended', async () => {
+    const outcome = await verify('late-burst', { runtime: '4.x', only: ['GET'] });
+    expect(verdicts(outcome, '4.x')).toEqual({ GET: 'hung' });
+    expect(outcome.report.findings.map((f) => `${f.ruleId}/${f.messageId}`)).toEqual(['stream-never-ended/neverEndedAfterBody']);
   }, 60_000);
 
   it('from() then end() without write completes without a prelude: prelude-not-flushed', async () => {

@@ -285,6 +285,9 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     }
     subjects.push(subjectOf(run, runnerName(run.lineage), events.find((e) => e.name === run.event)!, timeoutMs, options.verbose));
   }
+  // A run still streaming when the wait ended says nothing about how it ends: never a pass on its own.
+  const streaming = runs.filter((r) => r.diagnosis.verdict === 'still-streaming');
+  const unfinished = runs.length > 0 && runs.every((r) => r.diagnosis.verdict === 'still-streaming' || r.diagnosis.verdict === 'init-failed') && streaming.length > 0;
   const staticRuns = options.coverage && abs ? staticCoverage(file, abs, root, runs, findings) : [];
   if (staticRuns.length > 0) {
     subjects.push({
@@ -308,6 +311,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
       ...(options.bootstrap !== undefined ? [] : [`runtime cache: ${cacheRoot}`, ...(execWrapper ? [`each run behind ${options.execWrapper} is compared with the same run without it`] : [])]),
       ...(mined.events.length > 0 ? [`events from the code (sent): ${mined.events.map((e) => e.name).join(', ')}`] : options.codeEvents && abs ? ['events from the code: none found (no route or method literal in the handler module)'] : []),
       ...(mined.dropped.length > 0 ? [`not sent (over the budget of ${MAX_CODE_EVENTS}): ${mined.dropped.join(', ')}; send them with --event`] : []),
+      ...(streaming.length > 0 && !unfinished ? [`${plural(streaming.length, 'invocation')} still streaming when --timeout ${timeoutMs / 1000} s passed (${streaming.map((r) => `${r.lineage} ${r.event}`).join(', ')}): not verified to end; raise --timeout`] : []),
     ],
   });
 
@@ -319,7 +323,11 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     root,
     subjects,
     coverage: `${runs.length} invocation${runs.length === 1 ? '' : 's'} of ${options.handler} under ${lineages.map(runnerName).join(' and ')}${noEvent ? `; ${noEvent}` : ''}`,
-    ...(runs.length > 0 && unreached.length === lineages.length ? { inconclusive: `Nothing was verified: ${noEvent} (${plural(runs.length, 'invocation')}, every one an init failure)` } : {}),
+    ...(runs.length > 0 && unreached.length === lineages.length
+      ? { inconclusive: `Nothing was verified: ${noEvent} (${plural(runs.length, 'invocation')}, every one an init failure)` }
+      : unfinished
+        ? { inconclusive: `Nothing was verified to end: ${plural(streaming.length, 'invocation')} still streaming when --timeout ${timeoutMs / 1000} s passed; raise --timeout` }
+        : {}),
     findings,
     suppressed: [],
     skipped: [],
@@ -363,15 +371,16 @@ function bootstrapFile(command: string, root: string): string {
   return words[0]!;
 }
 
-/** The verdict in the text report and in tests: `completed`, `completed, kept running`, `failed`, `failed, kept running`, `hung`, `crashed`, `init failed`. */
+/** The verdict in the text report and in tests: `completed`, `completed, kept running`, `failed`, `failed, kept running`, `hung`, `still streaming`, `crashed`, `init failed`. */
 export function verdictWord(d: Diagnosis): string {
   if (d.verdict === 'completed' || d.verdict === 'failed') return d.keptRunning ? `${d.verdict}, kept running` : d.verdict;
   if (d.verdict === 'init-failed') return 'init failed';
+  if (d.verdict === 'still-streaming') return 'still streaming';
   return d.verdict;
 }
 
 /** The verdict in `--format json` (docs/json-output.md): `kept-running` is a completed response whose invocation did not finish. */
-export type JsonVerdict = 'completed' | 'kept-running' | 'failed' | 'hung' | 'crashed' | 'init-failed';
+export type JsonVerdict = 'completed' | 'kept-running' | 'failed' | 'hung' | 'still-streaming' | 'crashed' | 'init-failed';
 
 export function jsonVerdict(d: Diagnosis): JsonVerdict {
   return d.verdict === 'completed' && d.keptRunning ? 'kept-running' : d.verdict;
@@ -435,6 +444,8 @@ function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs
   const verdict =
     d.verdict === 'hung'
       ? `hung: no end of the response within --timeout ${timeoutMs / 1000} s`
+      : d.verdict === 'still-streaming'
+        ? `still streaming: the body was still arriving when --timeout ${timeoutMs / 1000} s passed (a slow stream, not a hang; raise --timeout to see it end)`
       : d.verdict === 'crashed'
         ? `crashed: ${d.exit ? (d.exit.signal ? `signal ${d.exit.signal}` : `exit code ${d.exit.code}`) : 'runtime process died'}`
         : d.verdict === 'init-failed'
@@ -492,10 +503,13 @@ function staticCoverage(file: string, abs: string, root: string, runs: VerifyRun
   const loaded = runs.some((r) => (r.coverage ?? []).length > 0);
   return found.map((f) => {
     const offset = (starts[f.line - 1] ?? 0) + (f.column ?? 1) - 1;
-    const ran = runs.filter((r) => r.coverage && executed(r.coverage, offset)).map((r) => `${r.lineage} ${r.event}`);
+    const ranBy = runs.filter((r) => r.coverage && executed(r.coverage, offset));
+    const ran = ranBy.map((r) => `${r.lineage} ${r.event}`);
     if (!loaded) return { ruleId: f.ruleId, line: f.line, status: 'no-coverage' as const, events: [] };
-    if (ran.length === 0) return { ruleId: f.ruleId, line: f.line, status: 'not-reached' as const, events: [] };
     const confirmed = ran.filter((id) => findings.some((v) => v.ruleId === f.ruleId && v.field === id));
-    return confirmed.length > 0 ? { ruleId: f.ruleId, line: f.line, status: 'confirmed' as const, events: confirmed } : { ruleId: f.ruleId, line: f.line, status: 'ran-correctly' as const, events: ran };
+    if (confirmed.length > 0) return { ruleId: f.ruleId, line: f.line, status: 'confirmed' as const, events: confirmed };
+    // Only a finished run vouches for a line: V8 counts code after a pending await with the enclosing block.
+    const finishedRuns = ranBy.filter((r) => r.diagnosis.verdict === 'completed' || r.diagnosis.verdict === 'failed').map((r) => `${r.lineage} ${r.event}`);
+    return finishedRuns.length > 0 ? { ruleId: f.ruleId, line: f.line, status: 'ran-correctly' as const, events: finishedRuns } : { ruleId: f.ruleId, line: f.line, status: 'not-reached' as const, events: [] };
   });
 }

@@ -183,7 +183,8 @@ export function viewOf(d: Diagnosis): InvocationView {
   } as InvocationView;
 }
 
-const RANK: Record<string, number> = { completed: 0, 'completed, kept running': 1, failed: 2, 'failed, kept running': 3, hung: 4, crashed: 4, 'init failed': 5 };
+// A stream still arriving when the wait ended ranks under a hang: it was making progress.
+const RANK: Record<string, number> = { completed: 0, 'completed, kept running': 1, failed: 2, 'failed, kept running': 3, 'still-streaming': 3.5, hung: 4, crashed: 4, 'init failed': 5 };
 
 /** Why `after` is worse for the client than `before` (empty: it is not). */
 export function worseThan(before: InvocationView, after: InvocationView): string[] {
@@ -201,7 +202,8 @@ export function worseThan(before: InvocationView, after: InvocationView): string
   const blank = (before as InvocationView & { blank?: boolean }).blank;
   // Body bytes are compared when both runs delivered the same way: a fix that makes the metadata reach the
   // client (no prelude -> prelude) also changes what the bytes are (a leaked prelude, a raw error text).
-  const sameDelivery = before.prelude === after.prelude || after.status === null;
+  // A body cut off by the wait (still streaming) has as many bytes as the clock allowed: not compared.
+  const sameDelivery = (before.prelude === after.prelude || after.status === null) && after.verdict !== 'still-streaming';
   if (sameDelivery && before.bodyBytes !== null && before.bodyBytes > 0 && !blank && (after.bodyBytes ?? 0) < before.bodyBytes) why.push(`body ${before.bodyBytes} B → ${after.bodyBytes ?? 0} B`);
   return why;
 }

@@ -221,7 +221,7 @@ function verificationText(v: FindingVerification): string {
     case 'ran-correctly':
       return `ran, behaved correctly (${runs}): a candidate false positive, or the bug needs another request (\`stream-doctor verify --event\`)`;
     case 'not-reached':
-      return 'not reached by any event: send a request that takes this path with `stream-doctor verify --event`';
+      return `not reached by any event${v.reason ? ` (${v.reason})` : ''}: send a request that takes this path with \`stream-doctor verify --event\``;
     case 'observed':
       return `found by running (${runs})`;
     case 'not-run':

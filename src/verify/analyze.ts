@@ -16,10 +16,12 @@ const DELIMITER = Buffer.alloc(8);
 /**
  * `completed`: the runtime asked for the next event (or, with `keptRunning`, the response was complete but it did
  * not ask in time); `failed`: like completed, but the invocation ended with a function error (error trailers or
- * `…/error`); `hung`: the stream was not ended in time; `crashed`: the runtime process exited during the
- * invocation; `init-failed`: the runtime never asked for an event (the handler could not be loaded).
+ * `…/error`); `hung`: the stream was not ended in time; `still-streaming`: not ended in time either, but body
+ * bytes were still arriving in the second half of the wait (a slow stream, not a hang: nothing is concluded);
+ * `crashed`: the runtime process exited during the invocation; `init-failed`: the runtime never asked for an
+ * event (the handler could not be loaded).
  */
-export type Verdict = 'completed' | 'failed' | 'hung' | 'crashed' | 'init-failed';
+export type Verdict = 'completed' | 'failed' | 'hung' | 'still-streaming' | 'crashed' | 'init-failed';
 
 export interface ClientView {
   status: number;
@@ -96,6 +98,16 @@ function decodeErrorBody(raw: string | undefined): { type?: string; message?: st
   return {};
 }
 
+/**
+ * The body kept arriving over the wait: its last bytes came in the second half, and its first came at least a
+ * quarter of the wait before them (one burst that arrived late on a loaded machine is not a stream in progress).
+ */
+function stillArriving(response: RunResult['record']['response'], delivered: number | undefined, timeoutMs: number): boolean {
+  if (!response?.streaming || delivered === undefined || response.lastChunkMs === undefined) return false;
+  const first = response.chunks[0]?.atMs;
+  return first !== undefined && response.lastChunkMs - delivered >= timeoutMs / 2 && response.lastChunkMs - first >= timeoutMs / 4;
+}
+
 export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeoutMs: number): Diagnosis {
   const { record } = run;
   const response = record.response;
@@ -113,6 +125,10 @@ export function diagnose(run: RunResult, lineage: Lineage | 'bootstrap', timeout
   else if (streamEnded || (invocationError && !response)) {
     verdict = 'completed';
     keptRunning = true;
+  } else if (stillArriving(response, delivered, timeoutMs)) {
+    // Seen on AWS's own SAM template (a write, then a 1 s sleep, four times): under a 3 s --timeout it is still
+    // writing when the wait ends. A body still arriving late in the wait is a slow stream, not a hang.
+    verdict = 'still-streaming';
   } else verdict = 'hung';
   // A crash right after the runtime asked for the next event (the grace window) is still a crash.
   if (verdict === 'completed' && run.exit && (run.exit.code !== 0 || run.exit.signal)) verdict = 'crashed';

@@ -33,6 +33,8 @@ export interface ResponseRecord {
   chunked: boolean;
   contentType: string;
   chunks: Array<{ atMs: number; bytes: number }>;
+  /** When the last body bytes arrived (kept past the chunk list's cap). */
+  lastChunkMs?: number;
   body: Buffer;
   bodyBytes: number;
   /** Set when the request body ended (the stream was ended, possibly with error trailers). */
@@ -153,6 +155,7 @@ export async function startRuntimeApi(input: InvocationInput): Promise<RuntimeAp
       notify();
       req.on('data', (chunk: Buffer) => {
         if (rec.chunks.length < MAX_CHUNKS) rec.chunks.push({ atMs: now(), bytes: chunk.length });
+        rec.lastChunkMs = now();
         rec.bodyBytes += chunk.length;
         if (keptBytes < BODY_KEEP_BYTES) {
           const part = chunk.subarray(0, BODY_KEEP_BYTES - keptBytes);

@@ -56,6 +56,8 @@ interface HandlerRun {
   file: string;
   runs: VerifyRun[];
   verifyFindings: Finding[];
+  /** The handler's own verify report was inconclusive (why). */
+  inconclusive?: string;
 }
 
 /** The aws-lambda-ric lineages a handler's deployments run on (both when the deployment is not known). */
@@ -162,7 +164,7 @@ export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Prom
         },
         { stdout: () => {}, stderr: io.stderr, progressEnabled: io.progressEnabled, cwd: io.cwd, env: io.env },
       );
-      done.push({ handler, file, runs: outcome.runs, verifyFindings: outcome.report.findings });
+      done.push({ handler, file, runs: outcome.runs, verifyFindings: outcome.report.findings, ...(outcome.report.inconclusive ? { inconclusive: outcome.report.inconclusive } : {}) });
       const verdicts: Record<string, number> = {};
       for (const run of outcome.runs) verdicts[verdictWord(run.diagnosis)] = (verdicts[verdictWord(run.diagnosis)] ?? 0) + 1;
       const runtimes = [...new Set(outcome.runs.map((r) => r.lineage))].map((l) => (l === 'bootstrap' ? l : `aws-lambda-ric ${RIC_VERSIONS[l]}`));
@@ -175,13 +177,19 @@ export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Prom
   if (done.length === 0) {
     return { findings: notRunAll(input.findings, notVerified), summary, inconclusive: `--verify ran nothing: ${notVerified.map((n) => `${n.file}: ${n.reason}`).join('; ')}` };
   }
-  const reached = done.filter((h) => h.runs.some((r) => r.diagnosis.verdict !== 'init-failed'));
   const merged = merge(input, done, notVerified);
+  // Every handler's own verify report inconclusive (init failures, or still streaming when the wait ended): nothing was verified.
+  const concluded = done.filter((h) => h.inconclusive === undefined);
   return {
     findings: merged,
     summary,
-    ...(reached.length === 0 ? { inconclusive: `--verify reached no handler: every run was an init failure (${done.map((h) => h.handler).join(', ')})` } : {}),
+    ...(concluded.length === 0 ? { inconclusive: `--verify verified no handler: ${done.map((h) => `${h.handler}: ${h.inconclusive}`).join('; ')}` } : {}),
   };
+}
+
+/** The runtime finished the invocation (with or without a function error): its coverage is complete. */
+export function finished(run: VerifyRun): boolean {
+  return run.diagnosis.verdict === 'completed' || run.diagnosis.verdict === 'failed';
 }
 
 function notRunAll(findings: Finding[], notVerified: VerificationSummary['notVerified']): Finding[] {
@@ -224,12 +232,17 @@ function merge(input: ScanVerifyInput, done: HandlerRun[], notVerified: Verifica
         for (const v of shown) used.add(v);
         return shown.length > 0;
       });
+      // Only a run that finished says a line "ran correctly": V8 counts the code after a pending await with the
+      // enclosing block, so a run cut off by the wait would vouch for lines it never reached.
+      const finishedRuns = ran.filter(({ run }) => finished(run));
       verification =
-        ran.length === 0
-          ? { status: 'not-reached', runs: [] }
-          : confirming.length > 0
-            ? { status: 'confirmed', runs: confirming.map(({ h, run }) => label(h, run)) }
-            : { status: 'ran-correctly', runs: ran.map(({ h, run }) => label(h, run)) };
+        confirming.length > 0
+          ? { status: 'confirmed', runs: confirming.map(({ h, run }) => label(h, run)) }
+          : finishedRuns.length > 0
+            ? { status: 'ran-correctly', runs: finishedRuns.map(({ h, run }) => label(h, run)) }
+            : ran.length > 0
+              ? { status: 'not-reached', runs: [], reason: `only ${ran.length === 1 ? 'a run' : `${ran.length} runs`} that did not finish (${[...new Set(ran.map(({ run }) => verdictWord(run.diagnosis)))].join(', ')}) may have reached it` }
+              : { status: 'not-reached', runs: [] };
     }
     return { ...f, verification };
   });
