@@ -44,7 +44,7 @@ function project(files: Record<string, string>): string {
 
 interface JsonOut {
   findings: Array<{ file: string; line: number; ruleId: string; messageId: string; severity: string; field?: string; verification?: { status: string; runs: string[]; reason?: string } }>;
-  verification?: { handlers: Array<{ handler: string; runtimes: string[]; events: string[]; invocations: number; verdicts: Record<string, number> }>; notVerified: Array<{ file: string; reason: string }> };
+  verification?: { handlers: Array<{ handler: string; runtimes: string[]; events: string[]; invocations: number; verdicts: Record<string, number>; errors: string[] }>; notVerified: Array<{ file: string; reason: string }> };
   inconclusive?: string;
 }
 
@@ -80,7 +80,7 @@ describe('scan --verify', () => {
     // Deployment findings are not about code a run executes: no verification.
     expect(report.findings.filter((f) => f.file === 'template.yaml').every((f) => f.verification === undefined)).toBe(true);
     expect(report.verification).toEqual({
-      handlers: [{ handler: 'handler.handler', runtimes: ['aws-lambda-ric 4.0.2'], events: ['GET', 'HEAD', '204', '304', 'redirect', 'POST', 'GET /old-page', 'GET /wait'], invocations: 8, verdicts: { completed: 7, hung: 1 } }],
+      handlers: [{ handler: 'handler.handler', runtimes: ['aws-lambda-ric 4.0.2'], events: ['GET', 'HEAD', '204', '304', 'redirect', 'POST', 'GET /old-page', 'GET /wait'], invocations: 8, verdicts: { completed: 7, hung: 1 }, errors: [] }],
       notVerified: [{ file: 'typed.ts', reason: '.ts source: Node does not run it as is (build it, then `stream-doctor verify <built handler>`)' }],
     });
     expect(report.inconclusive).toBeUndefined();
@@ -140,6 +140,30 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
     expect(report.findings.find((f) => f.ruleId === 'nonexistent-stream-api')!.verification).toEqual({ status: 'not-reached', runs: [], reason: 'only 6 runs that did not finish (still streaming) may have reached it' });
     expect(report.verification!.handlers[0]!.verdicts).toEqual({ 'still streaming': 6 });
     expect(report.inconclusive).toBe('--verify verified no handler: index.handler: Nothing was verified to end: 6 invocations still streaming when --timeout 1.5 s passed; raise --timeout');
+  }, 120_000);
+
+  it('a handler failing for want of the deployment\'s environment is not a finding: the error is in the summary; --pass-env passes it', () => {
+    const dir = project({
+      'template.yaml': TEMPLATE,
+      'index.mjs': `if (!process.env.MODEL_API_KEY) throw new Error('The MODEL_API_KEY environment variable is missing');
+export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });
+  stream.write('ok');
+  stream.end();
+});
+`,
+    });
+    const args = ['scan', dir, '--verify', '--verify-timeout', '1500ms', '--format', 'json'];
+    const without = JSON.parse(run(args).stdout) as JsonOut;
+    expect(without.findings.map((f) => f.ruleId)).not.toContain('handler-init-failed');
+    expect(without.verification!.handlers[0]).toMatchObject({ verdicts: { 'init failed': 6 }, errors: ['Error: The MODEL_API_KEY environment variable is missing'] });
+    expect(without.inconclusive).toMatch(/^--verify verified no handler: index\.handler: Nothing was verified: no event reached the handler/);
+
+    const result = spawnSync(process.execPath, [BIN, ...args, '--pass-env', 'MODEL_API_KEY'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true', STREAM_DOCTOR_RIC_CACHE: CACHE, MODEL_API_KEY: 'test-key' } });
+    const passed = JSON.parse(result.stdout) as JsonOut;
+    expect(passed.verification!.handlers[0]).toMatchObject({ verdicts: { completed: 6 }, errors: [] });
+    expect(passed.inconclusive).toBeUndefined();
+    expect(result.status).toBe(0);
   }, 120_000);
 
   it('nothing runnable is never a pass: inconclusive, exit 1 even with --fail-on none, no "No problems found"', () => {

@@ -43,6 +43,8 @@ export interface ScanOptions {
   verifyTimeout?: string;
   /** `--stub <module>=<file>` (with --verify): modules replaced by a file while handlers run, beside the config's `stubs`. */
   stubs?: string[];
+  /** `--pass-env <name>` (with --verify): environment variables passed to the handlers. */
+  passEnv?: string[];
 }
 
 export interface ScanIo {
@@ -114,7 +116,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     const { resolveStubs } = await import('../verify/stubs.js');
     const stubs = resolveStubs(options.stubs ?? [], io.cwd, config.stubs ?? {}, configSource);
     verification = await verifyScan(
-      { root, findings, texts, runtimesByHandler, timeout: options.verifyTimeout ?? '5s', stubs, format: options.format === 'text' ? 'text' : 'other' },
+      { root, findings, texts, runtimesByHandler, timeout: options.verifyTimeout ?? '5s', stubs, passEnv: options.passEnv ?? [], format: options.format === 'text' ? 'text' : 'other' },
       io,
     );
     findings = verification.findings;

@@ -79,7 +79,11 @@ export interface FindingVerification {
 
 /** `scan --verify`: which handlers ran, how, and which could not. */
 export interface VerificationSummary {
-  handlers: Array<{ handler: string; runtimes: string[]; events: string[]; invocations: number; verdicts: Record<string, number> }>;
+  /**
+   * `errors`: the distinct errors the runs ended with (at most 3). A run here has no credentials, network
+   * configuration or environment variables of the deployment, so these are not findings: they say why runs failed.
+   */
+  handlers: Array<{ handler: string; runtimes: string[]; events: string[]; invocations: number; verdicts: Record<string, number>; errors: string[] }>;
   /** Handler modules that were not run, and why (TypeScript source, dependencies not installed, over the budget). */
   notVerified: Array<{ file: string; reason: string }>;
 }

@@ -236,7 +236,8 @@ function verificationFooter(c: Colors, report: Report): string[] {
   const count = (status: FindingVerification['status']) => report.findings.filter((f) => f.verification?.status === status).length;
   for (const h of summary.handlers) {
     const verdicts = Object.entries(h.verdicts).map(([verdict, n]) => `${n} ${verdict}`).join(', ');
-    out.push(c.dim(`  verified ${h.handler} under ${h.runtimes.join(' and ')}: ${plural(h.invocations, 'invocation')} (${verdicts})`));
+    const errors = h.errors.length > 0 ? `; ended with ${h.errors.map((e) => (e.length > 120 ? `${e.slice(0, 120)}…` : e)).join(' | ')}` : '';
+    out.push(c.dim(`  verified ${h.handler} under ${h.runtimes.join(' and ')}: ${plural(h.invocations, 'invocation')} (${verdicts}${errors})`));
   }
   for (const n of summary.notVerified) out.push(c.dim(`  not verified ${n.file}: ${n.reason}`));
   const parts = [`${count('confirmed')} confirmed by a run`, `${count('ran-correctly')} ran correctly`, `${count('not-reached')} not reached`, `${count('not-run')} not run`, `${count('observed')} found only by running`];

@@ -15,6 +15,7 @@ import { UsageError } from '../commands/errors.js';
 import { verifyHandler, verdictWord, type VerifyRun } from '../commands/verify.js';
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from './install.js';
 import { executed } from './coverage.js';
+import { errorText } from './analyze.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { parseTimeout } from '../commands/probe.js';
 
@@ -34,6 +35,8 @@ export interface ScanVerifyInput {
   timeout: string;
   /** Module specifier -> absolute file served in its place while handlers run (`--stub`, the config's `stubs`). */
   stubs: Record<string, string>;
+  /** Environment variable names passed to the handlers (`--pass-env`; none by default, credentials never). */
+  passEnv: string[];
   format: 'text' | 'other';
 }
 
@@ -155,7 +158,7 @@ export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Prom
           coverageFiles: codeFiles,
           stubs: input.stubs,
           timeout: input.timeout,
-          passEnv: [],
+          passEnv: input.passEnv,
           format: 'json',
           failOn: 'none',
           color: false,
@@ -168,7 +171,8 @@ export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Prom
       const verdicts: Record<string, number> = {};
       for (const run of outcome.runs) verdicts[verdictWord(run.diagnosis)] = (verdicts[verdictWord(run.diagnosis)] ?? 0) + 1;
       const runtimes = [...new Set(outcome.runs.map((r) => r.lineage))].map((l) => (l === 'bootstrap' ? l : `aws-lambda-ric ${RIC_VERSIONS[l]}`));
-      summary.handlers.push({ handler, runtimes, events: outcome.events.map((e) => e.name), invocations: outcome.runs.length, verdicts });
+      const errors = [...new Set(outcome.runs.flatMap((r) => runError(r)))].slice(0, 3);
+      summary.handlers.push({ handler, runtimes, events: outcome.events.map((e) => e.name), invocations: outcome.runs.length, verdicts, errors });
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       notVerified.push({ file, reason: error.message });
@@ -185,6 +189,19 @@ export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Prom
     summary,
     ...(concluded.length === 0 ? { inconclusive: `--verify verified no handler: ${done.map((h) => `${h.handler}: ${h.inconclusive}`).join('; ')}` } : {}),
   };
+}
+
+/**
+ * Rules whose runs say more about this machine than about the code: a handler that fails to load or rejects
+ * here usually lacks the deployment's environment variables, credentials or network (seen on a public OpenAI
+ * streamer: "The OPENAI_API_KEY environment variable is missing"). Their errors go to the summary, not the findings.
+ */
+const ENVIRONMENT_RULES = new Set(['handler-init-failed', 'handler-rejected']);
+
+function runError(run: VerifyRun): string[] {
+  const d = run.diagnosis;
+  if (d.initFailure?.kind === 'error') return [errorText(d.initFailure)];
+  return d.functionError ? [errorText(d.functionError)] : [];
 }
 
 /** The runtime finished the invocation (with or without a function error): its coverage is complete. */
@@ -251,7 +268,7 @@ function merge(input: ScanVerifyInput, done: HandlerRun[], notVerified: Verifica
   for (const h of done) {
     const groups = new Map<string, Finding[]>();
     for (const v of h.verifyFindings) {
-      if (used.has(v)) continue;
+      if (used.has(v) || ENVIRONMENT_RULES.has(v.ruleId)) continue;
       const key = `${v.ruleId}\0${v.messageId ?? ''}`;
       groups.set(key, [...(groups.get(key) ?? []), v]);
     }
