@@ -64,6 +64,10 @@ const NOT_COVERED: Partial<Record<string, Partial<Record<Format, string>>>> = {
     sst: 'not applicable: SST creates the URL and its permissions itself',
     dockerfile: NOT_APPLICABLE_TO_IMAGES,
   },
+  'cloudfront-oac-unsigned-body': {
+    sst: 'not read: SST Router distributions are not modelled with their origin access control and cache behaviors (docs/rules/cloudfront-oac-unsigned-body.md)',
+    dockerfile: NOT_APPLICABLE_TO_IMAGES,
+  },
   'web-adapter-layer-architecture': {
     dockerfile: 'not applicable: an image copies the adapter binary (`COPY --from=…aws-lambda-adapter`), it has no layers (docs/rules/web-adapter-layer-architecture.md)',
   },

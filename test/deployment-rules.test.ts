@@ -24,6 +24,8 @@ import { publicFunctionUrl } from '../src/checks/deployment/public-function-url.
 import { callbackHandlerOnNodejs24 } from '../src/checks/deployment/callback-handler-on-nodejs24.js';
 import { execWrapperProxiesRuntimeApi } from '../src/checks/deployment/exec-wrapper-proxies-runtime-api.js';
 import { webAdapterLayerArchitecture } from '../src/checks/deployment/web-adapter-layer-architecture.js';
+import { compressionThroughStreamingUrl } from '../src/checks/deployment/compression-through-streaming-url.js';
+import { cloudfrontOacUnsignedBody } from '../src/checks/deployment/cloudfront-oac-unsigned-body.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -176,9 +178,11 @@ describe('deployment rule registry', () => {
     'app-stream-buffered-by-adapter',
     'web-adapter-layer-architecture',
     'function-url-missing-invoke-permission',
+    'compression-through-streaming-url',
+    'cloudfront-oac-unsigned-body',
   ];
 
-  it('has the fourteen deployment rules, in order, all in the deployment category', () => {
+  it('has the sixteen deployment rules, in order, all in the deployment category', () => {
     expect(deploymentRules.map((r) => r.meta.id)).toEqual(ids);
     for (const rule of deploymentRules) {
       expect(rule.meta.category).toBe('deployment');
@@ -882,5 +886,42 @@ describe('web-adapter-layer-architecture', () => {
     const d = deployment({ ...adapter(layerArn('LambdaAdapterLayerArm64')), runtime: at('nodejs22.x', LINE.runtime), timeout: at(120, LINE.timeout), url: streamUrl() });
     const fired = deploymentRules.flatMap((r) => run(r, d, null).map(() => r.meta.id));
     expect(fired).toEqual(['web-adapter-layer-architecture']);
+  });
+});
+
+describe('compression-through-streaming-url', () => {
+  const gzip = () => handler({ streaming: { how: 'awslambda.streamifyResponse', line: 3 }, compression: { how: 'sets content-encoding: gzip', file: 'src/index.mjs', line: 6 } });
+
+  it('reports compression through a RESPONSE_STREAM URL: info directly, warning behind CloudFront', () => {
+    const direct = one(compressionThroughStreamingUrl, deployment({ url: streamUrl() }), gzip(), LINE.invokeMode, 'url', 'info');
+    expect(direct.data).toMatchObject({ compression: 'sets content-encoding: gzip', file: 'src/index.mjs', line: 6 });
+    one(compressionThroughStreamingUrl, deployment({ url: streamUrl(), frontDoors: [door('cloudfront', LINE.cloudfront)] }), gzip(), LINE.invokeMode, 'cloudFront', 'warning');
+  });
+
+  it('is quiet for a BUFFERED URL, a REST API STREAM front door without URL, no compression, or a handler that does not stream', () => {
+    expect(run(compressionThroughStreamingUrl, deployment({ url: bufferedUrl() }), gzip())).toEqual([]);
+    expect(run(compressionThroughStreamingUrl, deployment({ frontDoors: [door('rest-api', LINE.restApi, { transferMode: at('STREAM', LINE.transferMode) })] }), gzip())).toEqual([]);
+    expect(run(compressionThroughStreamingUrl, deployment({ url: streamUrl() }), streamingHandler())).toEqual([]);
+    expect(run(compressionThroughStreamingUrl, deployment({ url: streamUrl() }), handler({ compression: gzip().compression! }))).toEqual([]);
+  });
+});
+
+describe('cloudfront-oac-unsigned-body', () => {
+  const oacDoor = (extra: Partial<FrontDoor> = {}) =>
+    door('cloudfront', LINE.cloudfront, { originAccessControl: { at: loc(35), signing: 'always' }, bodyMethods: { methods: ['PUT', 'POST'], at: loc(36) }, ...extra });
+
+  it('reports an AWS_IAM URL behind a lambda OAC whose behavior allows POST or PUT, at the allowed methods', () => {
+    const report = one(cloudfrontOacUnsignedBody, deployment({ url: url(), frontDoors: [oacDoor()] }), null, 36, 'unsignedBody');
+    expect(report.data).toMatchObject({ methods: 'PUT/POST' });
+    // The signing behavior not written (CDK with an OAC of the caller's) still signs by default.
+    one(cloudfrontOacUnsignedBody, deployment({ url: url(), frontDoors: [oacDoor({ originAccessControl: { at: loc(35) } })] }), null, 36, 'unsignedBody');
+  });
+
+  it('is quiet without OAC, without body methods, with SigningBehavior never, for NONE or unresolved auth', () => {
+    expect(run(cloudfrontOacUnsignedBody, deployment({ url: url(), frontDoors: [door('cloudfront', LINE.cloudfront, { bodyMethods: { methods: ['POST'], at: loc(36) } })] }))).toEqual([]);
+    expect(run(cloudfrontOacUnsignedBody, deployment({ url: url(), frontDoors: [oacDoor({ bodyMethods: undefined })] }))).toEqual([]);
+    expect(run(cloudfrontOacUnsignedBody, deployment({ url: url(), frontDoors: [oacDoor({ originAccessControl: { at: loc(35), signing: 'never' } })] }))).toEqual([]);
+    expect(run(cloudfrontOacUnsignedBody, deployment({ url: url({ authType: at('NONE', LINE.authType) }), frontDoors: [oacDoor()] }))).toEqual([]);
+    expect(run(cloudfrontOacUnsignedBody, deployment({ url: url({ authType: unresolved('!Ref Auth', LINE.authType) }), frontDoors: [oacDoor()] }))).toEqual([]);
   });
 });

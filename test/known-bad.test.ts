@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { codeRules } from '../src/checks/code/index.js';
 import { checkKnownBadVersions, gradedSeverity, loadKnownBad } from '../src/checks/packages/known-bad-version.js';
 import { findProjectUse, type ProjectUse, type UseSite } from '../src/checks/packages/entry-points.js';
-import { scanCode, withoutFixedWrappers } from '../src/code/scan-code.js';
+import { scanCode, withoutFixedWrappers, withoutRuntimeSpecific } from '../src/code/scan-code.js';
+import { checkDeployments } from '../src/iac/index.js';
+import { deploymentRules } from '../src/checks/deployment/index.js';
 import type { Finding } from '../src/model/finding.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -16,7 +18,8 @@ const repo = path.resolve(import.meta.dirname, '..');
 describe('data/known-bad-packages.json', () => {
   const entries = loadKnownBad();
   const docs = readFileSync(path.join(repo, 'docs/known-bad-packages.md'), 'utf8');
-  const ruleIds = new Set<string>(codeRules.map((r) => r.meta.id));
+  // Runtime-conditional entries name the deployment rule of their class (callback-handler-on-nodejs24).
+  const ruleIds = new Set<string>([...codeRules, ...deploymentRules].map((r) => r.meta.id));
   for (const entry of entries) {
     it(`${entry.id} is well-formed, documented and consistent`, () => {
       expect(ruleIds.has(entry.ruleId), `unknown rule ${entry.ruleId}`).toBe(true);
@@ -24,6 +27,7 @@ describe('data/known-bad-packages.json', () => {
       if (entry.fixed) expect(semver.satisfies(entry.fixed, entry.affected, { includePrerelease: true })).toBe(false);
       expect(entry.evidence.length).toBeGreaterThan(0);
       expect(docs).toContain(entry.id);
+      if (entry.onlyRuntime) expect(['3.x', '4.x']).toContain(entry.onlyRuntime);
     });
   }
 });
@@ -319,5 +323,90 @@ describe('gradedSeverity', () => {
     expect(gradedSeverity(entry('warning'), { level: 'unused', streaming })).toBe('info');
     expect(gradedSeverity(entry('error'), { level: 'noStreaming' })).toBe('info');
     expect(gradedSeverity(entry('warning'), { level: 'unknown' })).toBe('warning');
+  });
+});
+
+describe('runtime-conditional entries (onlyRuntime)', () => {
+  const entries = loadKnownBad();
+  const lumigo = (version: string) => ({ name: '@lumigo/tracer', version, dir: 'node_modules/@lumigo/tracer', manifest: 'node_modules/@lumigo/tracer/package.json' });
+  const site = { file: 'src/handler.mjs', line: 1, what: 'imports @lumigo/tracer' };
+  const used: ProjectUse = { streaming: site, entries: new Map(['lumigo-stream-tag', 'lumigo-node24-callback'].map((id) => [id, [site]])) };
+  const runtimes = (map: Record<string, string[]>) => (file: string) => map[file];
+
+  it('reports them as their own finding, one step lower while the runtime is unknown, and keeps the other entries\' upgrade', () => {
+    const findings = checkKnownBadVersions([lumigo('1.91.0')], [], { entries, use: used });
+    expect(findings.map((f) => [f.messageId, f.severity])).toEqual([
+      ['runtimeUnknown', 'warning'],
+      ['used', 'error'],
+    ]);
+    expect(findings[0]!.message).toContain('lumigo-node24-callback (callback-handler-on-nodejs24)');
+    expect(findings[0]!.message).toContain('This breaks only on nodejs24.x and later');
+    expect(findings[0]!.fix).toBe('Upgrade @lumigo/tracer to 1.109.0 or later: it fixes lumigo-node24-callback.');
+    expect(findings[1]!.fix).toBe('Upgrade @lumigo/tracer to 1.106.0 or later: it fixes lumigo-stream-tag.');
+    expect(findings[0]!.fingerprint).not.toBe(findings[1]!.fingerprint);
+    // Between the two fixes only the runtime-conditional entry is left.
+    expect(checkKnownBadVersions([lumigo('1.108.2')], [], { entries, use: used }).map((f) => f.messageId)).toEqual(['runtimeUnknown']);
+    expect(checkKnownBadVersions([lumigo('1.109.0')], [], { entries, use: used })).toEqual([]);
+  });
+
+  it('is settled by the runtimes that run the code using the package', () => {
+    const [conditional] = checkKnownBadVersions([lumigo('1.108.2')], [], { entries, use: used });
+    const on24 = withoutRuntimeSpecific([conditional!], runtimes({ 'src/handler.mjs': ['nodejs24.x'] }));
+    expect(on24).toHaveLength(1);
+    expect(on24[0]).toMatchObject({ messageId: 'onRuntime', severity: 'error', fingerprint: conditional!.fingerprint });
+    expect(on24[0]!.message).toMatch(/src\/handler\.mjs:1 imports @lumigo\/tracer is deployed on nodejs24\.x\.$/);
+    expect(withoutRuntimeSpecific([conditional!], runtimes({ 'src/handler.mjs': ['nodejs22.x (Managed Instances)'] }))[0]).toMatchObject({ severity: 'error' });
+    expect(withoutRuntimeSpecific([conditional!], runtimes({ 'src/handler.mjs': ['nodejs22.x'] }))).toEqual([]);
+    // Deployed on both: reported for the 4.x one.
+    expect(withoutRuntimeSpecific([conditional!], runtimes({ 'src/handler.mjs': ['nodejs20.x', 'nodejs24.x'] }))[0]!.data).toMatchObject({ runtime: 'nodejs24.x' });
+    // No deployment names the file: left as it is.
+    expect(withoutRuntimeSpecific([conditional!], runtimes({}))).toEqual([conditional]);
+  });
+
+  it('keeps the package grading when the affected code is not used', () => {
+    const elsewhere: ProjectUse = { streaming: site, entries: new Map() };
+    const [conditional] = checkKnownBadVersions([lumigo('1.108.2')], [], { entries, use: elsewhere });
+    expect(conditional).toMatchObject({ messageId: 'notUsed', severity: 'warning' });
+    expect(withoutRuntimeSpecific([conditional!], runtimes({ 'src/handler.mjs': ['nodejs24.x'] }))).toEqual([conditional]);
+  });
+
+  describe('in a scan with a SAM template', () => {
+    const handler = [
+      "import lumigo from '@lumigo/tracer';",
+      '',
+      "const tracer = lumigo({ token: 't_0000' });",
+      '',
+      'export const handler = tracer.trace(',
+      '  awslambda.streamifyResponse(async (event, responseStream) => {',
+      "    responseStream.write('ok');",
+      '    responseStream.end();',
+      '  }),',
+      ');',
+      '',
+    ].join('\n');
+    const template = (runtime: string) =>
+      ['Transform: AWS::Serverless-2016-10-31', 'Resources:', '  Fn:', '    Type: AWS::Serverless::Function', '    Properties:', '      CodeUri: src/', '      Handler: handler.handler', `      Runtime: ${runtime}`, ''].join('\n');
+    const scan = async (runtime: string, version: string) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-known-bad-runtime-'));
+      mkdirSync(path.join(dir, 'src'));
+      mkdirSync(path.join(dir, 'node_modules/@lumigo/tracer'), { recursive: true });
+      writeFileSync(path.join(dir, 'template.yaml'), template(runtime));
+      writeFileSync(path.join(dir, 'src/handler.mjs'), handler);
+      writeFileSync(path.join(dir, 'node_modules/@lumigo/tracer/package.json'), JSON.stringify({ name: '@lumigo/tracer', version }));
+      const code = await scanCode({ root: dir, deps: true });
+      const deployment = await checkDeployments(dir);
+      return withoutRuntimeSpecific(code.findings, (file) => deployment.runtimesByHandler.get(file)).filter((f) => f.ruleId === 'known-bad-version');
+    };
+
+    it('invalid: lumigo 1.108.2 traced on nodejs24.x fails at init', async () => {
+      const findings = await scan('nodejs24.x', '1.108.2');
+      expect(findings.map((f) => [f.messageId, f.severity, f.file, f.line])).toEqual([['onRuntime', 'error', 'node_modules/@lumigo/tracer/package.json', 1]]);
+      expect(findings[0]!.message).toContain('src/handler.mjs:1');
+    });
+
+    it('valid: the same code on nodejs22.x, and lumigo 1.109.0 on nodejs24.x', async () => {
+      expect(await scan('nodejs22.x', '1.108.2')).toEqual([]);
+      expect(await scan('nodejs24.x', '1.109.0')).toEqual([]);
+    });
   });
 });

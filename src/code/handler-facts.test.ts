@@ -141,3 +141,35 @@ describe('a Node app behind a buffered adapter', () => {
     expect(hono?.appStreams).toEqual({ how: 'hono/streaming streamSSE()', file: 'app.ts', line: 4 });
   });
 });
+
+describe('response compression in a streaming handler (compression)', () => {
+  const streamified = (headers: string, extra = '') =>
+    `${extra}export const handler = awslambda.streamifyResponse(async (event, responseStream) => {\n  const s = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, headers: ${headers} });\n  s.write("");\n  s.end();\n});\n`;
+
+  it('finds a content-encoding header set in the metadata, by assignment, by setHeader, or a compression middleware', () => {
+    expect(factsOf({ 'h.mjs': streamified('{ "content-type": "text/html", "content-encoding": "br" }') }, 'h.mjs')?.compression).toEqual({
+      how: 'sets content-encoding: br',
+      file: 'h.mjs',
+      line: 2,
+    });
+    expect(factsOf({ 'h.mjs': streamified('h', 'const h = {};\nh["Content-Encoding"] = encoding;\n') }, 'h.mjs')?.compression).toMatchObject({
+      how: 'sets content-encoding from a variable',
+      line: 2,
+    });
+    const viaApp = factsOf(
+      {
+        'h.mjs': streamified('{}', "import { app } from './app.mjs';\n"),
+        'app.mjs': "import { Hono } from 'hono';\nimport { compress } from 'hono/compress';\nexport const app = new Hono();\napp.use(compress());\n",
+      },
+      'h.mjs',
+    );
+    expect(viaApp?.compression).toEqual({ how: 'uses the compression middleware hono/compress', file: 'app.mjs', line: 2 });
+    expect(factsOf({ 'h.js': streamified('{}', "res.setHeader('content-encoding', 'gzip');\n") }, 'h.js')?.compression).toMatchObject({ how: 'sets content-encoding: gzip' });
+  });
+
+  it('ignores identity, a request header read, a hop-by-hop list, comments, and buffered handlers', () => {
+    expect(factsOf({ 'h.mjs': streamified('{ "content-encoding": "identity" }') }, 'h.mjs')?.compression).toBeNull();
+    expect(factsOf({ 'h.mjs': streamified('{}', 'const asked = event => event.headers["content-encoding"];\nconst skip = ["content-encoding", "transfer-encoding"];\n// headers["content-encoding"] = "gzip"\n') }, 'h.mjs')?.compression).toBeNull();
+    expect(factsOf({ 'h.mjs': 'export const handler = async () => ({ statusCode: 200, headers: { "content-encoding": "gzip" }, body: "" });\n' }, 'h.mjs')?.compression).toBeUndefined();
+  });
+});

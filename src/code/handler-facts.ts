@@ -8,7 +8,7 @@ import type { FunctionNode, Node } from './ast.js';
 import { calleeName, declaredNames, isFunction, memberPath, unwrap, walk } from './ast.js';
 import { buildModuleFacts, parseModule } from './facts.js';
 import { isStreamifyCall } from './stream-flow.js';
-import { type LongWork, longWorkIn, nodeAppStreams, reachableModules } from './handler-work.js';
+import { type LongWork, longWorkIn, nodeAppStreams, reachableModules, type ResponseCompression, responseCompression } from './handler-work.js';
 
 export interface HandlerFacts {
   /** The module the handler resolved to, relative to the scan root. */
@@ -44,6 +44,11 @@ export interface HandlerFacts {
    * this length (long only when it outlasts the timeout).
    */
   longWork?: LongWork | null;
+  /**
+   * The handler's code compresses its responses (a content-encoding header other than identity, or a
+   * compression middleware), in its module or the project modules it imports. Read for streaming handlers only.
+   */
+  compression?: ResponseCompression | null;
 }
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx'];
@@ -117,6 +122,7 @@ export function handlerFactsFor(root: string, abs: string, exportName: string): 
     disablesEventLoopWait: facts.disablesEventLoopWait,
     moduleState: moduleState(program, line),
     ...(bufferedAdapter ? { appStreams: nodeAppStreams(modules) } : {}),
+    ...(streaming ? { compression: responseCompression(modules) } : {}),
     longWork: longWorkIn(modules),
   };
 }

@@ -258,6 +258,46 @@ function sleepIn(body: Node, consts: Map<string, Node>): { ms: number | null } |
   return found;
 }
 
+export interface ResponseCompression {
+  /** What the code does, for messages: `sets content-encoding: gzip`, `uses the compression middleware (hono/compress)`. */
+  how: string;
+  file: string;
+  line: number;
+}
+
+/** Compression middleware that negotiates and sets content-encoding on the responses of the app it wraps. */
+const COMPRESSION_MIDDLEWARE = ['compression', 'hono/compress', '@fastify/compress', 'koa-compress'];
+
+/**
+ * The handler's code compresses its responses: a `content-encoding` response header set to anything but
+ * `identity` (an object key, `setHeader`/`headers.set` arguments, `headers["content-encoding"] = …`), or a
+ * compression middleware imported. Read on the comment-blanked text of the handler module and the project
+ * modules it imports; a request header read (`event.headers["content-encoding"]`) is not a match.
+ */
+export function responseCompression(modules: ProjectModule[]): ResponseCompression | null {
+  const patterns = [
+    // { 'content-encoding': 'gzip' }, headers['content-encoding'] = 'br'
+    /(['"`])content-encoding\1\s*(?::|\]\s*=(?!=))(?!\s*(['"`])identity\2)\s*(?:(['"`])([A-Za-z-]+)\3)?/i,
+    // res.setHeader('content-encoding', 'gzip'), headers.set(…), c.header(…)
+    /\.(?:setHeader|set|append|header)\s*\(\s*(['"`])content-encoding\1\s*,(?!\s*(['"`])identity\2)\s*(?:(['"`])([A-Za-z-]+)\3)?/i,
+  ];
+  for (const m of modules) {
+    for (const pattern of patterns) {
+      const found = pattern.exec(m.code);
+      if (!found) continue;
+      const enc = found[4];
+      const what = enc ? `sets content-encoding: ${enc}` : 'sets content-encoding from a variable';
+      return { how: what, file: m.rel, line: lineOf(m.code, found.index) };
+    }
+    for (const name of COMPRESSION_MIDDLEWARE) {
+      const escaped = name.replace(/[/.@-]/g, (c) => `\\${c}`);
+      const imported = new RegExp(`(?:\\bfrom\\s*|\\brequire\\s*\\(\\s*|\\bimport\\s*\\(\\s*)(['"\`])${escaped}\\1`).exec(m.code);
+      if (imported) return { how: `uses the compression middleware ${name}`, file: m.rel, line: lineOf(m.code, imported.index) };
+    }
+  }
+  return null;
+}
+
 /**
  * A Node app that streams its responses (Express, Koa, Fastify, hono): an SSE content type, `flushHeaders()`,
  * `res.write(...)` per chunk (in a loop or a 'data' listener), `reply.raw.write`, or hono's streaming helpers.

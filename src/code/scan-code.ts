@@ -4,7 +4,7 @@
  */
 import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import { codeRules } from '../checks/code/index.js';
-import { checkKnownBadVersions, entryMatches, loadKnownBad, type KnownBadEntry } from '../checks/packages/known-bad-version.js';
+import { checkKnownBadVersions, entryMatches, loadKnownBad, runtimeConditionOf, type KnownBadEntry } from '../checks/packages/known-bad-version.js';
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
 import { STREAMING_MARKERS, analyzeSource } from './analyze.js';
 import path from 'node:path';
@@ -209,16 +209,31 @@ export function isRuntime4x(runtime: string): boolean {
   return /^nodejs(2[4-9]|[3-9]\d)\.x$/.test(runtime) || /^nodejs\d+\.x \(Managed Instances\)$/.test(runtime);
 }
 
-/** Drops 3.x-only findings in modules that every known deployment runs on the 4.x runtime, and 4.x-only findings in modules deployed only on 3.x. */
+/**
+ * Drops 3.x-only findings in modules that every known deployment runs on the 4.x runtime, and 4.x-only findings in
+ * modules deployed only on 3.x. Runtime-conditional known-bad findings (`onlyRuntime` entries) are settled by the
+ * runtimes of the files that use the affected code: reported at the entry's severity when one of them is deployed on
+ * the entry's runtime, dropped when every one of them is deployed and none is, left as they are otherwise.
+ */
 export function withoutRuntimeSpecific(findings: Finding[], runtimesByFile: (file: string) => string[] | undefined): Finding[] {
-  return findings.filter((f) => {
-    const only4x = RUNTIME_4X_ONLY.get(f.ruleId);
-    if (only4x !== undefined && (only4x === null || only4x.has(f.messageId ?? ''))) {
-      const deployedOn = runtimesByFile(f.file);
-      return !deployedOn || deployedOn.some((r) => isRuntime4x(r));
-    }
-    if (!RUNTIME_3X_ONLY.has(f.ruleId)) return true;
-    const deployedOn = runtimesByFile(f.file);
-    return !deployedOn || deployedOn.some((r) => !isRuntime4x(r));
+  return findings.flatMap((f) => {
+    const condition = runtimeConditionOf(f);
+    if (!condition) return keepForRuntime(f, runtimesByFile) ? [f] : [];
+    const byFile = condition.files.map((file) => runtimesByFile(file));
+    const known = byFile.flatMap((r) => r ?? []);
+    const matching = [...new Set(known.filter((r) => isRuntime4x(r) === (condition.onlyRuntime === '4.x')))];
+    if (matching.length > 0) return [condition.resolve(matching)];
+    return byFile.every((r) => r && r.length > 0) ? [] : [f];
   });
+}
+
+function keepForRuntime(f: Finding, runtimesByFile: (file: string) => string[] | undefined): boolean {
+  const only4x = RUNTIME_4X_ONLY.get(f.ruleId);
+  if (only4x !== undefined && (only4x === null || only4x.has(f.messageId ?? ''))) {
+    const deployedOn = runtimesByFile(f.file);
+    return !deployedOn || deployedOn.some((r) => isRuntime4x(r));
+  }
+  if (!RUNTIME_3X_ONLY.has(f.ruleId)) return true;
+  const deployedOn = runtimesByFile(f.file);
+  return !deployedOn || deployedOn.some((r) => !isRuntime4x(r));
 }

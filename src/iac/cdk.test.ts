@@ -374,12 +374,14 @@ describe('snippets', () => {
         "import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';",
         "const fn = new lambda.Function(this, 'Fn', {});",
         'const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });',
-        'origins.FunctionUrlOrigin.withOriginAccessControl(url);',
+        'const signed = origins.FunctionUrlOrigin.withOriginAccessControl(url);',
         "new origins.HttpOrigin(cdk.Fn.select(2, cdk.Fn.split('/', url.url)));",
+        "new cloudfront.Distribution(this, 'Cdn', { defaultBehavior: { origin: signed, allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL } });",
       ].join('\n'),
     );
+    const oacAt = at('lib/stack.ts', 6, 16, 'Fn.frontDoors.cloudfront');
     expect(r.deployments[0].frontDoors).toEqual([
-      { kind: 'cloudfront', at: at('lib/stack.ts', 6, 1, 'Fn.frontDoors.cloudfront') },
+      { kind: 'cloudfront', at: oacAt, originAccessControl: { at: oacAt, signing: 'always' }, bodyMethods: { methods: ['PUT', 'POST'], at: expect.objectContaining({ line: 8 }) } },
       { kind: 'cloudfront', at: at('lib/stack.ts', 7, 1, 'Fn.frontDoors.cloudfront') },
     ]);
   });

@@ -489,6 +489,8 @@ class CdkReader {
   private readonly records = new Map<Node, FunctionRecord>();
   /** addFunctionUrl calls and FunctionUrl constructs -> the function they belong to. */
   private readonly urlOwners = new Map<Node, FunctionRecord>();
+  /** CloudFront origins of a function's URL (FunctionUrlOrigin nodes), for the cache behaviours that use them. */
+  private readonly origins = new Map<Node, FrontDoor>();
   /** The same constructs -> the URL they created (escape hatches on `url.node.defaultChild` change it). */
   private readonly urls = new Map<Node, { rec: FunctionRecord; url: FunctionUrl }>();
   /** `new LambdaIntegration(fn)` -> the front door it adds to its function. */
@@ -535,8 +537,21 @@ class CdkReader {
         const method = this.method(node);
         if (method === 'addEnvironment') this.addEnvironment(node);
         else if (method === 'addLayers') this.addLayers(node);
-        else if (method === 'withOriginAccessControl' && this.scope.tail(node.callee, 2)?.[0] === 'FunctionUrlOrigin') this.cloudFront(node, node.arguments[0]);
+        else if (method === 'withOriginAccessControl' && this.scope.tail(node.callee, 2)?.[0] === 'FunctionUrlOrigin') this.cloudFront(node, node.arguments[0], true);
       } else this.frontDoor(node);
+    }
+    // Cache behaviours that send to a Function URL origin: which methods they allow.
+    if (this.origins.size > 0) {
+      walk(this.program, (node) => {
+        if (node.type === 'ObjectExpression') {
+          const props = this.scope.props(node);
+          const origin = props.entries.get('origin');
+          if (origin) this.behavior(origin.value, props.entries.get('allowedMethods')?.value);
+        } else if (node.type === 'CallExpression' && this.method(node) === 'addBehavior') {
+          this.behavior(node.arguments[1], this.scope.props(node.arguments[2]).entries.get('allowedMethods')?.value);
+        }
+        return true;
+      });
     }
     // REST API methods and their Lambda integration: escape hatches on a method's CfnMethod change its integration.
     for (const node of ordered) {
@@ -996,11 +1011,31 @@ class CdkReader {
     ref.rec.d.frontDoors.push(door);
   }
 
-  private cloudFront(node: Node, urlExpr: Node | undefined): void {
+  /**
+   * A CloudFront origin of a function's URL. `FunctionUrlOrigin.withOriginAccessControl(url)` creates an origin
+   * access control of origin type lambda (signing always, unless an `originAccessControl` of the caller's says
+   * otherwise: then the signing is not known).
+   */
+  private cloudFront(node: Node, urlExpr: Node | undefined, oac = false): void {
     const target = this.scope.resolve(urlExpr);
     const rec = target ? this.urlOwners.get(target) : undefined;
     if (!rec) return;
-    rec.d.frontDoors.push({ kind: 'cloudfront', at: this.kit.loc(node, `${rec.d.name}.frontDoors.cloudfront`) });
+    const door: FrontDoor = { kind: 'cloudfront', at: this.kit.loc(node, `${rec.d.name}.frontDoors.cloudfront`) };
+    if (oac) {
+      const custom = this.scope.props(node.arguments[1]).entries.has('originAccessControl');
+      door.originAccessControl = { at: door.at, ...(custom ? {} : { signing: 'always' }) };
+    }
+    rec.d.frontDoors.push(door);
+    this.origins.set(node, door);
+  }
+
+  /** `{ origin, allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL }` (a behaviour) for an origin of a function's URL. */
+  private behavior(originExpr: Node | undefined, methodsExpr: Node | undefined): void {
+    const origin = this.scope.resolve(originExpr);
+    const door = origin ? this.origins.get(origin) : undefined;
+    if (!door || door.bodyMethods || !methodsExpr) return;
+    // AllowedMethods.ALLOW_ALL is GET, HEAD, OPTIONS, PUT, PATCH, POST, DELETE; the other two constants have no body.
+    if (memberPath(unwrap(methodsExpr))?.at(-1) === 'ALLOW_ALL') door.bodyMethods = { methods: ['PUT', 'POST'], at: this.kit.loc(methodsExpr) };
   }
 
   // -- L1 resources and escape hatches ---------------------------------------------------------------

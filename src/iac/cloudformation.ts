@@ -1264,8 +1264,14 @@ export function joinResources(src: YamlSource, resources: Map<string, Resource>,
         break;
       }
       case 'AWS::CloudFront::Distribution': {
-        for (const origin of items(src, get(src, get(src, props, 'DistributionConfig'), 'Origins'))) {
-          addDoor(mentions(src, get(src, origin, 'DomainName')), { kind: 'cloudfront', at: locate(src, origin) });
+        const config = get(src, props, 'DistributionConfig');
+        const behaviors = [get(src, config, 'DefaultCacheBehavior'), ...items(src, get(src, config, 'CacheBehaviors'))].filter((b): b is Prop => !!b);
+        for (const origin of items(src, get(src, config, 'Origins'))) {
+          addDoor(mentions(src, get(src, origin, 'DomainName')), {
+            kind: 'cloudfront',
+            at: locate(src, origin),
+            ...cloudFrontOriginFacts(src, origin, behaviors, resources),
+          });
         }
         break;
       }
@@ -1273,6 +1279,38 @@ export function joinResources(src: YamlSource, resources: Map<string, Resource>,
         break;
     }
   }
+}
+
+/**
+ * What a CloudFront origin adds to its front door: the origin access control of origin type `lambda` named by
+ * `OriginAccessControlId` (an `AWS::CloudFront::OriginAccessControl` of this template), and the first cache
+ * behaviour targeting the origin (`TargetOriginId` equal to its `Id`) whose `AllowedMethods` include POST or PUT.
+ * Anything not written as plain values (a parameter, an OAC of another stack) is left out.
+ */
+function cloudFrontOriginFacts(src: YamlSource, origin: Prop, behaviors: Prop[], resources: Map<string, Resource>): Pick<FrontDoor, 'originAccessControl' | 'bodyMethods'> {
+  const out: Pick<FrontDoor, 'originAccessControl' | 'bodyMethods'> = {};
+  const oacProp = get(src, origin, 'OriginAccessControlId');
+  const oac = [...mentions(src, oacProp)].map((id) => resources.get(id)).find((res) => res?.type === 'AWS::CloudFront::OriginAccessControl');
+  if (oac && oacProp) {
+    const config = get(src, oac.properties, 'OriginAccessControlConfig');
+    if (plainString(src, get(src, config, 'OriginAccessControlOriginType'))?.toLowerCase() === 'lambda') {
+      const signing = plainString(src, get(src, config, 'SigningBehavior'));
+      out.originAccessControl = { at: locate(src, oacProp), ...(signing ? { signing } : {}) };
+    }
+  }
+  const id = plainString(src, get(src, origin, 'Id'));
+  for (const behavior of behaviors) {
+    if (id === undefined || plainString(src, get(src, behavior, 'TargetOriginId')) !== id) continue;
+    const allowed = get(src, behavior, 'AllowedMethods');
+    const methods = items(src, allowed)
+      .map((m) => plainString(src, m)?.toUpperCase())
+      .filter((m): m is string => m === 'POST' || m === 'PUT');
+    if (allowed && methods.length > 0) {
+      out.bodyMethods = { methods, at: locate(src, allowed) };
+      break;
+    }
+  }
+  return out;
 }
 
 /**

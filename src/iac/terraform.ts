@@ -32,6 +32,7 @@ import type {
 import { type HclBlock, type HclEntry, type HclExpr, attributeOf, blocksOf, scanHcl } from './hcl-scan.js';
 import { HclSyntaxError, type Json, hclToJson } from './hcl-json.js';
 import { STREAMING_ENV_KEYS, locator, newDeployment } from './locate.js';
+import { isResolved } from '../model/deployment.js';
 
 export async function readTerraform(files: Array<{ file: string; text: string }>): Promise<ReaderResult> {
   const result: ReaderResult = { deployments: [], notes: [] };
@@ -481,6 +482,38 @@ function readModule(sources: Source[], tfvars: Array<{ file: string; json: Json 
     if (!d || skippedByCount(r, scope)) continue;
     const url = readUrlResource(r, name, scope);
     if (!d.url || (d.url.qualifier !== undefined && url.qualifier === undefined)) d.url = url;
+  }
+
+  // CloudFront distributions whose origin is a function's URL (`domain_name` refers to aws_lambda_function_url.<name>):
+  // the origin access control of origin type lambda it names, and the first behaviour to it that allows POST or PUT.
+  for (const [, scope] of index.resources.get('aws_cloudfront_distribution') ?? []) {
+    if (skippedByCount(r, scope)) continue;
+    const behaviors = [...r.blocks(scope, 'default_cache_behavior'), ...r.blocks(scope, 'ordered_cache_behavior')];
+    for (const origin of r.blocks(scope, 'origin')) {
+      const refersTo = (value: unknown, type: string) => new RegExp(`\\b${type}\\.([A-Za-z_][\\w-]*)`).exec(typeof value === 'string' ? value : '')?.[1];
+      const urlName = refersTo(origin.json.domain_name, 'aws_lambda_function_url');
+      const urlScope = urlName ? index.resources.get('aws_lambda_function_url')?.get(urlName) : undefined;
+      const d = urlScope ? target(urlScope.json.function_name) : undefined;
+      if (!d) continue;
+      const door: FrontDoor = { kind: 'cloudfront', at: origin.src.loc(origin.offset, origin.path) };
+      const oacName = refersTo(origin.json.origin_access_control_id, 'aws_cloudfront_origin_access_control');
+      const oac = oacName ? index.resources.get('aws_cloudfront_origin_access_control')?.get(oacName) : undefined;
+      if (oac && r.literal(oac, 'origin_access_control_origin_type', asString)?.toLowerCase() === 'lambda') {
+        const signing = r.literal(oac, 'signing_behavior', asString);
+        door.originAccessControl = { at: r.field(origin, 'origin_access_control_id', asString)?.at ?? door.at, ...(signing ? { signing } : {}) };
+      }
+      const originId = r.literal(origin, 'origin_id', asString);
+      for (const behavior of behaviors) {
+        if (originId === undefined || r.literal(behavior, 'target_origin_id', asString) !== originId) continue;
+        const methods = r.field(behavior, 'allowed_methods', asStringList);
+        const body = isResolved(methods) ? methods.value.map((m) => m.toUpperCase()).filter((m) => m === 'POST' || m === 'PUT') : [];
+        if (isResolved(methods) && body.length > 0) {
+          door.bodyMethods = { methods: body, at: methods.at };
+          break;
+        }
+      }
+      d.frontDoors.push(door);
+    }
   }
 
   // API Gateway HTTP APIs (v2): integrations, and "quick create" APIs with `target`.

@@ -106,6 +106,16 @@ export interface FrontDoor {
   transferMode?: Field<'BUFFERED' | 'STREAM' | string>;
   /** REST API integration URI ends in /response-streaming-invocations. */
   streamingInvocationUri?: boolean;
+  /**
+   * CloudFront origins only: the origin access control that signs requests to this origin, when it is of origin
+   * type `lambda` (where the origin names it, and its SigningBehavior when written).
+   */
+  originAccessControl?: { at: SourceLocation; signing?: string };
+  /**
+   * CloudFront origins only: the first cache behaviour sending to this origin whose AllowedMethods include a
+   * method with a body CloudFront signs (POST, PUT), and where those methods are written.
+   */
+  bodyMethods?: { methods: string[]; at: SourceLocation };
 }
 
 export type PackageType = 'zip' | 'image';

@@ -2,6 +2,8 @@ import type { DeploymentRule } from '../../model/rule.js';
 import { appStreamBufferedByAdapter } from './app-stream-buffered-by-adapter.js';
 import { bufferedHandlerBehindStreamingUrl } from './buffered-handler-behind-streaming-url.js';
 import { callbackHandlerOnNodejs24 } from './callback-handler-on-nodejs24.js';
+import { cloudfrontOacUnsignedBody } from './cloudfront-oac-unsigned-body.js';
+import { compressionThroughStreamingUrl } from './compression-through-streaming-url.js';
 import { duplicateCors } from './duplicate-cors.js';
 import { execWrapperProxiesRuntimeApi } from './exec-wrapper-proxies-runtime-api.js';
 import { functionUrlMissingInvokePermission } from './function-url-missing-invoke-permission.js';
@@ -30,4 +32,6 @@ export const deploymentRules = [
   appStreamBufferedByAdapter,
   webAdapterLayerArchitecture,
   functionUrlMissingInvokePermission,
+  compressionThroughStreamingUrl,
+  cloudfrontOacUnsignedBody,
 ] as const satisfies readonly DeploymentRule[];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { SEVERITY_RANK, type Finding, type Severity } from '../../model/finding.js';
-import { defineObservedRule, observed } from '../../model/rule.js';
+import { defineObservedRule, observed, type Problem } from '../../model/rule.js';
 import type { InstalledPackage } from '../../code/inventory.js';
 import { findingOf } from '../runner.js';
 import type { EntryPoint, ProjectUse, UseSite } from './entry-points.js';
@@ -25,8 +25,17 @@ export const knownBadVersion = defineObservedRule({
     notUsed:
       '{{package}}@{{version}} is affected by {{bugs}}. The project streams Lambda responses ({{streaming}}), but no use of the affected code was found ({{entryPoints}}).',
     noStreaming: '{{package}}@{{version}} is affected by {{bugs}}. Nothing in the project streams Lambda responses, so it cannot break one today: reported as info.',
+    runtimeUnknown:
+      '{{package}}@{{version}} is affected by {{bugs}}. This breaks only on {{runtimes}}, and no deployment in the scan says which runtime runs {{use}}: reported one step lower.',
+    onRuntime: '{{package}}@{{version}} is affected by {{bugs}}. {{use}} is deployed on {{runtime}}.',
   },
 });
+
+/** What an entry's `onlyRuntime` covers, for messages. */
+export const RUNTIME_LABELS: Record<'3.x' | '4.x', string> = {
+  '4.x': 'nodejs24.x and later, and every Node.js runtime on Lambda Managed Instances (runtime interface client 4.x)',
+  '3.x': 'nodejs18.x, nodejs20.x and nodejs22.x outside Managed Instances (runtime interface client 3.x)',
+};
 
 export interface KnownBadEntry {
   id: string;
@@ -40,6 +49,31 @@ export interface KnownBadEntry {
   /** How a project reaches the affected code (src/checks/packages/entry-points.ts). */
   entryPoints?: EntryPoint[];
   evidence: string[];
+  /**
+   * The bug exists only on this runtime lineage (`4.x`: nodejs24.x and later, and Managed Instances; `3.x`:
+   * nodejs18.x-22.x), like a rule's `meta.onlyRuntime`. Such an entry is reported as its own finding, one step
+   * lower while the runtime that runs the code using it is unknown; `withoutRuntimeSpecific` (src/code/scan-code.ts)
+   * restores its severity when a deployment of that code is on the runtime, and drops it when none is.
+   */
+  onlyRuntime?: '3.x' | '4.x';
+}
+
+/**
+ * A runtime-conditional finding (`KnownBadEntry.onlyRuntime`) and how to settle it once the runtimes are known:
+ * `files` are the project files that use the affected code; `resolve` returns the finding for code deployed on
+ * `runtimes` (those of the entry's lineage).
+ */
+export interface RuntimeCondition {
+  onlyRuntime: '3.x' | '4.x';
+  files: string[];
+  resolve: (runtimes: string[]) => Finding;
+}
+
+const runtimeConditions = new WeakMap<Finding, RuntimeCondition>();
+
+/** The runtime condition of a finding made by `checkKnownBadVersions`, if it has one. */
+export function runtimeConditionOf(finding: Finding): RuntimeCondition | undefined {
+  return runtimeConditions.get(finding);
 }
 
 /** An installed package, or a locked version (`lockfile` set, pointing at its lockfile line). */
@@ -149,9 +183,16 @@ export function checkKnownBadVersions(packages: readonly InstalledPackageInfo[],
   const merged = new Map<Finding, Finding>();
   const added: Finding[] = [];
   for (const pkg of packages) {
-    const hits = entriesFor(pkg, entries);
+    const all = entriesFor(pkg, entries);
+    // Runtime-conditional entries are their own finding (settled later against the deployments' runtimes); the
+    // others' upgrade is computed without them.
+    const conditional = all.filter((e) => e.onlyRuntime);
+    const hits = all.filter((e) => !e.onlyRuntime);
+    for (const onlyRuntime of new Set(conditional.map((e) => e.onlyRuntime!))) {
+      added.push(runtimeConditional(pkg, conditional.filter((e) => e.onlyRuntime === onlyRuntime), entries, onlyRuntime, options.use));
+    }
     if (hits.length === 0) continue;
-    const upgrade = upgradeAdvice(pkg, hits, entries);
+    const upgrade = upgradeAdvice(pkg, hits, entries.filter((e) => !e.onlyRuntime));
     const root = packageRoot(pkg);
     const graded = hits.map((entry) => {
       const relevance = relevanceOf(entry, options.use, root);
@@ -214,6 +255,74 @@ export function checkKnownBadVersions(packages: readonly InstalledPackageInfo[],
     );
   }
   return [...codeFindings.map((f) => merged.get(f) ?? f), ...added];
+}
+
+/**
+ * The finding for a package copy's entries that hold on one runtime lineage only. Graded by use like the
+ * others; when the project uses the affected code, one step lower until `withoutRuntimeSpecific` knows which
+ * runtime runs that code (its `RuntimeCondition`).
+ */
+function runtimeConditional(
+  pkg: InstalledPackageInfo,
+  hits: readonly KnownBadEntry[],
+  entries: readonly KnownBadEntry[],
+  onlyRuntime: '3.x' | '4.x',
+  use: ProjectUse | undefined,
+): Finding {
+  const upgrade = upgradeAdvice(pkg, hits, entries);
+  const root = packageRoot(pkg);
+  const graded = hits.map((entry) => ({ entry, relevance: relevanceOf(entry, use, root) }));
+  const bugs = hits.map((entry) => `${entry.id} (${entry.ruleId}): ${entry.summary.replace(/\.$/, '')}`).join('; ');
+  const base = { package: pkg.name, version: pkg.version, bugs };
+  const runtimes = RUNTIME_LABELS[onlyRuntime];
+  const used = graded.filter((g) => g.relevance.level === 'used' || g.relevance.level === 'unknown');
+  const place = { file: pkg.manifest, line: pkg.line ?? 1, column: 1 };
+  const make = (problem: Problem): Finding =>
+    findingOf(
+      knownBadVersion.meta,
+      problem,
+      place,
+      {
+        origin: 'dependency',
+        package: { name: pkg.name, version: pkg.version },
+        fixable: upgrade.target !== null && !pkg.lockfile,
+        evidence: hits.map((entry) => `${entry.id}: ${entry.evidence.join(', ')}`).join('; '),
+      },
+      `${pkg.name}@${pkg.version} on ${onlyRuntime}`,
+    );
+  if (used.length === 0) {
+    // Not used here (or nothing streams): graded as any entry, whatever the runtime.
+    const graded0 = graded.map((g) => gradedSeverity(g.entry, g.relevance)).reduce(maxSeverity);
+    const unused = graded.find((g) => g.relevance.level === 'unused');
+    return make(
+      unused?.relevance.level === 'unused'
+        ? observed(knownBadVersion, { messageId: 'notUsed', data: { ...base, streaming: describe(unused.relevance.streaming), entryPoints: entryPointList(hits) }, severity: graded0, fix: upgrade.text })
+        : observed(knownBadVersion, { messageId: 'noStreaming', data: base, severity: graded0, fix: upgrade.text }),
+    );
+  }
+  const severity = used.map((g) => g.entry.severity).reduce(maxSeverity);
+  const sites = used.flatMap((g) => (g.relevance.level === 'used' ? [g.relevance.site] : []));
+  const useText = sites.length > 0 ? describe(sites[0]!) : 'the code that uses it';
+  const finding = make(
+    observed(knownBadVersion, { messageId: 'runtimeUnknown', data: { ...base, runtimes, use: useText }, severity: stepDown(severity), fix: upgrade.text }),
+  );
+  // Every file that uses the affected code under this copy's root, not only the first.
+  const files = [
+    ...new Set(used.flatMap((g) => (use?.entries.get(g.entry.id) ?? []).filter((s) => root === '' || s.file.startsWith(`${root}/`)).map((s) => s.file))),
+  ];
+  if (files.length > 0) {
+    runtimeConditions.set(finding, {
+      onlyRuntime,
+      files,
+      resolve: (on) =>
+        make(observed(knownBadVersion, { messageId: 'onRuntime', data: { ...base, use: useText, runtime: on.join(', ') }, severity, fix: upgrade.text })),
+    });
+  }
+  return finding;
+}
+
+function stepDown(severity: Severity): Severity {
+  return severity === 'error' ? 'warning' : 'info';
 }
 
 /** The upgrade sentence for a package copy and every entry that applies to it. */
