@@ -18,6 +18,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import type { Node as SyntaxNode, Parser } from 'web-tree-sitter';
 import type { HandlerFacts } from './handler-facts.js';
 
@@ -137,8 +138,23 @@ function moduleFile(root: string, base: string, segments: string[]): string | nu
 let loading: Promise<Parser> | null = null;
 let problem: string | null = null;
 
+/**
+ * V8's budget for tiering a WASM function up from Liftoff (baseline) to TurboFan: 50M "bytes executed"
+ * instead of the 1.8M of Node 20's V8. With the default, parsing even 1 KB of Python makes the grammar's
+ * large lexer and parse functions hot, and their TurboFan compile (≈ 130 ms of background CPU) runs to the
+ * end: Node waits for it before it exits, after the report is written. Raised, a small project never
+ * tiers up and a big one still does (from a few hundred KB of Python on; 5.8 MB parse at the same speed).
+ * docs/performance.md, "Small projects". Process-wide, WASM only; set once, before the first compile.
+ */
+const WASM_TIERING_BUDGET = 50_000_000;
+
 function loadParser(): Promise<Parser> {
   loading ??= (async () => {
+    try {
+      v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+    } catch {
+      // A V8 without the flag: the default tiering, which is only slower to exit.
+    }
     const { Parser, Language } = await import('web-tree-sitter');
     await Parser.init();
     const language = await Language.load(grammarPath());
