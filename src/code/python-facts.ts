@@ -42,6 +42,16 @@ function grammarPath(): string {
   const shipped = fileURLToPath(new URL('../grammars/tree-sitter-python.wasm', import.meta.url));
   return existsSync(shipped) ? shipped : createRequire(import.meta.url).resolve('tree-sitter-python/tree-sitter-python.wasm');
 }
+
+/**
+ * The runtime: web-tree-sitter 0.27's ES module and .wasm (MIT), shipped the same way in dist/grammars/
+ * (the module finds its .wasm beside itself); the sources (tests) take it from the web-tree-sitter
+ * devDependency.
+ */
+function loadRuntime(): Promise<typeof import('web-tree-sitter')> {
+  const shipped = new URL('../grammars/web-tree-sitter.js', import.meta.url);
+  return existsSync(shipped) ? (import(shipped.href) as Promise<typeof import('web-tree-sitter')>) : import('web-tree-sitter');
+}
 /** Python modules bigger than this are not read. */
 const MAX_BYTES = 2 * 1024 * 1024;
 /** Local modules followed from one handler module. */
@@ -155,7 +165,7 @@ function loadParser(): Promise<Parser> {
     } catch {
       // A V8 without the flag: the default tiering, which is only slower to exit.
     }
-    const { Parser, Language } = await import('web-tree-sitter');
+    const { Parser, Language } = await loadRuntime();
     await Parser.init();
     const language = await Language.load(grammarPath());
     const parser = new Parser();
