@@ -157,14 +157,17 @@ let problem: string | null = null;
  * docs/performance.md, "Small projects". Process-wide, WASM only; set once, before the first compile.
  */
 const WASM_TIERING_BUDGET = 50_000_000;
+/**
+ * V8 majors known to have the flag (Node 20 ships 11, Node 24 13; later V8s raised the default to 13M).
+ * V8 does not throw for a flag it does not know: it prints "Error: unrecognized flag" on stderr, so on
+ * any other V8 the flag is not set and the parser runs with the default tiering (only slower to exit).
+ */
+const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
+const TIERING_BUDGET_FLAG = V8_MAJOR >= 10 && V8_MAJOR <= 14;
 
 function loadParser(): Promise<Parser> {
   loading ??= (async () => {
-    try {
-      v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
-    } catch {
-      // A V8 without the flag: the default tiering, which is only slower to exit.
-    }
+    if (TIERING_BUDGET_FLAG) v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
     const { Parser, Language } = await loadRuntime();
     await Parser.init();
     const language = await Language.load(grammarPath());
