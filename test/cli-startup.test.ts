@@ -88,7 +88,7 @@ describe('--version and --help', () => {
 
 describe('start-up loads only the command that runs', () => {
   const pipeline = (modules: string[]) =>
-    modules.filter((m) => /^dist\/(commands\/(?!errors\.js)|checks\/|code\/|config\/(?!errors\.js)|iac\/|aws\/|report\/(?!format-names\.js))/.test(m) || /^(oxc-parser|@aws-sdk|web-tree-sitter)\//.test(m));
+    modules.filter((m) => /^dist\/(commands\/(?!errors\.js)|checks\/|code\/|config\/(?!errors\.js)|iac\/|aws\/|report\/(?!format-names\.js)|grammars\/)/.test(m) || /^(oxc-parser|@aws-sdk|web-tree-sitter)\//.test(m));
 
   it('--version alone (and -V) loads nothing but the launcher: it answers from package.json', () => {
     for (const args of [['--version'], ['-V']]) {

@@ -18,6 +18,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import type { Node as SyntaxNode, Parser } from 'web-tree-sitter';
 import type { HandlerFacts } from './handler-facts.js';
 
@@ -40,6 +41,16 @@ export type PythonHandlerFacts = HandlerFacts & { appStreams: AppStreams | null 
 function grammarPath(): string {
   const shipped = fileURLToPath(new URL('../grammars/tree-sitter-python.wasm', import.meta.url));
   return existsSync(shipped) ? shipped : createRequire(import.meta.url).resolve('tree-sitter-python/tree-sitter-python.wasm');
+}
+
+/**
+ * The runtime: web-tree-sitter 0.27's ES module and .wasm (MIT), shipped the same way in dist/grammars/
+ * (the module finds its .wasm beside itself); the sources (tests) take it from the web-tree-sitter
+ * devDependency.
+ */
+function loadRuntime(): Promise<typeof import('web-tree-sitter')> {
+  const shipped = new URL('../grammars/web-tree-sitter.js', import.meta.url);
+  return existsSync(shipped) ? (import(shipped.href) as Promise<typeof import('web-tree-sitter')>) : import('web-tree-sitter');
 }
 /** Python modules bigger than this are not read. */
 const MAX_BYTES = 2 * 1024 * 1024;
@@ -137,9 +148,27 @@ function moduleFile(root: string, base: string, segments: string[]): string | nu
 let loading: Promise<Parser> | null = null;
 let problem: string | null = null;
 
+/**
+ * V8's budget for tiering a WASM function up from Liftoff (baseline) to TurboFan: 50M "bytes executed"
+ * instead of the 1.8M of Node 20's V8. With the default, parsing even 1 KB of Python makes the grammar's
+ * large lexer and parse functions hot, and their TurboFan compile (≈ 130 ms of background CPU) runs to the
+ * end: Node waits for it before it exits, after the report is written. Raised, a small project never
+ * tiers up and a big one still does (from a few hundred KB of Python on; 5.8 MB parse at the same speed).
+ * docs/performance.md, "Small projects". Process-wide, WASM only; set once, before the first compile.
+ */
+const WASM_TIERING_BUDGET = 50_000_000;
+/**
+ * V8 majors known to have the flag (Node 20 ships 11, Node 24 13; later V8s raised the default to 13M).
+ * V8 does not throw for a flag it does not know: it prints "Error: unrecognized flag" on stderr, so on
+ * any other V8 the flag is not set and the parser runs with the default tiering (only slower to exit).
+ */
+const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
+const TIERING_BUDGET_FLAG = V8_MAJOR >= 10 && V8_MAJOR <= 14;
+
 function loadParser(): Promise<Parser> {
   loading ??= (async () => {
-    const { Parser, Language } = await import('web-tree-sitter');
+    if (TIERING_BUDGET_FLAG) v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+    const { Parser, Language } = await loadRuntime();
     await Parser.init();
     const language = await Language.load(grammarPath());
     const parser = new Parser();

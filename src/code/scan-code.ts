@@ -8,7 +8,7 @@ import { checkKnownBadVersions, entryMatches, loadKnownBad, runtimeConditionOf, 
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
 import { STREAMING_MARKERS, analyzeSource } from './analyze.js';
 import path from 'node:path';
-import semver from 'semver';
+import semver from '../util/semver.js';
 import { readFileSync, statSync } from 'node:fs';
 import { type CandidateFile, collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
 import { inventoryPackages } from './inventory.js';

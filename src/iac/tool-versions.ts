@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
+import semver from '../util/semver.js';
 import type { Deployment } from '../model/deployment.js';
 import { LOCKFILE_NAMES, parseLockfile } from '../code/lockfiles/index.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import semver from 'semver';
+import semver from '../../util/semver.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../../model/finding.js';
 import { defineObservedRule, observed, type Problem } from '../../model/rule.js';
 import type { InstalledPackage } from '../../code/inventory.js';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
+import semver from '../../util/semver.js';
 import type { DependencyField } from './package-manager.js';
 
 export interface ProjectManifest {

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
+import semver from '../../util/semver.js';
 
 export type PackageManagerName = 'npm' | 'pnpm' | 'yarn' | 'bun';
 

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
+import semver from '../../util/semver.js';
 import { parseDocument } from 'yaml';
 import type { InstalledPackage } from '../../code/inventory.js';
 import { analyzeSource } from '../../code/analyze.js';

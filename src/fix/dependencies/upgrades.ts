@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
+import semver from '../../util/semver.js';
 import { entryMatches, targetVersion, type KnownBadEntry } from '../../checks/packages/known-bad-version.js';
 import type { InstalledPackage } from '../../code/inventory.js';
 import { declarationOf, rangeStyle, type ProjectManifest } from './manifest.js';
