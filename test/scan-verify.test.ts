@@ -72,7 +72,7 @@ describe('scan --verify', () => {
     expect(code_).toEqual([
       ['handler.mjs:1 stream-never-ended/neverEndedSilent', { status: 'observed', runs: ['4.x GET /wait'] }],
       ['handler.mjs:12 stream-never-ended/hangsOnBranch', { status: 'not-reached', runs: [] }],
-      ['handler.mjs:16 write-without-backpressure/ignoresBackpressure', { status: 'ran-correctly', runs: ['4.x GET', '4.x HEAD', '4.x 204', '4.x 304', '4.x redirect', '4.x POST'] }],
+      ['handler.mjs:16 write-without-backpressure/ignoresBackpressure', { status: 'ran-unobservable', runs: ['4.x GET', '4.x HEAD', '4.x 204', '4.x 304', '4.x redirect', '4.x POST'] }],
       ['handler.mjs:17 prelude-not-flushed/emptyLoop', { status: 'ran-correctly', runs: ['4.x GET', '4.x HEAD', '4.x 204', '4.x 304', '4.x redirect', '4.x POST'] }],
       ['moved.mjs:4 prelude-not-flushed/endsWithoutWrite', { status: 'confirmed', runs: ['4.x GET /old-page'] }],
     ]);
@@ -92,9 +92,10 @@ describe('scan --verify', () => {
     expect(stdout).toContain('    verify: confirmed by a run (4.x GET /old-page)\n');
     expect(stdout).toContain('    verify: not reached by any event: send a request that takes this path with `stream-doctor verify --event`\n');
     expect(stdout).toContain('    verify: found by running (4.x GET /wait)\n');
+    expect(stdout).toContain("    verify: ran (4.x GET, 4.x HEAD, 4.x 204 and 3 more); a run cannot show this rule's bug on the wire, so it neither confirms nor refutes it\n");
     expect(stdout).toContain('  verified handler.handler under aws-lambda-ric 4.0.2: 8 invocations (7 completed, 1 hung)\n');
     expect(stdout).toContain('  not verified typed.ts: .ts source: Node does not run it as is');
-    expect(stdout).toContain('  verify: 1 confirmed by a run, 2 ran correctly, 1 not reached, 0 not run, 1 found only by running\n');
+    expect(stdout).toContain('  verify: 1 confirmed by a run, 1 ran correctly, 1 ran (not observable), 1 not reached, 0 not run, 1 found only by running\n');
   }, 120_000);
 
   it('a module the handler imports that is not installed: not verified with the reason; --stub serves it and the handler runs', () => {
@@ -164,6 +165,25 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
     expect(passed.verification!.handlers[0]).toMatchObject({ verdicts: { completed: 6 }, errors: [] });
     expect(passed.inconclusive).toBeUndefined();
     expect(result.status).toBe(0);
+  }, 120_000);
+
+  it('handlers run offline: a call off the loopback fails at once (no credential wait that reads as a hang, no live service)', () => {
+    const dir = project({
+      'template.yaml': TEMPLATE,
+      'index.mjs': `import { promises as dns } from 'node:dns';
+export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  await dns.lookup('bedrock-runtime.us-east-1.amazonaws.com');
+  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });
+  stream.write('ok');
+  stream.end();
+});
+`,
+    });
+    const report = JSON.parse(run(['scan', dir, '--verify', '--verify-timeout', '1500ms', '--format', 'json']).stdout) as JsonOut;
+    expect(report.verification!.handlers[0]).toMatchObject({
+      verdicts: { failed: 6 },
+      errors: ['Error: stream-doctor verify: blocked network access to bedrock-runtime.us-east-1.amazonaws.com (fix --verify and scan --verify run handlers offline; stub the client with --stub)'],
+    });
   }, 120_000);
 
   it('nothing runnable is never a pass: inconclusive, exit 1 even with --fail-on none, no "No problems found"', () => {

@@ -60,6 +60,8 @@ export interface VerifyOptions {
   silent?: boolean;
   /** With `coverage`: modules replaced by a file while the handler runs (module specifier -> absolute file; `scan --verify --stub`). */
   stubs?: Record<string, string>;
+  /** With `coverage`: connections and lookups off the loopback fail (src/verify/sandbox.ts; `scan --verify`). */
+  offline?: boolean;
   /** With `coverage`: also collect the coverage of these files (absolute paths: the modules the handler imports). */
   coverageFiles?: string[];
 }
@@ -200,7 +202,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
       // Mined events are named by their request (`GET /x`): not something a URL path may hold as is.
       const requestId = `verify-${lineage.replace('.', '')}-${event.name.replace(/[^A-Za-z0-9-]+/g, '_')}`;
       const once = (launch: Launch): Promise<RunResult> =>
-        runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: coverageOn ? { ...extra, ...coverageEnv(coverageWork!, requestId, options.stubs ?? {}) } : extra });
+        runInvocation({ launch, taskRoot: root, handler: options.handler, event: event.event, requestId, timeoutMs, env: coverageOn ? { ...extra, ...coverageEnv(coverageWork!, requestId, options.stubs ?? {}, options.offline ?? false) } : extra });
       let result: RunResult;
       let protocol: Diagnosis['problems'] = [];
       if (lineage === 'bootstrap') {
@@ -476,8 +478,8 @@ function subjectOf(run: VerifyRun, version: string, event: ProbeEvent, timeoutMs
 }
 
 /** The preload that takes V8 coverage while the handler runs (network and modules untouched), one folder per run. */
-function coverageEnv(work: string, requestId: string, stubs: Record<string, string>): NodeJS.ProcessEnv {
-  return writeSandbox(join(work, requestId, 'preload'), { stubs, overrides: {}, offline: false, coverageEveryMs: 50 }, join(work, requestId, 'v8'));
+function coverageEnv(work: string, requestId: string, stubs: Record<string, string>, offline: boolean): NodeJS.ProcessEnv {
+  return writeSandbox(join(work, requestId, 'preload'), { stubs, overrides: {}, offline, coverageEveryMs: 50 }, join(work, requestId, 'v8'));
 }
 
 export interface StaticRun {

@@ -66,12 +66,14 @@ export interface Finding {
  * - `confirmed`: a run executed the finding's line and showed the same rule's bug;
  * - `ran-correctly`: runs executed the line and none showed the bug (a candidate false positive, or a bug
  *   that needs another request: the events are named);
+ * - `ran-unobservable`: runs executed the line, but a run cannot show this rule's bug on the wire (it is about
+ *   what the code means, not what the runtime does): the run neither confirms nor refutes it;
  * - `not-reached`: the module loaded but no event executed the line (send one with `verify --event`);
  * - `not-run`: no verified handler loaded the module (`reason` says why);
  * - `observed`: found by running only: no static finding of the rule was confirmed by these runs.
  */
 export interface FindingVerification {
-  status: 'confirmed' | 'ran-correctly' | 'not-reached' | 'not-run' | 'observed';
+  status: 'confirmed' | 'ran-correctly' | 'ran-unobservable' | 'not-reached' | 'not-run' | 'observed';
   /** The runs (`4.x GET /chat`, prefixed with the handler when several ran) that confirmed, ran or observed it. */
   runs: string[];
   reason?: string;

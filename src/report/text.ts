@@ -220,6 +220,8 @@ function verificationText(v: FindingVerification): string {
       return `confirmed by a run (${runs})`;
     case 'ran-correctly':
       return `ran, behaved correctly (${runs}): a candidate false positive, or the bug needs another request (\`stream-doctor verify --event\`)`;
+    case 'ran-unobservable':
+      return `ran (${runs}); a run cannot show this rule's bug on the wire, so it neither confirms nor refutes it`;
     case 'not-reached':
       return `not reached by any event${v.reason ? ` (${v.reason})` : ''}: send a request that takes this path with \`stream-doctor verify --event\``;
     case 'observed':
@@ -240,7 +242,7 @@ function verificationFooter(c: Colors, report: Report): string[] {
     out.push(c.dim(`  verified ${h.handler} under ${h.runtimes.join(' and ')}: ${plural(h.invocations, 'invocation')} (${verdicts}${errors})`));
   }
   for (const n of summary.notVerified) out.push(c.dim(`  not verified ${n.file}: ${n.reason}`));
-  const parts = [`${count('confirmed')} confirmed by a run`, `${count('ran-correctly')} ran correctly`, `${count('not-reached')} not reached`, `${count('not-run')} not run`, `${count('observed')} found only by running`];
+  const parts = [`${count('confirmed')} confirmed by a run`, `${count('ran-correctly')} ran correctly`, `${count('ran-unobservable')} ran (not observable)`, `${count('not-reached')} not reached`, `${count('not-run')} not run`, `${count('observed')} found only by running`];
   if (summary.handlers.length > 0) out.push(c.dim(`  verify: ${parts.join(', ')}`));
   return out;
 }

@@ -82,7 +82,7 @@ if (config.coverageEveryMs) {
 if (config.offline !== false) {
 const LOCAL = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '']);
 function blocked(host) {
-  const error = new Error('${BLOCKED_MARKER}' + host + ' (fix --verify runs handlers offline; stub the client with --stub)');
+  const error = new Error('${BLOCKED_MARKER}' + host + ' (fix --verify and scan --verify run handlers offline; stub the client with --stub)');
   error.code = 'ESTREAMDOCTORBLOCKED';
   process.stderr.write('${BLOCKED_MARKER}' + host + '\\n');
   return error;

@@ -16,6 +16,7 @@ import { verifyHandler, verdictWord, type VerifyRun } from '../commands/verify.j
 import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from './install.js';
 import { executed } from './coverage.js';
 import { errorText } from './analyze.js';
+import { verifyObservations } from './observations.js';
 import { fingerprintOf } from '../config/fingerprint.js';
 import { parseTimeout } from '../commands/probe.js';
 
@@ -157,6 +158,9 @@ export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Prom
           coverage: true,
           coverageFiles: codeFiles,
           stubs: input.stubs,
+          // As in fix --verify: calls to AWS or a model API fail at once instead of waiting on credentials (the SDK's
+          // provider chain can take seconds, which read as a hang) or reaching a live service from CI.
+          offline: true,
           timeout: input.timeout,
           passEnv: input.passEnv,
           format: 'json',
@@ -203,6 +207,12 @@ function runError(run: VerifyRun): string[] {
   if (d.initFailure?.kind === 'error') return [errorText(d.initFailure)];
   return d.functionError ? [errorText(d.functionError)] : [];
 }
+
+/**
+ * The static rules a run can show on the wire (src/verify/observations.ts): for the others (an error masked as
+ * a 200, a header set twice…) a run that executed the line neither confirms nor refutes the finding.
+ */
+const OBSERVABLE = new Set(Object.keys(verifyObservations.messages));
 
 /** The runtime finished the invocation (with or without a function error): its coverage is complete. */
 export function finished(run: VerifyRun): boolean {
@@ -256,7 +266,7 @@ function merge(input: ScanVerifyInput, done: HandlerRun[], notVerified: Verifica
         confirming.length > 0
           ? { status: 'confirmed', runs: confirming.map(({ h, run }) => label(h, run)) }
           : finishedRuns.length > 0
-            ? { status: 'ran-correctly', runs: finishedRuns.map(({ h, run }) => label(h, run)) }
+            ? { status: OBSERVABLE.has(f.ruleId) ? 'ran-correctly' : 'ran-unobservable', runs: finishedRuns.map(({ h, run }) => label(h, run)) }
             : ran.length > 0
               ? { status: 'not-reached', runs: [], reason: `only ${ran.length === 1 ? 'a run' : `${ran.length} runs`} that did not finish (${[...new Set(ran.map(({ run }) => verdictWord(run.diagnosis)))].join(', ')}) may have reached it` }
               : { status: 'not-reached', runs: [] };
