@@ -89,4 +89,14 @@ describe('verify --coverage: static findings against the runs', () => {
     ]);
     expect((await staticFindings(false)).map((f) => `${f.ruleId} ${f.status}`)).toEqual(['stream-never-ended not-reached', 'prelude-not-flushed not-reached']);
   }, 60_000);
+
+  it('a rule no run can show on the wire is "ran-unobservable", not "ran-correctly"', async () => {
+    let out = '';
+    await verifyHandler(
+      { handler: 'handler.handler', root: path.join(ROOT, 'test/fixtures/scan-verify/app'), runtime: '4.x', events: [], only: ['GET'], codeEvents: false, coverage: true, timeout: '1500ms', passEnv: [], format: 'json', failOn: 'error', color: false, verbose: false },
+      { stdout: (t) => (out += t), stderr: () => {}, progressEnabled: false, cwd: ROOT, env },
+    );
+    const found = (JSON.parse(out) as { staticFindings: Array<{ ruleId: string; line: number; status: string }> }).staticFindings.map((f) => `${f.line} ${f.ruleId} ${f.status}`).sort();
+    expect(found).toEqual(['12 stream-never-ended not-reached', '16 write-without-backpressure ran-unobservable', '17 prelude-not-flushed ran-correctly']);
+  }, 60_000);
 });

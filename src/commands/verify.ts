@@ -295,7 +295,7 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
     subjects.push({
       id: `${file} static findings`,
       title: `static findings of ${file}, against the runs (V8 coverage)`,
-      facts: staticRuns.map((s) => ({ label: `line ${s.line} ${s.ruleId}`, value: s.status === 'confirmed' ? `confirmed by run (${s.events.join(', ')})` : s.status === 'ran-correctly' ? `ran, behaved correctly (${s.events.join(', ')}): a candidate false positive` : s.status === 'not-reached' ? 'not reached by any event: add --event with a request that takes this path' : 'no coverage (the module did not load)' })),
+      facts: staticRuns.map((s) => ({ label: `line ${s.line} ${s.ruleId}`, value: s.status === 'confirmed' ? `confirmed by run (${s.events.join(', ')})` : s.status === 'ran-correctly' ? `ran, behaved correctly (${s.events.join(', ')}): a candidate false positive` : s.status === 'ran-unobservable' ? `ran (${s.events.join(', ')}); a run cannot show this rule's bug, so it neither confirms nor refutes it` : s.status === 'not-reached' ? 'not reached by any event: add --event with a request that takes this path' : 'no coverage (the module did not load)' })),
       notes: [],
     });
   }
@@ -485,8 +485,11 @@ function coverageEnv(work: string, requestId: string, stubs: Record<string, stri
 export interface StaticRun {
   ruleId: string;
   line: number;
-  /** `confirmed`: an event ran the line and verify reported the same rule for it; `ran-correctly`: events ran it and none showed the bug. */
-  status: 'confirmed' | 'ran-correctly' | 'not-reached' | 'no-coverage';
+  /**
+   * `confirmed`: an event ran the line and verify reported the same rule for it; `ran-correctly`: events ran it and
+   * none showed the bug; `ran-unobservable`: events ran it, but no run can show this rule's bug.
+   */
+  status: 'confirmed' | 'ran-correctly' | 'ran-unobservable' | 'not-reached' | 'no-coverage';
   /** The runs (`4.x GET /x`) that executed the line. */
   events: string[];
 }
@@ -512,6 +515,8 @@ function staticCoverage(file: string, abs: string, root: string, runs: VerifyRun
     if (confirmed.length > 0) return { ruleId: f.ruleId, line: f.line, status: 'confirmed' as const, events: confirmed };
     // Only a finished run vouches for a line: V8 counts code after a pending await with the enclosing block.
     const finishedRuns = ranBy.filter((r) => r.diagnosis.verdict === 'completed' || r.diagnosis.verdict === 'failed').map((r) => `${r.lineage} ${r.event}`);
-    return finishedRuns.length > 0 ? { ruleId: f.ruleId, line: f.line, status: 'ran-correctly' as const, events: finishedRuns } : { ruleId: f.ruleId, line: f.line, status: 'not-reached' as const, events: [] };
+    if (finishedRuns.length === 0) return { ruleId: f.ruleId, line: f.line, status: 'not-reached' as const, events: [] };
+    // A rule no run can show on the wire (src/verify/observations.ts) is neither confirmed nor refuted by running.
+    return { ruleId: f.ruleId, line: f.line, status: f.ruleId in verifyObservations.messages ? ('ran-correctly' as const) : ('ran-unobservable' as const), events: finishedRuns };
   });
 }
