@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { tempProject } from './support/temp-project.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repo, 'bin/stream-doctor.js');
@@ -233,14 +234,7 @@ const HANGING = `export const handler = awslambda.streamifyResponse(async (event
 });
 `;
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-action-ws-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempProject('sd-action-ws-', files);
 
 describe('action.yml steps, run like a runner runs them', () => {
   it('with the defaults: SARIF for the upload, the job summary, annotations, and a failed gate on an error', () => {

@@ -1,9 +1,10 @@
 /** The CLI as a user meets it: the built bin, real files, exit codes, output that parses. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempProject } from './support/temp-project.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repo, 'bin/stream-doctor.js');
@@ -30,14 +31,7 @@ const CORRECT = `export const handler = awslambda.streamifyResponse(async (event
 });
 `;
 
-function project(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-cli-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string | Buffer>): string => tempProject('sd-cli-', files);
 
 describe('scan exit codes and formats', () => {
   it('exits 1 with an error finding, and the JSON names rule, file, line and column', () => {

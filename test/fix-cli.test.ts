@@ -1,10 +1,11 @@
 /** `stream-doctor fix` as a user meets it: the built CLI on a temporary project, and the safe writer. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FixRefused, writeAll } from '../src/fix/write.js';
+import { tempProject } from './support/temp-project.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repo, 'bin/stream-doctor.js');
@@ -14,14 +15,7 @@ function run(args: string[], cwd: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-fix-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => tempProject('sd-fix-', files);
 
 const REDIRECT = `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
   const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 302, headers: { location: "/login" } });

@@ -2,13 +2,13 @@
  * Lockfile readers (src/code/lockfiles/): the lockfiles the package managers wrote (test/fixtures/lockfiles,
  * see its README) and the edge cases they write for other projects, as small inline texts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockedPackages, parseLockfile, type LockedPackage } from '../src/code/lockfiles/index.js';
 import { parseLocatedJson } from '../src/code/lockfiles/json.js';
 import { readBlockEntries } from '../src/code/lockfiles/block-entries.js';
+import { tempProject } from './support/temp-project.js';
 
 const fixtures = path.resolve(import.meta.dirname, 'fixtures/lockfiles');
 
@@ -363,14 +363,7 @@ packages:
 });
 
 describe('lockedPackages', () => {
-  function project(files: Record<string, string>): string {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-locks-'));
-    for (const [rel, text] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      writeFileSync(path.join(dir, rel), text);
-    }
-    return dir;
-  }
+  const project = (files: Record<string, string>): string => tempProject('sd-locks-', files);
   const npmLock = readFileSync(path.join(fixtures, 'npm-v3/package-lock.json'), 'utf8');
   const bunLock = readFileSync(path.join(fixtures, 'bun/bun.lock'), 'utf8');
 

@@ -5,14 +5,14 @@
  * internal error that fails the gate without hiding the other rules' findings. Each case failed before.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeSource } from '../src/code/analyze.js';
 import { codeRules } from '../src/checks/code/index.js';
 import { defineCodeRule } from '../src/model/rule.js';
 import type { CodeRule } from '../src/model/rule.js';
+import { tempProject } from './support/temp-project.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repo, 'bin/stream-doctor.js');
@@ -23,14 +23,7 @@ function run(args: string[], cwd = repo) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-green-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => tempProject('sd-green-', files);
 
 const HANGING = `export const handler = awslambda.streamifyResponse(async (event, stream) => {
   const res = await fetch(event.url);

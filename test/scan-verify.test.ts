@@ -5,12 +5,11 @@
  * running, and a TypeScript handler that is not run. Run through the built CLI: exit codes and parsed output.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureRic, missingTools } from '../src/verify/install.js';
 import { lineagesFor } from '../src/verify/scan-verify.js';
+import { tempProject } from './support/temp-project.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin/stream-doctor.js');
@@ -33,14 +32,7 @@ Resources:
       Runtime: nodejs24.x
 `;
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-scan-verify-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => tempProject('sd-scan-verify-', files);
 
 interface JsonOut {
   findings: Array<{ file: string; line: number; ruleId: string; messageId: string; severity: string; field?: string; verification?: { status: string; runs: string[]; reason?: string } }>;

@@ -3,26 +3,18 @@
  * under aws-lambda-ric 4.x (test/.tmp/ric) that finds a route-specific lost prelude and a hang on routes none
  * of the six default events requests (test/fixtures/verify/routes).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyHandler, verdictWord } from '../src/commands/verify.js';
 import { MAX_CODE_EVENTS, eventsFromCode } from '../src/verify/code-events.js';
 import { ensureRic, missingTools } from '../src/verify/install.js';
+import { tempProject } from './support/temp-project.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CACHE = path.join(ROOT, 'test', '.tmp', 'ric');
 const env = { ...process.env, STREAM_DOCTOR_RIC_CACHE: CACHE };
 
-function module(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-code-events-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const module = (files: Record<string, string>): string => tempProject('sd-code-events-', files);
 
 describe('events from the code', () => {
   it('router registrations (params made concrete), switch cases on the path, startsWith, methods; the defaults are not repeated', () => {
