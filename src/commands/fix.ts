@@ -26,7 +26,7 @@ import { infrastructureFilesUnder } from '../iac/index.js';
 import { LOCKFILE_NAMES } from '../code/lockfiles/names.js';
 import { STREAMING_MARKERS } from '../code/scan-code.js';
 import { PROBE_EVENTS, loadEventFile } from '../verify/events.js';
-import { RIC_VERSIONS, RuntimeInstallError, ensureRic, isInstalled, ricCacheRoot, type Lineage } from '../verify/install.js';
+import { RIC_VERSIONS, ensureRic, ensureRicOrFail, isInstalled, ricCacheRoot, type Lineage } from '../verify/install.js';
 import { resolveStubs } from '../verify/stubs.js';
 import { describeView, notVerifiable, verifyEdit, type FixVerifySettings, type VerifyRow } from '../fix/verify.js';
 import { parseTimeout } from './probe.js';
@@ -252,12 +252,7 @@ async function verifierFor(options: FixCommandOptions, io: FixIo, root: string, 
       if (isInstalled(cacheRoot, RIC_VERSIONS[lineage])) ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env, progress: () => {} }));
       continue;
     }
-    try {
-      ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env, progress: () => {}, ...(io.progressEnabled ? {} : { log: (line: string) => io.stderr(`stream-doctor: ${line}\n`) }) }));
-    } catch (error) {
-      if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
-      throw error;
-    }
+    ricDirs.set(lineage, await ensureRicOrFail(lineage, cacheRoot, { env, progress: () => {}, ...(io.progressEnabled ? {} : { log: (line: string) => io.stderr(`stream-doctor: ${line}\n`) }) }));
   }
   if (ricDirs.size === 0) return { skipped: `no aws-lambda-ric build in the runtime cache (${cacheRoot}): fix --verify builds it` };
   const only = options.verifyEvents;

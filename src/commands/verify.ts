@@ -7,7 +7,7 @@
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { coverageOf, coverageOfFiles, executed } from '../verify/coverage.js';
+import { coverageOf, coverageOfFiles, executed, lineStartOffsets, lineStatus, offsetAt } from '../verify/coverage.js';
 import { writeSandbox } from '../verify/sandbox.js';
 import type { Finding, Report, Severity, Subject } from '../model/finding.js';
 import { failingFindings } from '../model/finding.js';
@@ -21,7 +21,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { UsageError } from './errors.js';
 import { PROBE_EVENTS, loadEventFile, type ProbeEvent } from '../verify/events.js';
 import { MAX_CODE_EVENTS, eventsFromCode } from '../verify/code-events.js';
-import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from '../verify/install.js';
+import { RIC_VERSIONS, ensureRicOrFail, ricCacheRoot, type Lineage } from '../verify/install.js';
 import { runInvocation, type Launch, type RunResult } from '../verify/run.js';
 import { diagnose, errorText, initProblem, type Diagnosis, type InitFailure } from '../verify/analyze.js';
 import { plural } from '../report/json.js';
@@ -98,7 +98,8 @@ export interface VerifyOutcome {
   exitCode: number;
 }
 
-const MAX_TIMEOUT_MS = 60_000;
+/** The longest --timeout verify takes (scan --verify's --verify-timeout too). */
+export const MAX_TIMEOUT_MS = 60_000;
 /** Invocations run at once (each is its own server and runtime process). */
 const CONCURRENCY = 2;
 const EXTENSIONS = ['.js', '.mjs', '.cjs'];
@@ -182,14 +183,9 @@ export async function verifyHandler(options: VerifyOptions, io: VerifyIo): Promi
   try {
     for (const lineage of lineages) {
       if (lineage === 'bootstrap') continue;
-      try {
-        // A runtime build takes minutes: a spinner on a terminal, plain lines in CI logs, nothing with JSON/SARIF.
-        const log = !io.progressEnabled && options.format === 'text' ? (line: string) => io.stderr(`stream-doctor: ${line}\n`) : undefined;
-        ricDirs.set(lineage, await ensureRic(lineage, cacheRoot, { env: io.env, progress: (text) => progress.update(text), ...(log ? { log } : {}) }));
-      } catch (error) {
-        if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
-        throw error;
-      }
+      // A runtime build takes minutes: a spinner on a terminal, plain lines in CI logs, nothing with JSON/SARIF.
+      const log = !io.progressEnabled && options.format === 'text' ? (line: string) => io.stderr(`stream-doctor: ${line}\n`) : undefined;
+      ricDirs.set(lineage, await ensureRicOrFail(lineage, cacheRoot, { env: io.env, progress: (text) => progress.update(text), ...(log ? { log } : {}) }));
     }
     const jobs = lineages.flatMap((lineage) => events.map((event) => ({ lineage, event })));
     let done = 0;
@@ -503,20 +499,13 @@ function staticCoverage(file: string, abs: string, root: string, runs: VerifyRun
     return [];
   }
   const found = analyzeSource({ rel: file, text, origin: 'project', abs, root }, codeRules).findings;
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  const starts = lineStartOffsets(text);
   const loaded = runs.some((r) => (r.coverage ?? []).length > 0);
   return found.map((f) => {
-    const offset = (starts[f.line - 1] ?? 0) + (f.column ?? 1) - 1;
-    const ranBy = runs.filter((r) => r.coverage && executed(r.coverage, offset));
-    const ran = ranBy.map((r) => `${r.lineage} ${r.event}`);
+    const offset = offsetAt(starts, f.line, f.column);
     if (!loaded) return { ruleId: f.ruleId, line: f.line, status: 'no-coverage' as const, events: [] };
-    const confirmed = ran.filter((id) => findings.some((v) => v.ruleId === f.ruleId && v.field === id));
-    if (confirmed.length > 0) return { ruleId: f.ruleId, line: f.line, status: 'confirmed' as const, events: confirmed };
-    // Only a finished run vouches for a line: V8 counts code after a pending await with the enclosing block.
-    const finishedRuns = ranBy.filter((r) => r.diagnosis.verdict === 'completed' || r.diagnosis.verdict === 'failed').map((r) => `${r.lineage} ${r.event}`);
-    if (finishedRuns.length === 0) return { ruleId: f.ruleId, line: f.line, status: 'not-reached' as const, events: [] };
-    // A rule no run can show on the wire (src/verify/observations.ts) is neither confirmed nor refuted by running.
-    return { ruleId: f.ruleId, line: f.line, status: f.ruleId in verifyObservations.messages ? ('ran-correctly' as const) : ('ran-unobservable' as const), events: finishedRuns };
+    const ran = runs.filter((r) => r.coverage && executed(r.coverage, offset));
+    const { status, runs: shown } = lineStatus(f.ruleId, ran, (r) => findings.some((v) => v.ruleId === f.ruleId && v.field === `${r.lineage} ${r.event}`));
+    return { ruleId: f.ruleId, line: f.line, status, events: shown.map((r) => `${r.lineage} ${r.event}`) };
   });
 }

@@ -62,7 +62,8 @@ export type FileVerification =
   | { state: 'worse'; rows: VerifyRow[] }
   | { state: 'not-verifiable'; reason: string };
 
-const RUNNABLE = new Set(['.js', '.mjs', '.cjs']);
+/** The sources Node runs as they are (aws-lambda-ric loads `.js`, `.mjs`, `.cjs`). */
+export const RUNNABLE = new Set(['.js', '.mjs', '.cjs']);
 const CONCURRENCY = 2;
 
 /** The file's exported handlers: the streaming ones, else the exports named like a handler. */
@@ -266,11 +267,18 @@ async function runAll(settings: FixVerifySettings, abs: string, handlers: string
   return { views, ...(failures.length === jobs.length && jobs.length > 0 ? { initFailure: failures[0] } : {}) };
 }
 
-/** Whether the handlers of a file can be run at all, and why not. */
-export function notVerifiable(root: string, abs: string, original: string, fixed: string, stubs: Record<string, string>): { reason: string } | { handlers: string[] } {
+/** Whether the handlers of a file can be run at all, and why not (`exported`: its exported handlers, when the caller has them). */
+export function notVerifiable(
+  root: string,
+  abs: string,
+  original: string,
+  fixed: string,
+  stubs: Record<string, string>,
+  exported?: string[],
+): { reason: string } | { handlers: string[] } {
   const ext = path.extname(abs);
-  if (!RUNNABLE.has(ext)) return { reason: `${ext} source: Node does not run it as is (verify the built handler with \`stream-doctor verify\`)` };
-  const exports = exportedHandlers(root, abs, original);
+  if (!RUNNABLE.has(ext)) return { reason: `${ext} source: Node does not run it as is (build it, then \`stream-doctor verify <built handler>\`)` };
+  const exports = exported ?? exportedHandlers(root, abs, original);
   if (exports.length === 0) return { reason: 'no exported handler in this file (a module the handler imports): run `stream-doctor verify` on the handler' };
   const missing = [...new Set([...missingDependencies(abs, original, stubs), ...missingDependencies(abs, fixed, stubs)])];
   if (missing.length > 0) return { reason: `dependencies not installed: ${missing.join(', ')} (install them, or --stub <module>=<file>)` };

@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Diagnosis } from './analyze.js';
+import { verifyObservations } from './observations.js';
 
 export interface Range {
   startOffset: number;
@@ -58,4 +60,34 @@ export function executed(snapshots: Range[][], offset: number): boolean {
     if (inner && inner.count > 0) return true;
   }
   return false;
+}
+
+/** What the runs that executed a static finding's line say about it (`verify --coverage`, `scan --verify`). */
+export type LineStatus = 'confirmed' | 'ran-correctly' | 'ran-unobservable' | 'not-reached';
+
+/**
+ * `ran`: the runs that executed the line; `showsBug`: whether a run reported the finding's rule. A run that
+ * showed the bug confirms it. Otherwise only a run that finished vouches for the line: V8 counts the code after a
+ * pending await with its enclosing block, so a run cut off by the wait (hung, still streaming, crashed) would
+ * vouch for lines it never reached. A rule no run can show on the wire (not in src/verify/observations.ts) is
+ * neither confirmed nor refuted by running.
+ */
+export function lineStatus<R extends { diagnosis: Pick<Diagnosis, 'verdict'> }>(ruleId: string, ran: R[], showsBug: (run: R) => boolean): { status: LineStatus; runs: R[] } {
+  const confirming = ran.filter(showsBug);
+  if (confirming.length > 0) return { status: 'confirmed', runs: confirming };
+  const finished = ran.filter((r) => r.diagnosis.verdict === 'completed' || r.diagnosis.verdict === 'failed');
+  if (finished.length === 0) return { status: 'not-reached', runs: [] };
+  return { status: ruleId in verifyObservations.messages ? 'ran-correctly' : 'ran-unobservable', runs: finished };
+}
+
+/** The offset each line of `text` starts at (index 0 = line 1). */
+export function lineStartOffsets(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+/** The source offset of a 1-based line and column, as coverage ranges count them. */
+export function offsetAt(starts: number[], line: number, column: number): number {
+  return (starts[line - 1] ?? 0) + Math.max(0, column - 1);
 }

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { killProcessGroup, onInterrupt } from '../util/interrupt.js';
+import { UsageError } from '../commands/errors.js';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -173,6 +174,16 @@ function removeStalePartials(cacheRoot: string, version: string): void {
  * Installs `aws-lambda-ric@<version>` into the cache unless it is there; returns the package directory.
  * Throws RuntimeInstallError with one line when the build cannot run or fails.
  */
+/** `ensureRic` for a command: a runtime that cannot be built is the command failing (exit 2, one line), not a handler. */
+export async function ensureRicOrFail(...args: Parameters<typeof ensureRic>): Promise<string> {
+  try {
+    return await ensureRic(...args);
+  } catch (error) {
+    if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 export async function ensureRic(lineage: Lineage, cacheRoot: string, io: InstallIo): Promise<string> {
   const version = RIC_VERSIONS[lineage];
   if (isInstalled(cacheRoot, version)) return ricPackageDir(cacheRoot, version);

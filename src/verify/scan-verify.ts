@@ -9,22 +9,20 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Finding, FindingVerification, Severity, VerificationSummary } from '../model/finding.js';
-import { exportedHandlers, missingDependencies } from '../fix/verify.js';
+import { SEVERITY_RANK, type Finding, type FindingVerification, type VerificationSummary } from '../model/finding.js';
+import { RUNNABLE, exportedHandlers, notVerifiable } from '../fix/verify.js';
 import { UsageError } from '../commands/errors.js';
-import { verifyHandler, verdictWord, type VerifyRun } from '../commands/verify.js';
-import { RIC_VERSIONS, RuntimeInstallError, ensureRic, ricCacheRoot, type Lineage } from './install.js';
-import { executed } from './coverage.js';
+import { MAX_TIMEOUT_MS, verifyHandler, verdictWord, type VerifyRun } from '../commands/verify.js';
+import { RIC_VERSIONS, ensureRicOrFail, ricCacheRoot, type Lineage } from './install.js';
+import { executed, lineStartOffsets, lineStatus, offsetAt } from './coverage.js';
 import { errorText } from './analyze.js';
-import { verifyObservations } from './observations.js';
 import { fingerprintOf } from '../config/fingerprint.js';
+import { isRuntime4x } from '../code/scan-code.js';
 import { parseTimeout } from '../commands/probe.js';
 
 /** Handlers run per scan: each costs (6 + mined events) × runtimes invocations. */
 export const MAX_VERIFIED_HANDLERS = 4;
-const RUNNABLE = new Set(['.js', '.mjs', '.cjs']);
 const CODE = /\.(?:[cm]?[jt]sx?)$/;
-const SEVERITY_ORDER: Severity[] = ['info', 'warning', 'error'];
 
 export interface ScanVerifyInput {
   root: string;
@@ -66,11 +64,7 @@ interface HandlerRun {
 
 /** The aws-lambda-ric lineages a handler's deployments run on (both when the deployment is not known). */
 export function lineagesFor(runtimes: readonly string[] | undefined): '3.x' | '4.x' | 'both' {
-  const lineages = new Set<Lineage>();
-  for (const runtime of runtimes ?? []) {
-    if (/Managed Instances/.test(runtime) || /^nodejs(?:2[4-9]|[3-9]\d)/.test(runtime)) lineages.add('4.x');
-    else if (/^nodejs\d+/.test(runtime)) lineages.add('3.x');
-  }
+  const lineages = new Set<Lineage>((runtimes ?? []).filter((r) => r.startsWith('nodejs')).map((r) => (isRuntime4x(r) ? '4.x' : '3.x')));
   return lineages.size === 1 ? [...lineages][0]! : 'both';
 }
 
@@ -92,18 +86,10 @@ function candidates(input: ScanVerifyInput): { handlers: Array<{ file: string; h
     const exports = exportedHandlers(input.root, abs, text);
     // A module without an exported handler is a helper: the runs of the handlers that import it cover it.
     if (exports.length === 0) continue;
-    const ext = path.extname(file);
-    if (!RUNNABLE.has(ext)) {
-      notVerified.push({ file, reason: `${ext} source: Node does not run it as is (build it, then \`stream-doctor verify <built handler>\`)` });
-      continue;
-    }
-    const missing = missingDependencies(abs, text, input.stubs);
-    if (missing.length > 0) {
-      notVerified.push({ file, reason: `dependencies not installed: ${missing.join(', ')} (install them, or --stub <module>=<file>)` });
-      continue;
-    }
-    const base = file.slice(0, file.length - ext.length);
-    for (const name of exports) handlers.push({ file, handler: `${base}.${name}` });
+    // The same gate as fix --verify: TypeScript, and modules it imports that are not installed (nor stubbed).
+    const runnable = notVerifiable(input.root, abs, text, text, input.stubs, exports);
+    if ('reason' in runnable) notVerified.push({ file, reason: runnable.reason });
+    else for (const handler of runnable.handlers) handlers.push({ file, handler });
   }
   for (const extra of handlers.slice(MAX_VERIFIED_HANDLERS)) {
     notVerified.push({ file: extra.file, reason: `${extra.handler} not run: over the budget of ${MAX_VERIFIED_HANDLERS} handlers per scan (run \`stream-doctor verify ${extra.handler}\`)` });
@@ -121,7 +107,7 @@ function readText(abs: string): string | undefined {
 
 export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Promise<ScanVerifyResult> {
   // A bad --verify-timeout is the command line's fault, not one handler's: checked before anything runs.
-  if (parseTimeout(input.timeout) > 60_000) throw new UsageError(`--verify-timeout must be at most 60s (got "${input.timeout}")`);
+  if (parseTimeout(input.timeout) > MAX_TIMEOUT_MS) throw new UsageError(`--verify-timeout must be at most ${MAX_TIMEOUT_MS / 1000}s (got "${input.timeout}")`);
   const { handlers, notVerified } = candidates(input);
   const summary: VerificationSummary = { handlers: [], notVerified };
   if (handlers.length === 0) {
@@ -135,13 +121,8 @@ export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Prom
     return l === 'both' ? (['3.x', '4.x'] as const) : [l];
   }));
   for (const lineage of wanted) {
-    try {
-      const log = !io.progressEnabled && input.format === 'text' ? (line: string) => io.stderr(`stream-doctor: ${line}\n`) : undefined;
-      await ensureRic(lineage, cacheRoot, { env: io.env, progress: () => {}, ...(log ? { log } : {}) });
-    } catch (error) {
-      if (error instanceof RuntimeInstallError) throw new UsageError(error.message);
-      throw error;
-    }
+    const log = !io.progressEnabled && input.format === 'text' ? (line: string) => io.stderr(`stream-doctor: ${line}\n`) : undefined;
+    await ensureRicOrFail(lineage, cacheRoot, { env: io.env, progress: () => {}, ...(log ? { log } : {}) });
   }
 
   const codeFiles = [...new Set(input.findings.filter((f) => f.origin === 'project' && RUNNABLE.has(path.extname(f.file))).map((f) => path.join(input.root, f.file)))];
@@ -208,17 +189,6 @@ function runError(run: VerifyRun): string[] {
   return d.functionError ? [errorText(d.functionError)] : [];
 }
 
-/**
- * The static rules a run can show on the wire (src/verify/observations.ts): for the others (an error masked as
- * a 200, a header set twice…) a run that executed the line neither confirms nor refutes the finding.
- */
-const OBSERVABLE = new Set(Object.keys(verifyObservations.messages));
-
-/** The runtime finished the invocation (with or without a function error): its coverage is complete. */
-export function finished(run: VerifyRun): boolean {
-  return run.diagnosis.verdict === 'completed' || run.diagnosis.verdict === 'failed';
-}
-
 function notRunAll(findings: Finding[], notVerified: VerificationSummary['notVerified']): Finding[] {
   return findings.map((f) =>
     f.origin === 'project' && CODE.test(f.file) ? { ...f, verification: { status: 'not-run', runs: [], reason: notVerified.find((n) => n.file === f.file)?.reason ?? 'no handler was run' } } : f,
@@ -230,17 +200,14 @@ function merge(input: ScanVerifyInput, done: HandlerRun[], notVerified: Verifica
   const several = done.length > 1;
   const label = (h: HandlerRun, run: VerifyRun) => `${several ? `${h.handler} ` : ''}${run.lineage} ${run.event}`;
   const used = new Set<Finding>();
-  const lineStarts = new Map<string, number[]>();
+  const lineStarts = new Map<string, number[] | undefined>();
   const offsetOf = (f: Finding): number | undefined => {
-    let starts = lineStarts.get(f.file);
-    if (!starts) {
+    if (!lineStarts.has(f.file)) {
       const text = input.texts.get(f.file) ?? readText(path.join(input.root, f.file));
-      if (text === undefined) return undefined;
-      starts = [0];
-      for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-      lineStarts.set(f.file, starts);
+      lineStarts.set(f.file, text === undefined ? undefined : lineStartOffsets(text));
     }
-    return (starts[f.line - 1] ?? 0) + Math.max(0, f.column - 1);
+    const starts = lineStarts.get(f.file);
+    return starts ? offsetAt(starts, f.line, f.column) : undefined;
   };
 
   const out = input.findings.map((f): Finding => {
@@ -254,22 +221,15 @@ function merge(input: ScanVerifyInput, done: HandlerRun[], notVerified: Verifica
       verification = { status: 'not-run', runs: [], reason: own?.reason ?? (RUNNABLE.has(path.extname(f.file)) ? 'no verified handler loaded this module' : `${path.extname(f.file)} source: Node does not run it as is`) };
     } else {
       const ran = loaded.filter(({ run }) => executed(run.coverageByFile!.get(abs)!, offset));
-      const confirming = ran.filter(({ h, run }) => {
-        const shown = h.verifyFindings.filter((v) => v.ruleId === f.ruleId && v.field === `${run.lineage} ${run.event}`);
-        for (const v of shown) used.add(v);
-        return shown.length > 0;
-      });
-      // Only a run that finished says a line "ran correctly": V8 counts the code after a pending await with the
-      // enclosing block, so a run cut off by the wait would vouch for lines it never reached.
-      const finishedRuns = ran.filter(({ run }) => finished(run));
-      verification =
-        confirming.length > 0
-          ? { status: 'confirmed', runs: confirming.map(({ h, run }) => label(h, run)) }
-          : finishedRuns.length > 0
-            ? { status: OBSERVABLE.has(f.ruleId) ? 'ran-correctly' : 'ran-unobservable', runs: finishedRuns.map(({ h, run }) => label(h, run)) }
-            : ran.length > 0
-              ? { status: 'not-reached', runs: [], reason: `only ${ran.length === 1 ? 'a run' : `${ran.length} runs`} that did not finish (${[...new Set(ran.map(({ run }) => verdictWord(run.diagnosis)))].join(', ')}) may have reached it` }
-              : { status: 'not-reached', runs: [] };
+      const shownIn = ({ h, run }: (typeof ran)[number]) => h.verifyFindings.filter((v) => v.ruleId === f.ruleId && v.field === `${run.lineage} ${run.event}`);
+      const { status, runs } = lineStatus(f.ruleId, ran.map((r) => ({ ...r, diagnosis: r.run.diagnosis })), (r) => shownIn(r).length > 0);
+      if (status === 'confirmed') for (const r of runs) for (const v of shownIn(r)) used.add(v);
+      const cutOff = status === 'not-reached' && ran.length > 0;
+      verification = {
+        status,
+        runs: runs.map(({ h, run }) => label(h, run)),
+        ...(cutOff ? { reason: `only ${ran.length === 1 ? 'a run' : `${ran.length} runs`} that did not finish (${[...new Set(ran.map(({ run }) => verdictWord(run.diagnosis)))].join(', ')}) may have reached it` } : {}),
+      };
     }
     return { ...f, verification };
   });
@@ -284,7 +244,7 @@ function merge(input: ScanVerifyInput, done: HandlerRun[], notVerified: Verifica
     }
     for (const group of groups.values()) {
       const first = group[0]!;
-      const severity = group.map((v) => v.severity).reduce((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a));
+      const severity = group.map((v) => v.severity).reduce((a, b) => (SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a));
       const runs = group.map((v) => `${several ? `${h.handler} ` : ''}${v.field ?? ''}`.trim());
       out.push({
         ...first,
