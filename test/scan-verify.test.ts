@@ -191,6 +191,7 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual(['stream-doctor: --verify-timeout must be at most 60s (got "90s")']);
+    expect(run(['scan', APP, '--verify', '--verify-timeout', 'soon']).stderr.trim()).toBe('stream-doctor: --verify-timeout must look like 10s, 500ms or 2m (got "soon")');
   });
 
   it('without --verify the report has no verification', () => {

@@ -72,13 +72,14 @@ export class ProbeError extends UsageError {}
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
 
-export function parseTimeout(value: string): number {
+/** `option`: the flag the value came from, as the error names it. */
+export function parseTimeout(value: string, option = '--timeout'): number {
   const m = DURATION.exec(value.trim());
-  if (!m) throw new UsageError(`--timeout must look like 10s, 500ms or 2m (got "${value}")`);
+  if (!m) throw new UsageError(`${option} must look like 10s, 500ms or 2m (got "${value}")`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const ms = unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000;
-  if (ms < 100 || ms > 900_000) throw new UsageError(`--timeout must be between 100ms and 15m (got "${value}")`);
+  if (ms < 100 || ms > 900_000) throw new UsageError(`${option} must be between 100ms and 15m (got "${value}")`);
   return Math.round(ms);
 }
 

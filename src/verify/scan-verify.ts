@@ -107,7 +107,7 @@ function readText(abs: string): string | undefined {
 
 export async function verifyScan(input: ScanVerifyInput, io: ScanVerifyIo): Promise<ScanVerifyResult> {
   // A bad --verify-timeout is the command line's fault, not one handler's: checked before anything runs.
-  if (parseTimeout(input.timeout) > MAX_TIMEOUT_MS) throw new UsageError(`--verify-timeout must be at most ${MAX_TIMEOUT_MS / 1000}s (got "${input.timeout}")`);
+  if (parseTimeout(input.timeout, '--verify-timeout') > MAX_TIMEOUT_MS) throw new UsageError(`--verify-timeout must be at most ${MAX_TIMEOUT_MS / 1000}s (got "${input.timeout}")`);
   const { handlers, notVerified } = candidates(input);
   const summary: VerificationSummary = { handlers: [], notVerified };
   if (handlers.length === 0) {
