@@ -429,6 +429,11 @@ function exprText(text: string, expr: HclExpr): string {
 // Deployments
 
 /** References that identify a function: resource attributes, module outputs, aliases. */
+/** The name of the `type` resource an expression refers to: `aws_lambda_function_url.api.url_id` -> `api`. */
+function refersTo(value: unknown, type: string): string | undefined {
+  return new RegExp(`\\b${type}\\.([A-Za-z_][\\w-]*)`).exec(typeof value === 'string' ? value : '')?.[1];
+}
+
 const FUNCTION_REF = /\baws_lambda_function\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\.(?:function_name|arn|id|invoke_arn|qualified_arn|qualified_invoke_arn|response_streaming_invoke_arn)\b/;
 const MODULE_REF = /\bmodule\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\.lambda_function_(?:name|arn|invoke_arn|qualified_arn|qualified_invoke_arn)\b/;
 const ALIAS_REF = /\baws_lambda_alias\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\.(?:arn|invoke_arn|function_name|name)\b/;
@@ -490,7 +495,6 @@ function readModule(sources: Source[], tfvars: Array<{ file: string; json: Json 
     if (skippedByCount(r, scope)) continue;
     const behaviors = [...r.blocks(scope, 'default_cache_behavior'), ...r.blocks(scope, 'ordered_cache_behavior')];
     for (const origin of r.blocks(scope, 'origin')) {
-      const refersTo = (value: unknown, type: string) => new RegExp(`\\b${type}\\.([A-Za-z_][\\w-]*)`).exec(typeof value === 'string' ? value : '')?.[1];
       const urlName = refersTo(origin.json.domain_name, 'aws_lambda_function_url');
       const urlScope = urlName ? index.resources.get('aws_lambda_function_url')?.get(urlName) : undefined;
       const d = urlScope ? target(urlScope.json.function_name) : undefined;
