@@ -25,6 +25,16 @@ import { AnalysisBudgetExceeded } from './stream-flow.js';
  */
 export const STREAMING_MARKERS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda', 'responseStream'];
 
+/**
+ * The markers that make an installed dependency's file worth parsing: `responseStream` alone does not. In
+ * dependencies it is mostly a variable name in code that has nothing to do with Lambda (Next.js's four 1.8 MB
+ * compiled dev runtimes, the CloudWatch Logs client's `StartLiveTailResponseStream`): parsing those took
+ * 3.5 of the 4.4 s of a scan of the benchmark tree, for no finding. A library's streaming handler calls
+ * `streamifyResponse` or `HttpResponseStream.from` (or names `awslambda`) in the same file, and the
+ * streamified-elsewhere rule that `responseStream` serves is about the project's own handlers.
+ */
+export const DEPENDENCY_MARKERS = STREAMING_MARKERS.filter((marker) => marker !== 'responseStream');
+
 export interface SourceInput {
   /** Relative to the scan root, "/" separators. */
   rel: string;

@@ -6,7 +6,7 @@ import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import { codeRules } from '../checks/code/index.js';
 import { checkKnownBadVersions, entryMatches, loadKnownBad, runtimeConditionOf, type KnownBadEntry } from '../checks/packages/known-bad-version.js';
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
-import { STREAMING_MARKERS, analyzeSource } from './analyze.js';
+import { DEPENDENCY_MARKERS, STREAMING_MARKERS, analyzeSource } from './analyze.js';
 import path from 'node:path';
 import semver from '../util/semver.js';
 import { readFileSync, statSync } from 'node:fs';
@@ -49,6 +49,7 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     include: options.include,
     exclude: options.exclude,
     tokens: STREAMING_MARKERS,
+    dependencyTokens: DEPENDENCY_MARKERS,
     ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
     ...(options.onWalk ? { onProgress: options.onWalk } : {}),
   });

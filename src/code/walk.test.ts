@@ -11,6 +11,7 @@ import { collectCandidates, isSourceFileName, planAnchors, WORKER_SOURCE, type W
 const TOKENS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'callbackWaitsForEmptyEventLoop', 'awslambda'];
 const HIT = 'export const handler = awslambda.streamifyResponse(async (event, stream) => { stream.end(); });\n';
 const MISS = 'export const add = (a, b) => a + b;\n';
+const ONLY_AWSLAMBDA = 'export const runtime = typeof awslambda;\n';
 const isRoot = process.getuid?.() === 0;
 
 type Spec = Record<string, string | Buffer | { link: string }>;
@@ -135,6 +136,18 @@ describe('anchors', () => {
 });
 
 describe('origin, .gitignore and build output', () => {
+  it.each([0, 1])('dependencyTokens select the files of installed dependencies, tokens every other file (workers: %i)', async (workers) => {
+    const root = tree({
+      'src/a.js': ONLY_AWSLAMBDA,
+      'dist/index.js': ONLY_AWSLAMBDA,
+      'node_modules/lib/package.json': '{"name":"lib","version":"1.0.0"}',
+      'node_modules/lib/only.js': ONLY_AWSLAMBDA,
+      'node_modules/lib/hit.js': HIT,
+    });
+    const r = await scan(root, { workers, dependencyTokens: TOKENS.filter((t) => t !== 'awslambda') });
+    expect(r.candidates.map((c) => `${c.origin} ${c.rel}`)).toEqual(['build-output dist/index.js', 'dependency node_modules/lib/hit.js', 'project src/a.js']);
+  });
+
   it('classifies project, dependency and build-output files', async () => {
     const root = tree({
       'src/a.ts': HIT,
@@ -482,12 +495,12 @@ describe('worker threads', () => {
 
 describe('the pre-filter worker', () => {
   it.each([[[] as string[]], [['--input-type=module']]])('claims published chunks through the shared counter and reports each, then a final message (execArgv %j)', async (execArgv) => {
-    const root = tree({ 'a.js': HIT, 'b.js': MISS, 'c.js': 'awslambda\0', 'd.js': HIT });
+    const root = tree({ 'a.js': HIT, 'b.js': MISS, 'c.js': 'awslambda\0', 'd.js': HIT, 'e.js': ONLY_AWSLAMBDA });
     const ctrl = new Int32Array(new SharedArrayBuffer(16));
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ctrl: ctrl.buffer, port: port2, plan: planAnchors(TOKENS), maxBytes: 1 << 20 },
+      workerData: { ctrl: ctrl.buffer, port: port2, plan: planAnchors(TOKENS), dependencyPlan: planAnchors(TOKENS.filter((t) => t !== 'awslambda')), maxBytes: 1 << 20 },
       transferList: [port2],
       execArgv,
     });
@@ -499,9 +512,11 @@ describe('the pre-filter worker', () => {
       });
       worker.once('error', reject);
     });
-    port1.postMessage({ k: 0, files: [path.join(root, 'a.js'), path.join(root, 'b.js')] });
-    port1.postMessage({ k: 1, files: [path.join(root, 'c.js'), path.join(root, 'd.js'), path.join(root, 'missing.js')] });
-    Atomics.store(ctrl, 1, 2); // published
+    port1.postMessage({ k: 0, files: [path.join(root, 'a.js'), path.join(root, 'b.js')], dependency: new Uint8Array(2) });
+    port1.postMessage({ k: 1, files: [path.join(root, 'c.js'), path.join(root, 'd.js'), path.join(root, 'missing.js')], dependency: new Uint8Array(3) });
+    // The same file as a project file (selected by `awslambda`), then as a dependency's (not: dependencyPlan).
+    port1.postMessage({ k: 2, files: [path.join(root, 'e.js'), path.join(root, 'e.js')], dependency: Uint8Array.of(0, 1) });
+    Atomics.store(ctrl, 1, 3); // published
     Atomics.store(ctrl, 2, 1); // walk done
     Atomics.notify(ctrl, 1);
     await finished;
@@ -510,9 +525,10 @@ describe('the pre-filter worker', () => {
     expect(messages).toEqual([
       { k: 0, out: [[0, HIT]] },
       { k: 1, out: [[0, ['binary (NUL byte in the first 8 KB)']], [1, HIT], [2, ['unreadable (ENOENT)']]] },
+      { k: 2, out: [[0, ONLY_AWSLAMBDA]] },
       { k: -1, out: [] },
     ]);
-    expect(Atomics.load(ctrl, 3)).toBe(2); // candidates, for progress
+    expect(Atomics.load(ctrl, 3)).toBe(3); // candidates, for progress
   });
 });
 

@@ -62,6 +62,8 @@ export interface WalkOptions {
   exclude?: string[];
   /** Byte pre-filter: a file is a candidate if it contains ANY token. No tokens: no candidates. */
   tokens: string[];
+  /** The tokens that select an installed dependency's file (origin 'dependency'); default: `tokens`. */
+  dependencyTokens?: string[];
   /** Default 8 MiB: bigger files are skipped with a SkipNote (reason 'too large (N MB)'). */
   maxFileBytes?: number;
   /** Called at most ~10x/second, and once at the end. `walked` counts source files found so far. */
@@ -247,17 +249,22 @@ function createScanner(
   fsMod: typeof import('node:fs'),
   plan: AnchorPlan,
   maxBytes: number,
-): (file: string) => ScanOutcome {
-  const anchors = plan.map(([a, ts]) => ({
-    anchor: Buffer.from(a, 'latin1'),
-    tokens: ts.map((t) => Buffer.from(t, 'latin1')),
-    self: ts.length === 1 && ts[0] === a,
-  }));
+  dependencyPlan: AnchorPlan = plan,
+): (file: string, dependency: boolean) => ScanOutcome {
+  const compile = (p: AnchorPlan) =>
+    p.map(([a, ts]) => ({
+      anchor: Buffer.from(a, 'latin1'),
+      tokens: ts.map((t) => Buffer.from(t, 'latin1')),
+      self: ts.length === 1 && ts[0] === a,
+    }));
+  const projectAnchors = compile(plan);
+  const dependencyAnchors = dependencyPlan === plan ? projectAnchors : compile(dependencyPlan);
   // One buffer per thread, reused for every file. Allocated at the default limit up front: unused pages of
   // it cost no memory, and growing it (copying) showed up in profiles.
   let buf = Buffer.allocUnsafe(Math.min(8 * 1024 * 1024, maxBytes) + 1);
   const errorCode = (e: unknown) => ((e as { code?: string }).code ?? String(e));
-  return function scan(file: string): ScanOutcome {
+  return function scan(file: string, dependency: boolean): ScanOutcome {
+    const anchors = dependency ? dependencyAnchors : projectAnchors;
     if (anchors.length === 0) return 0;
     let fd: number;
     try {
@@ -300,8 +307,8 @@ function createScanner(
   };
 }
 
-/** Chunk k as sent to workers. */
-interface ChunkMessage { k: number; files: string[] }
+/** Chunk k as sent to workers; `dependency[i]` is 1 when files[i] lies in an installed dependency. */
+interface ChunkMessage { k: number; files: string[]; dependency: Uint8Array }
 /** Per-chunk result from a worker: local index -> outcome, for non-misses only. */
 interface ChunkResult { k: number; out: Array<[number, string | [string]]> }
 
@@ -316,35 +323,35 @@ function prefilterWorkerMain(
   fsMod: typeof import('node:fs'),
   makeScanner: typeof createScanner,
 ): void {
-  const data = wt.workerData as { ctrl: SharedArrayBuffer; port: MessagePort; plan: AnchorPlan; maxBytes: number };
+  const data = wt.workerData as { ctrl: SharedArrayBuffer; port: MessagePort; plan: AnchorPlan; dependencyPlan: AnchorPlan; maxBytes: number };
   const ctrl = new Int32Array(data.ctrl);
   const port = data.port;
-  const scan = makeScanner(fsMod, data.plan, data.maxBytes);
+  const scan = makeScanner(fsMod, data.plan, data.maxBytes, data.dependencyPlan);
   // Every published chunk arrives here; this worker scans those it claims. Claims only increase, so
   // chunks below the current claim are dropped.
-  const chunks: Array<string[] | undefined> = [];
+  const chunks: Array<ChunkMessage | undefined> = [];
   let low = 0;
   for (;;) {
     const k = Atomics.add(ctrl, 0, 1);
     for (; low < k; low++) chunks[low] = undefined;
-    let files: string[] | undefined;
+    let chunk: ChunkMessage | undefined;
     for (;;) {
       for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) {
         const msg = m.message as ChunkMessage;
-        if (msg.k >= low) chunks[msg.k] = msg.files;
+        if (msg.k >= low) chunks[msg.k] = msg;
       }
-      files = chunks[k];
-      if (files) break;
+      chunk = chunks[k];
+      if (chunk) break;
       const published = Atomics.load(ctrl, 1);
       if (published > k) continue; // published but not yet delivered: drain again
       if (Atomics.load(ctrl, 2) === 1 && Atomics.load(ctrl, 1) <= k) break;
       Atomics.wait(ctrl, 1, published, 20);
     }
-    if (!files) break;
+    if (!chunk) break;
     chunks[k] = undefined;
     const out: Array<[number, string | [string]]> = [];
-    for (let i = 0; i < files.length; i++) {
-      const r = scan(files[i]!);
+    for (let i = 0; i < chunk.files.length; i++) {
+      const r = scan(chunk.files[i]!, chunk.dependency[i] === 1);
       if (r === 0) continue;
       if (typeof r === 'string') Atomics.add(ctrl, 3, 1);
       out.push([i, r]);
@@ -780,6 +787,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
   const cfg = buildConfig(opts, 'files');
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const plan = planAnchors(opts.tokens);
+  const dependencyPlan = opts.dependencyTokens ? planAnchors(opts.dependencyTokens) : plan;
   const files: FileEntry[] = [];
   const outcomes = new Map<number, string | [string]>();
 
@@ -810,7 +818,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
       try {
         worker = new Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { ctrl: ctrl.buffer, port: port2, plan, maxBytes },
+          workerData: { ctrl: ctrl.buffer, port: port2, plan, dependencyPlan, maxBytes },
           transferList: [port2],
         });
       } catch {
@@ -838,8 +846,12 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
   const chunkMessage = (k: number): ChunkMessage => {
     const end = Math.min(files.length, (k + 1) * CHUNK_FILES);
     const list: string[] = [];
-    for (let i = k * CHUNK_FILES; i < end; i++) list.push(fileAbs(files[i]!));
-    return { k, files: list };
+    const dependency = new Uint8Array(Math.max(0, end - k * CHUNK_FILES));
+    for (let i = k * CHUNK_FILES; i < end; i++) {
+      list.push(fileAbs(files[i]!));
+      if (files[i]!.frame.origin === 'dependency') dependency[i - k * CHUNK_FILES] = 1;
+    }
+    return { k, files: list, dependency };
   };
   const publish = () => {
     const msg = chunkMessage(published);
@@ -882,7 +894,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
     Atomics.notify(ctrl, PUBLISHED);
 
     // The main thread claims chunks too.
-    const scan = createScanner(fs, plan, maxBytes);
+    const scan = createScanner(fs, plan, maxBytes, dependencyPlan);
     for (;;) {
       const k = Atomics.add(ctrl, NEXT, 1);
       if (k >= published) break;
@@ -890,7 +902,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
       const start = k * CHUNK_FILES;
       const end = Math.min(files.length, start + CHUNK_FILES);
       for (let i = start; i < end; i++) {
-        const r = plan.length === 0 ? 0 : scan(fileAbs(files[i]!));
+        const r = plan.length === 0 ? 0 : scan(fileAbs(files[i]!), files[i]!.frame.origin === 'dependency');
         if (r === 0) continue;
         if (typeof r === 'string') Atomics.add(ctrl, HITS, 1);
         out.push([i - start, r]);
@@ -912,7 +924,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
       const start = k * CHUNK_FILES;
       const end = Math.min(files.length, start + CHUNK_FILES);
       for (let i = start; i < end; i++) {
-        const r = scan(fileAbs(files[i]!));
+        const r = scan(fileAbs(files[i]!), files[i]!.frame.origin === 'dependency');
         if (r !== 0) out.push([i - start, r]);
       }
       markDone(k, out);
