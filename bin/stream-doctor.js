@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Launcher only: all logic lives in dist/cli.js (built from src/cli.ts).
+// Launcher only: all logic lives in dist/bundle/cli.js (src/cli.ts, compiled and bundled by `npm run build`).
 import { existsSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 
 const args = process.argv.slice(2);
-const cli = new URL('../dist/cli.js', import.meta.url);
+const cli = new URL('../dist/bundle/cli.js', import.meta.url);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // `--version` alone answers from package.json without loading the CLI (commander, the command table):
   // scripts and editors call it most, so it should cost little more than starting Node
@@ -13,10 +13,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 } else if (!existsSync(cli)) {
   // A git checkout or git install of a commit without the build (dist/ is built by `npm run build` and
   // committed only on release tags, docs/ci.md).
-  process.stderr.write('stream-doctor: dist/cli.js is missing: run `npm run build` in this checkout, or install a release (npm, or a release tag of the repository)\n');
+  process.stderr.write('stream-doctor: dist/bundle/cli.js is missing: run `npm run build` in this checkout, or install a release (npm, or a release tag of the repository)\n');
   process.exitCode = 2;
 } else {
-  // Node >= 22.1 keeps the compiled code of our ~150 modules on disk between runs (in the OS temp folder;
+  // Node >= 22.1 keeps the compiled code of our ~30 bundle files on disk between runs (in the OS temp folder;
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off); older Node has no such API and compiles them every time.
   module.enableCompileCache?.();
   const { main } = await import(cli.href);

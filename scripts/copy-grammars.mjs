@@ -1,5 +1,5 @@
-// Part of `npm run build` (it runs first, so that arguments given to the build, `-- --outDir X`, reach
-// tsc): copies what the Python analysis loads into dist/grammars/, so that the published package ships
+// Step 1 of `npm run build` (scripts/build.mjs; `--outDir X` as the build's): copies what the Python
+// analysis loads into dist/grammars/ (X/grammars/), so that the published package ships
 // those files alone (docs/architecture.md, "Dependencies and why"):
 // - tree-sitter-python's prebuilt grammar .wasm (458 KB, MIT) and its licence, without depending on
 //   tree-sitter-python (an install script, native prebuilds for six platforms and node-addon-api that
@@ -13,9 +13,11 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const out = new URL('../dist/grammars/', import.meta.url);
+const at = process.argv.indexOf('--outDir');
+const out = at >= 0 ? pathToFileURL(path.join(path.resolve(process.argv[at + 1]), 'grammars/')) : new URL('../dist/grammars/', import.meta.url);
 mkdirSync(out, { recursive: true });
 const dir = path.dirname(require.resolve('tree-sitter-python/package.json'));
 copyFileSync(path.join(dir, 'tree-sitter-python.wasm'), new URL('tree-sitter-python.wasm', out));

@@ -85,7 +85,7 @@ describe('action.yml metadata', () => {
     for (const s of steps.filter((s) => s.run)) expect(s.shell, s.id).toBe('bash');
 
     const setup = step('setup').run!;
-    expect(setup).toContain('"$GITHUB_ACTION_PATH/dist/cli.js"');
+    expect(setup).toContain('"$GITHUB_ACTION_PATH/dist/bundle/cli.js"');
     expect(setup).toContain('npm ci --omit=dev --ignore-scripts');
     expect(setup).toContain('bin="$GITHUB_ACTION_PATH/bin/stream-doctor.js"');
     expect(setup).toMatch(/npm install --prefix "\$prefix" .*--ignore-scripts.* "stream-doctor@\$version"/);
@@ -345,8 +345,8 @@ fs.writeFileSync(path.join(target, 'package.json'), '{"type":"module"}');
   it('from a release tag (dist/ committed, no node_modules): installs its production dependencies only, without scripts', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'sd-action-built-'));
     const actionPath = path.join(tmp, 'action');
-    mkdirSync(path.join(actionPath, 'dist'), { recursive: true });
-    writeFileSync(path.join(actionPath, 'dist/cli.js'), '');
+    mkdirSync(path.join(actionPath, 'dist/bundle'), { recursive: true });
+    writeFileSync(path.join(actionPath, 'dist/bundle/cli.js'), '');
     const npm = fakeNpm(tmp);
     const ws = workspace({ 'src/handler.mjs': HANGING });
     const run = runAction({ 'upload-sarif': 'false', 'fail-on': 'none' }, { workspace: ws, actionPath, pathPrefix: npm.pathPrefix });

@@ -15,18 +15,29 @@ function run(args: string[], nodeArgs: string[] = [], env: Record<string, string
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The modules (repo-relative, or the package name for node_modules) that `stream-doctor ...args` loads. */
+/**
+ * The modules (repo-relative, or the package name for node_modules) that `stream-doctor ...args` loads. The
+ * launcher runs the bundle (dist/bundle/), so each bundle file it loads stands for the modules built into it
+ * (dist/bundle-contents.json, written by the build): `dist/cli.js`, `node_modules/commander/...`.
+ */
 function loadedModules(args: string[]): string[] {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'sd-modules-')), 'modules.txt');
   const result = run(args, ['--import', recorder], { RECORD_MODULES_TO: out });
   expect(result.code).toBe(0);
+  const contents = JSON.parse(readFileSync(path.join(repo, 'dist/bundle-contents.json'), 'utf8')) as Record<string, string[]>;
+  const name = (file: string) => {
+    const nm = file.lastIndexOf('node_modules/');
+    return nm >= 0 ? file.slice(nm + 'node_modules/'.length) : file;
+  };
   return readFileSync(out, 'utf8')
     .split('\n')
     .filter((url) => url.startsWith('file:'))
-    .map((url) => {
-      const file = new URL(url).pathname;
-      const nm = file.lastIndexOf('/node_modules/');
-      return nm >= 0 ? file.slice(nm + '/node_modules/'.length) : path.relative(repo, file);
+    .flatMap((url) => {
+      const file = path.relative(repo, new URL(url).pathname).split(path.sep).join('/');
+      if (!file.startsWith('dist/bundle/')) return [name(file)];
+      const inputs = contents[file.slice('dist/bundle/'.length)];
+      expect(inputs, `${file} is in dist/bundle-contents.json`).toBeDefined();
+      return inputs!.map(name);
     });
 }
 

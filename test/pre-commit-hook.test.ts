@@ -69,7 +69,7 @@ describe('.pre-commit-hooks.yaml', () => {
     writeFileSync(path.join(unbuilt, 'bin/stream-doctor.js'), readFileSync(path.join(repo, 'bin/stream-doctor.js')));
     const result = spawnSync(process.execPath, [path.join(unbuilt, 'bin/stream-doctor.js'), 'scan'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('stream-doctor: dist/cli.js is missing: run `npm run build` in this checkout, or install a release (npm, or a release tag of the repository)\n');
+    expect(result.stderr).toBe('stream-doctor: dist/bundle/cli.js is missing: run `npm run build` in this checkout, or install a release (npm, or a release tag of the repository)\n');
   });
 
   it('runs when a commit touches code, templates, Terraform, Dockerfiles or lockfiles, not for docs or images', () => {
