@@ -43,6 +43,11 @@ export interface CodeScan {
 
 export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   const { root } = options;
+  const analyse = (candidate: CandidateFile) =>
+    analyzeSource({ rel: candidate.rel, text: candidate.text, origin: candidate.origin, package: candidate.package, abs: candidate.abs, root }, codeRules);
+  // Candidates are analysed as the pre-filter finds them, while its workers still read (each file's analysis
+  // depends on that file alone); the results are then taken in path order below, as if analysed there.
+  const early = new Map<string, ReturnType<typeof analyse>>();
   const walked = await collectCandidates({
     root,
     includeDeps: options.deps,
@@ -52,6 +57,10 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
     dependencyTokens: DEPENDENCY_MARKERS,
     ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
     ...(options.onWalk ? { onProgress: options.onWalk } : {}),
+    onCandidate: (candidate) => {
+      options.onFile?.(candidate.rel);
+      early.set(candidate.rel, analyse(candidate));
+    },
   });
   const skipped: SkipNote[] = [...walked.skipped];
   const texts = new Map<string, string>();
@@ -65,12 +74,12 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   const extraLimit = Math.max(FOLLOWED_MODULES_MIN, walked.candidates.length);
   let extras = 0;
   for (let candidate = queue.shift(); candidate; candidate = queue.shift()) {
-    options.onFile?.(candidate.rel);
     texts.set(candidate.rel, candidate.text);
-    const result = analyzeSource(
-      { rel: candidate.rel, text: candidate.text, origin: candidate.origin, package: candidate.package, abs: candidate.abs, root },
-      codeRules,
-    );
+    let result = early.get(candidate.rel);
+    if (!result) {
+      options.onFile?.(candidate.rel);
+      result = analyse(candidate);
+    }
     if (result.parsed) parsed++;
     if (result.skipped) {
       skipped.push(result.skipped);

@@ -148,6 +148,19 @@ describe('origin, .gitignore and build output', () => {
     expect(r.candidates.map((c) => `${c.origin} ${c.rel}`)).toEqual(['build-output dist/index.js', 'dependency node_modules/lib/hit.js', 'project src/a.js']);
   });
 
+  it("inventories stream-doctor's own package without walking it (its bundle names every marker)", async () => {
+    const root = tree({
+      'src/a.js': HIT,
+      'node_modules/stream-doctor/package.json': '{"name":"stream-doctor","version":"0.1.0"}',
+      'node_modules/stream-doctor/dist/bundle/cli.js': HIT,
+      'node_modules/other/package.json': '{"name":"other","version":"1.0.0"}',
+      'node_modules/other/index.js': HIT,
+    });
+    const r = await scan(root);
+    expect(r.candidates.map((c) => c.rel)).toEqual(['node_modules/other/index.js', 'src/a.js']);
+    expect(r.packages!.map((p) => `${p.name}@${p.version}`)).toEqual(['other@1.0.0', 'stream-doctor@0.1.0']);
+  });
+
   it('classifies project, dependency and build-output files', async () => {
     const root = tree({
       'src/a.ts': HIT,
