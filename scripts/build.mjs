@@ -32,10 +32,9 @@ process.exit(tsc !== 0 ? tsc : status);
 
 /**
  * Bundles DIR/cli.js and DIR/eslint/index.js into DIR/bundle/ (ES modules, one chunk per dynamic import).
- * Left out, and loaded at run time from node_modules: oxc-parser (a native binding per platform) and the
- * CommonJS packages the code loads with createRequire() only when it needs them (ignore, picomatch,
- * dockerfile-ast): esbuild does not follow those calls, which is why they are dependencies and the rest are
- * devDependencies.
+ * Left out, and loaded at run time: oxc-parser (a native binding per platform, the one dependency), and
+ * web-tree-sitter (copied into DIR/grammars/ and loaded by URL). Every other package is in the bundle, so
+ * they are devDependencies.
  */
 async function bundle(dir) {
   const esbuild = await import('esbuild');
@@ -53,14 +52,22 @@ async function bundle(dir) {
         if (!file.startsWith(dir + path.sep) || file.startsWith(out + path.sep)) return undefined;
         const text = await fs.promises.readFile(file, 'utf8');
         if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
-        const spans = [];
-        collectImportMetaUrl(parseSync(file, text, { sourceType: 'module' }).program, spans);
+        const program = parseSync(file, text, { sourceType: 'module' }).program;
         const from = JSON.stringify(path.relative(out, file).split(path.sep).join('/'));
+        const edits = [];
+        for (const statement of program.body) {
+          if (isLocalRequire(statement)) edits.push([statement.start, statement.end, '']);
+        }
+        const spans = [];
+        collectImportMetaUrl(program, spans);
+        for (const [start, end] of spans) {
+          if (text.slice(start, end) !== 'import.meta.url') throw new Error(`${file}: expected import.meta.url at ${start}`);
+          if (!edits.some(([s, e]) => s <= start && end <= e)) edits.push([start, end, `new URL(${from}, import.meta.url).href`]);
+        }
         let contents = '';
         let last = 0;
-        for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
-          if (text.slice(start, end) !== 'import.meta.url') throw new Error(`${file}: expected import.meta.url at ${start}`);
-          contents += text.slice(last, start) + `new URL(${from}, import.meta.url).href`;
+        for (const [start, end, replacement] of edits.sort((a, b) => a[0] - b[0])) {
+          contents += text.slice(last, start) + replacement;
           last = end;
         }
         return { contents: contents + text.slice(last), loader: 'js' };
@@ -110,6 +117,21 @@ function thirdPartyLicenses(inputs) {
   }
   const sections = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}\n`);
   return `stream-doctor's bundle (dist/bundle/) includes code from these packages:\n\n${sections.join('\n' + '-'.repeat(72) + '\n\n')}`;
+}
+
+/**
+ * `const require = createRequire(import.meta.url);` at the top of a module (the code loads a CommonJS package
+ * only when it needs it: `require('dockerfile-ast')`). Dropped from the bundle's input, so that esbuild sees
+ * Node's `require` there and bundles the package behind a lazy wrapper: still run only on the first call, but
+ * from the bundle instead of an installed dependency.
+ */
+function isLocalRequire(statement) {
+  if (statement.type !== 'VariableDeclaration' || statement.declarations.length !== 1) return false;
+  const [{ id, init }] = statement.declarations;
+  return (
+    id.type === 'Identifier' && id.name === 'require' && init?.type === 'CallExpression' && init.callee.type === 'Identifier' && init.callee.name === 'createRequire' &&
+    init.arguments.length === 1 && init.arguments[0].type === 'MemberExpression' && init.arguments[0].object?.type === 'MetaProperty' && init.arguments[0].property?.name === 'url'
+  );
 }
 
 /** The [start, end] offsets of every `import.meta.url` member expression under `node`. */

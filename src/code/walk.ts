@@ -130,14 +130,16 @@ export interface ProjectFile {
 }
 
 // `ignore` and `picomatch` are CommonJS. Importing them as ES modules runs Node's CJS export lexer over
-// their source (~20 ms for ignore's 50 KB on every start); require() does not. Loaded only when needed.
-const requireCjs = createRequire(import.meta.url);
+// their source (~20 ms for ignore's 50 KB on every start); require() does not. Loaded only when needed. (In
+// the bundle this `require` is esbuild's: the packages are bundled and still run only on the first call;
+// scripts/build.mjs.)
+const require = createRequire(import.meta.url);
 let ignoreFactory: (() => Ignore) | undefined;
 function newIgnore(): Ignore {
-  ignoreFactory ??= requireCjs('ignore') as () => Ignore;
+  ignoreFactory ??= require('ignore') as () => Ignore;
   return ignoreFactory();
 }
-const loadPicomatch = () => requireCjs('picomatch') as typeof picomatchType;
+const loadPicomatch = () => require('picomatch') as typeof picomatchType;
 
 const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** Files per chunk handed to the pre-filter threads. */
