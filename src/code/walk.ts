@@ -864,13 +864,14 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
       for (let k = 0; k < published; k++) port1.postMessage(chunkMessage(k));
     }
   };
+  const isDependencyFile = (i: number) => files[i]!.frame.origin === 'dependency';
   const chunkMessage = (k: number): ChunkMessage => {
     const end = Math.min(files.length, (k + 1) * CHUNK_FILES);
     const list: string[] = [];
     const dependency = new Uint8Array(Math.max(0, end - k * CHUNK_FILES));
     for (let i = k * CHUNK_FILES; i < end; i++) {
       list.push(fileAbs(files[i]!));
-      if (files[i]!.frame.origin === 'dependency') dependency[i - k * CHUNK_FILES] = 1;
+      if (isDependencyFile(i)) dependency[i - k * CHUNK_FILES] = 1;
     }
     return { k, files: list, dependency };
   };
@@ -936,7 +937,8 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
 
     // The main thread claims chunks too, after handing over the candidates found so far (the workers'
     // results arrive as messages: with onCandidate, the loop lets them in after every chunk).
-    const scan = createScanner(fs, plan, maxBytes, dependencyPlan);
+    const scanner = createScanner(fs, plan, maxBytes, dependencyPlan);
+    const scan = (i: number) => (plan.length === 0 ? 0 : scanner(fileAbs(files[i]!), isDependencyFile(i)));
     for (;;) {
       if (opts.onCandidate && workers.length > 0) await yieldToEventLoop();
       deliver();
@@ -946,7 +948,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
       const start = k * CHUNK_FILES;
       const end = Math.min(files.length, start + CHUNK_FILES);
       for (let i = start; i < end; i++) {
-        const r = plan.length === 0 ? 0 : scan(fileAbs(files[i]!), files[i]!.frame.origin === 'dependency');
+        const r = scan(i);
         if (r === 0) continue;
         if (typeof r === 'string') Atomics.add(ctrl, HITS, 1);
         out.push([i - start, r]);
@@ -969,7 +971,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
       const start = k * CHUNK_FILES;
       const end = Math.min(files.length, start + CHUNK_FILES);
       for (let i = start; i < end; i++) {
-        const r = scan(fileAbs(files[i]!), files[i]!.frame.origin === 'dependency');
+        const r = scan(i);
         if (r !== 0) out.push([i - start, r]);
       }
       markDone(k, out);
