@@ -49,16 +49,96 @@ export function children(node: Node): Node[] {
 }
 
 /**
- * Depth-first walk. The visitor returns false to skip a node's children.
- * Iterative, so deeply nested minified code cannot overflow the stack.
+ * A tree in preorder, built once per parsed program: every later walk over the program or one of its subtrees
+ * is a loop over these arrays instead of a new traversal. A module's analysis walks its program and its
+ * functions 20-30 times (facts, flow, rules); re-collecting each node's children with `for…in` every time was
+ * a quarter of the analysis time, and most of it on a scan's first files, before V8 has optimised anything
+ * (docs/performance.md, "Fourth pass").
+ */
+interface TreeIndex {
+  nodes: Node[];
+  /** parentAt[i]: the index of node i's parent, -1 for the root. */
+  parentAt: Int32Array;
+  /** endAt[i]: the index just past the last node of node i's subtree. */
+  endAt: Int32Array;
+  position: Map<Node, number>;
+}
+
+/** Programs' indexes, and the most recent ones first for subtree walks (whose program is not known). */
+const indexByProgram = new WeakMap<Node, TreeIndex>();
+let recentIndexes: TreeIndex[] = [];
+const RECENT_INDEXES = 2;
+
+function indexTree(root: Node): TreeIndex {
+  const nodes: Node[] = [];
+  const parents: number[] = [];
+  const position = new Map<Node, number>();
+  const pending: Node[] = [root];
+  const pendingParent: number[] = [-1];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    const i = nodes.length;
+    nodes.push(node);
+    parents.push(pendingParent.pop()!);
+    position.set(node, i);
+    const kids = children(node);
+    for (let k = kids.length - 1; k >= 0; k--) {
+      pending.push(kids[k]!);
+      pendingParent.push(i);
+    }
+  }
+  const parentAt = Int32Array.from(parents);
+  const endAt = new Int32Array(nodes.length);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (endAt[i] === 0) endAt[i] = i + 1;
+    const p = parentAt[i]!;
+    if (p >= 0 && endAt[i]! > endAt[p]!) endAt[p] = endAt[i]!;
+  }
+  return { nodes, parentAt, endAt, position };
+}
+
+/** The index that holds `root`, built when `root` is a program walked for the first time; null if none does. */
+function treeIndexOf(root: Node): TreeIndex | null {
+  for (const index of recentIndexes) if (index.position.has(root)) return index;
+  if (root?.type !== 'Program') return null;
+  let index = indexByProgram.get(root);
+  if (!index) {
+    index = indexTree(root);
+    indexByProgram.set(root, index);
+  }
+  recentIndexes = [index, ...recentIndexes.filter((other) => other !== index)].slice(0, RECENT_INDEXES);
+  return index;
+}
+
+/**
+ * Depth-first walk, in source order. The visitor returns false to skip a node's children; the root's parent is
+ * passed as null. Iterative, so deeply nested minified code cannot overflow the stack. The AST must not change
+ * once its program has been walked (the analysis only reads it).
  */
 export function walk(root: Node, visit: (node: Node, parent: Node | null) => boolean | void): void {
+  const index = treeIndexOf(root);
+  if (!index) {
+    walkUnindexed(root, visit);
+    return;
+  }
+  const { nodes, parentAt, endAt } = index;
+  const start = index.position.get(root)!;
+  const end = endAt[start]!;
+  if (visit(root, null) === false) return;
+  for (let i = start + 1; i < end; ) {
+    if (visit(nodes[i]!, nodes[parentAt[i]!]!) === false) i = endAt[i]!;
+    else i++;
+  }
+}
+
+/** The walk over a tree that belongs to no indexed program (a node built by the analysis, a subtree walked first). */
+function walkUnindexed(root: Node, visit: (node: Node, parent: Node | null) => boolean | void): void {
   const stack: Array<[Node, Node | null]> = [[root, null]];
   while (stack.length > 0) {
     const [node, parent] = stack.pop()!;
     if (visit(node, parent) === false) continue;
     const kids = children(node);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], node]);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, node]);
   }
 }
 
