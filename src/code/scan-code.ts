@@ -6,15 +6,16 @@ import type { Finding, InternalError, SkipNote } from '../model/finding.js';
 import { codeRules } from '../checks/code/index.js';
 import { checkKnownBadVersions, entryMatches, loadKnownBad, runtimeConditionOf, type KnownBadEntry } from '../checks/packages/known-bad-version.js';
 import { entryPointNeedles, findProjectUse, isEntryPointConfig, type ProjectText } from '../checks/packages/entry-points.js';
-import { DEPENDENCY_MARKERS, STREAMING_MARKERS, analyzeSource } from './analyze.js';
+import { analyzeSource } from './analyze.js';
 import path from 'node:path';
 import semver from '../util/semver.js';
 import { readFileSync, statSync } from 'node:fs';
-import { type CandidateFile, collectCandidates, isSourceFileName, type ProjectFile } from './walk.js';
+import { type CandidateFile, isSourceFileName, type ProjectFile } from './walk.js';
+import { type CodeWalk, startCodeWalk } from './code-walk.js';
 import { inventoryPackages } from './inventory.js';
 import { lockedPackages } from './lockfiles/index.js';
 
-export { STREAMING_MARKERS } from './analyze.js';
+export { STREAMING_MARKERS } from './markers.js';
 
 export interface CodeScanOptions {
   root: string;
@@ -24,6 +25,8 @@ export interface CodeScanOptions {
   maxFileBytes?: number;
   onWalk?: (walked: number, candidates: number) => void;
   onFile?: (rel: string) => void;
+  /** The walk of `root` with these options, if the caller started it already (startCodeWalk). */
+  walk?: CodeWalk;
 }
 
 export interface CodeScan {
@@ -48,20 +51,12 @@ export async function scanCode(options: CodeScanOptions): Promise<CodeScan> {
   // Candidates are analysed as the pre-filter finds them, while its workers still read (each file's analysis
   // depends on that file alone); the results are then taken in path order below, as if analysed there.
   const early = new Map<string, ReturnType<typeof analyse>>();
-  const walked = await collectCandidates({
-    root,
-    includeDeps: options.deps,
-    include: options.include,
-    exclude: options.exclude,
-    tokens: STREAMING_MARKERS,
-    dependencyTokens: DEPENDENCY_MARKERS,
-    ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
-    ...(options.onWalk ? { onProgress: options.onWalk } : {}),
-    onCandidate: (candidate) => {
-      options.onFile?.(candidate.rel);
-      early.set(candidate.rel, analyse(candidate));
-    },
+  const walk = options.walk ?? startCodeWalk(options);
+  walk.onCandidate((candidate) => {
+    options.onFile?.(candidate.rel);
+    early.set(candidate.rel, analyse(candidate));
   });
+  const walked = await walk.result;
   const skipped: SkipNote[] = [...walked.skipped];
   const texts = new Map<string, string>();
   const findings: Finding[] = [];

@@ -149,6 +149,11 @@ const WORKER_THRESHOLD = 600;
 /** This tool's own npm package (package.json "name"). */
 const OWN_PACKAGE_NAME = 'stream-doctor';
 const PROGRESS_INTERVAL_MS = 100;
+/**
+ * How long the walk runs between turns of the event loop. Short, because `scan` loads the analysis while the
+ * walk runs, and a module graph loads one level of imports per turn (the files are read asynchronously).
+ */
+const YIELD_INTERVAL_MS = 5;
 
 /** Directory names that are build output wherever they appear outside node_modules. */
 const BUILD_DIRS = new Set(['.output', '.open-next', 'cdk.out', '.serverless', 'dist', 'build', '.netlify']);
@@ -895,7 +900,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
   const tick = (): Promise<void> | void => {
     progress(false);
     const now = performance.now();
-    if (now - lastYield >= PROGRESS_INTERVAL_MS) {
+    if (now - lastYield >= YIELD_INTERVAL_MS) {
       lastYield = now;
       return yieldToEventLoop();
     }

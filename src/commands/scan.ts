@@ -7,12 +7,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, Report, Severity, SkipNote } from '../model/finding.js';
 import { gateExitCode } from '../model/finding.js';
-import { scanCode, withoutRuntimeSpecific } from '../code/scan-code.js';
+import { startCodeWalk } from '../code/code-walk.js';
 import { applyConfig, loadConfig, rebaseGlobs } from '../config/config.js';
 import { formatsFor } from '../iac/formats.js';
 import { applySuppressions } from '../config/suppressions.js';
 import { applyBaseline, readBaseline, writeBaseline } from '../config/baseline.js';
-import { formatReport, type FormatName } from '../report/index.js';
+import type { FormatName } from '../report/format-names.js';
 import { createProgress } from '../report/progress.js';
 import { UsageError } from './errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -76,15 +76,23 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const exclude = options.exclude ?? configGlobs(config.exclude);
   const progress = createProgress({ enabled: io.progressEnabled });
   progress.update('Scanning…');
-  const code = await scanCode({
+  // The walk starts before the analysis and the formatters are loaded: they load while it runs (between its
+  // slices), instead of delaying it and the pre-filter worker it starts (docs/performance.md, "Fourth pass").
+  const analysis = import('../code/scan-code.js');
+  const reporting = import('../report/index.js');
+  reporting.catch(() => undefined); // awaited at the end: not an unhandled rejection before then
+  const codeOptions = {
     root,
     deps: options.deps,
     include,
     exclude,
     ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
-    onWalk: (walkedCount, candidates) => progress.update(`Scanning… ${walkedCount} files, ${candidates} to analyse`),
-    onFile: (rel) => progress.update(`Analysing ${rel}`),
-  });
+    onWalk: (walkedCount: number, candidates: number) => progress.update(`Scanning… ${walkedCount} files, ${candidates} to analyse`),
+    onFile: (rel: string) => progress.update(`Analysing ${rel}`),
+  };
+  const walk = startCodeWalk(codeOptions);
+  const { scanCode, withoutRuntimeSpecific } = await analysis;
+  const code = await scanCode({ ...codeOptions, walk });
   const skipped: SkipNote[] = code.skipped;
   const internalErrors = [...code.internalErrors];
   const texts = code.texts;
@@ -181,6 +189,7 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   const gate = options.updateBaseline ? 0 : gateExitCode(report, failOn);
   // --verify that ran nothing is never a pass (as `verify` with no event reaching the handler).
   const exitCode = report.inconclusive !== undefined && gate === 0 ? 1 : gate;
+  const { formatReport } = await reporting;
   io.stdout(
     formatReport(report, options.format, {
       color: options.color,

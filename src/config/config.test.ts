@@ -122,9 +122,11 @@ describe('loadConfig', () => {
     expect((await loadError()).message).toMatch(/stream-doctor\.config\.json: configuration is also set in .*package\.json#stream-doctor; keep only one/);
   });
 
-  it('checks rule ids against the registry by default', () => {
-    expect(validateConfig({ rules: { 'known-bad-version': 'off' } }, 'cfg.json')).toEqual({ rules: { 'known-bad-version': 'off' } });
-    expect(() => validateConfig({ rules: { 'no-such-rule': 'off' } }, 'cfg.json')).toThrow(/not a known rule/);
+  it('checks rule ids against the registry by default (loaded only for a configuration with rules)', async () => {
+    write('stream-doctor.config.json', '{"rules":{"known-bad-version":"off"}}');
+    expect(await loadConfig(root)).toMatchObject({ config: { rules: { 'known-bad-version': 'off' } } });
+    write('stream-doctor.config.json', '{"rules":{"no-such-rule":"off"}}');
+    await expect(loadConfig(root)).rejects.toThrow(/"rules\.no-such-rule" is not a known rule/);
   });
 
   it('accepts a UTF-8 byte order mark', async () => {

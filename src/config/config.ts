@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type picomatchType from 'picomatch';
 import type { Finding, Severity } from '../model/finding.js';
-import { ruleMetaById } from '../checks/index.js';
 import { ConfigError } from './errors.js';
 
 export interface StreamDoctorConfig {
@@ -40,7 +40,23 @@ export interface LoadConfigOptions {
   isKnownRule?: (id: string) => boolean;
 }
 
-const defaultIsKnownRule = (id: string): boolean => ruleMetaById(id) !== undefined;
+// Loaded only when needed: a scan reads its configuration before it starts the walk, and the rule registry
+// (every rule, the flow analysis, the parser) and picomatch would delay that start (docs/performance.md,
+// "Fourth pass"). In the bundle this `require` is esbuild's (scripts/build.mjs).
+const require = createRequire(import.meta.url);
+const loadPicomatch = () => require('picomatch') as typeof picomatchType;
+
+/** Whether a rule id exists, from the rule registry: loaded only for a configuration that sets "rules". */
+async function registryCheck(): Promise<(id: string) => boolean> {
+  const { ruleMetaById } = await import('../checks/index.js');
+  return (id) => ruleMetaById(id) !== undefined;
+}
+
+/** validateConfig with the rule check given, or the registry's when the configuration names rules. */
+async function validated(raw: unknown, where: string, isKnownRule: ((id: string) => boolean) | undefined): Promise<StreamDoctorConfig> {
+  const check = isKnownRule ?? (isPlainObject(raw) && raw.rules !== undefined ? await registryCheck() : () => false);
+  return validateConfig(raw, where, check);
+}
 
 /**
  * Reads the configuration for `root`: `explicitPath` when given (resolved against the working
@@ -55,7 +71,7 @@ export async function loadConfig(
   explicitPath?: string,
   options: LoadConfigOptions = {},
 ): Promise<{ config: StreamDoctorConfig; source?: string }> {
-  const isKnownRule = options.isKnownRule ?? defaultIsKnownRule;
+  const isKnownRule = options.isKnownRule;
 
   if (explicitPath !== undefined) {
     const file = path.resolve(explicitPath);
@@ -66,9 +82,9 @@ export async function loadConfig(
       const raw = isPlainObject(pkg) ? pkg[PACKAGE_JSON_KEY] : undefined;
       const where = `${display(file)}#${PACKAGE_JSON_KEY}`;
       if (raw === undefined) throw new ConfigError(`${display(file)}: has no "${PACKAGE_JSON_KEY}" key`);
-      return { config: validateConfig(raw, where, isKnownRule), source: file };
+      return { config: await validated(raw, where, isKnownRule), source: file };
     }
-    return { config: validateConfig(parseJson(text, display(file)), display(file), isKnownRule), source: file };
+    return { config: await validated(parseJson(text, display(file)), display(file), isKnownRule), source: file };
   }
 
   // Like ESLint and Prettier: the nearest configuration at or above the scanned folder, up to the
@@ -82,7 +98,7 @@ export async function loadConfig(
 }
 
 /** The configuration a folder holds (its config file or its package.json key), if any. */
-async function configIn(dir: string, isKnownRule: (id: string) => boolean): Promise<{ config: StreamDoctorConfig; source: string } | undefined> {
+async function configIn(dir: string, isKnownRule: ((id: string) => boolean) | undefined): Promise<{ config: StreamDoctorConfig; source: string } | undefined> {
   const configFile = path.join(dir, CONFIG_FILE_NAME);
   const packageFile = path.join(dir, 'package.json');
   const [configText, packageText] = await Promise.all([readText(configFile), readText(packageFile)]);
@@ -99,11 +115,11 @@ async function configIn(dir: string, isKnownRule: (id: string) => boolean): Prom
         `${display(configFile)}: configuration is also set in ${display(packageFile)}#${PACKAGE_JSON_KEY}; keep only one`,
       );
     }
-    return { config: validateConfig(parseJson(configText, display(configFile)), display(configFile), isKnownRule), source: configFile };
+    return { config: await validated(parseJson(configText, display(configFile)), display(configFile), isKnownRule), source: configFile };
   }
   if (packageSection !== undefined) {
     const where = `${display(packageFile)}#${PACKAGE_JSON_KEY}`;
-    return { config: validateConfig(packageSection, where, isKnownRule), source: packageFile };
+    return { config: await validated(packageSection, where, isKnownRule), source: packageFile };
   }
   return undefined;
 }
@@ -132,7 +148,7 @@ export function rebaseGlobs(globs: readonly string[], configDir: string, root: s
         rebased = parts.slice(i).join('/');
         break;
       }
-      if (i >= parts.length - 1 || !picomatch.isMatch(prefixParts[i]!, parts[i]!, { dot: true })) break;
+      if (i >= parts.length - 1 || !loadPicomatch().isMatch(prefixParts[i]!, parts[i]!, { dot: true })) break;
       i++;
     }
     if (rebased) out.push(rebased);
@@ -148,7 +164,7 @@ export function rebaseGlobs(globs: readonly string[], configDir: string, root: s
 export function validateConfig(
   raw: unknown,
   where: string,
-  isKnownRule: (id: string) => boolean = defaultIsKnownRule,
+  isKnownRule: (id: string) => boolean,
 ): StreamDoctorConfig {
   if (!isPlainObject(raw)) throw new ConfigError(`${where}: must be a JSON object, got ${describe(raw)}`);
   const config: StreamDoctorConfig = {};
