@@ -71,6 +71,17 @@ describe('source files', () => {
     expect((await scan(root)).candidates.map((c) => c.rel)).toEqual(['a.js', 'b.js']);
   });
 
+  it('reads a file to its last byte whatever its size: whole 4 KB blocks, odd sizes, the buffer size', async () => {
+    const ending = (size: number) => 'x'.repeat(size - 'awslambda'.length) + 'awslambda';
+    const sizes = [4096, 8192, 4097, 10_000, 10_001, 12_288, 1_048_576, 1_000_003];
+    const root = tree(Object.fromEntries(sizes.map((size) => [`f${size}.js`, ending(size)])));
+    const r = await scan(root, { maxFileBytes: 2_000_000 });
+    expect(r.candidates.map((c) => [c.rel, c.text.length])).toEqual(sizes.map((size) => [`f${size}.js`, size]).sort());
+    // maxFileBytes 10_001 makes the reused buffer 10_002 bytes: a file of 10_001 bytes is one short read of it.
+    const small = await scan(root, { maxFileBytes: 10_001 });
+    expect(small.candidates.map((c) => c.rel)).toEqual(['f10000.js', 'f10001.js', 'f4096.js', 'f4097.js', 'f8192.js']);
+  });
+
   it('decodes invalid UTF-8 with replacement characters', async () => {
     const root = tree({ 'bad.js': Buffer.concat([Buffer.from('// '), Buffer.from([0xff, 0xfe]), Buffer.from(' '), Buffer.from([0xc3, 0x28]), Buffer.from(' awslambda\n')]) });
     const [c] = (await scan(root)).candidates;

@@ -290,7 +290,11 @@ function createScanner(
     }
     let n = 0;
     try {
-      // Read until EOF into a reused buffer that grows (up to maxBytes + 1) as needed; no fstat per file.
+      // Read to the end into a reused buffer that grows (up to maxBytes + 1) as needed; no fstat per file. A
+      // read that returns less than it was asked for ends a regular file (Linux, macOS and Windows read local,
+      // NFS, 9p and FUSE files in full), so it is not followed by the read that returns 0: one syscall less per
+      // file, ≈ 6 % of the pre-filter (docs/performance.md, "Fourth pass"). A short read of whole 4 KB blocks,
+      // which a file system that splits reads would return, is still confirmed by reading again.
       for (;;) {
         if (n === buf.length) {
           if (n > maxBytes) break;
@@ -298,9 +302,11 @@ function createScanner(
           buf.copy(bigger, 0, 0, n);
           buf = bigger;
         }
-        const r = fsMod.readSync(fd, buf, n, buf.length - n, null);
+        const asked = buf.length - n;
+        const r = fsMod.readSync(fd, buf, n, asked, null);
         if (r === 0) break;
         n += r;
+        if (r < asked && r % 4096 !== 0) break;
       }
       if (n > maxBytes) n = fsMod.fstatSync(fd).size;
     } catch (e) {
