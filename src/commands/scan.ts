@@ -91,6 +91,15 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
     onFile: (rel: string) => progress.update(`Analysing ${rel}`),
   };
   const walk = startCodeWalk(codeOptions);
+  // A single file is read as the deployment it is when a format takes it (joined to the handlers beside it).
+  const deploymentTarget = options.deployment !== false && (!isFile || formatsFor(path.basename(target)).length > 0);
+  // The deployment checks do not depend on the code scan: they run while it does (between the walk's slices and
+  // the pre-filter's chunks, as the worker reads on), not after it. Loaded only here: --no-deployment (and a scan
+  // of one source file) never loads the readers, the deployment rules or the handler-facts modules.
+  const deploymentCheck = deploymentTarget
+    ? import('../iac/index.js').then(({ checkDeployments }) => checkDeployments(root, isFile ? { only: path.basename(target) } : { include, exclude }))
+    : undefined;
+  deploymentCheck?.catch(() => undefined); // awaited below: not an unhandled rejection before then
   const { scanCode, withoutRuntimeSpecific } = await analysis;
   const code = await scanCode({ ...codeOptions, walk });
   const skipped: SkipNote[] = code.skipped;
@@ -99,14 +108,9 @@ export async function scanProject(options: ScanOptions, io: ScanIo): Promise<Sca
   let findings: Finding[] = code.findings;
   let infrastructureFiles = 0;
   let runtimesByHandler: ReadonlyMap<string, string[]> = new Map();
-  // A single file is read as the deployment it is when a format takes it (joined to the handlers beside it).
-  const deploymentTarget = options.deployment !== false && (!isFile || formatsFor(path.basename(target)).length > 0);
-  if (deploymentTarget) {
+  if (deploymentCheck) {
     progress.update('Checking deployment configuration…');
-    // Loaded here: --no-deployment (and a scan of one source file) never loads the readers, the deployment
-    // rules or the handler-facts modules.
-    const { checkDeployments } = await import('../iac/index.js');
-    const deployment = await checkDeployments(root, isFile ? { only: path.basename(target) } : { include, exclude });
+    const deployment = await deploymentCheck;
     infrastructureFiles = deployment.filesRead;
     runtimesByHandler = deployment.runtimesByHandler;
     findings = withoutRuntimeSpecific(findings, (file) => deployment.runtimesByHandler.get(file));
