@@ -3,7 +3,7 @@
  * plain traversal visits, in the same order, with the same parents and the same skipped subtrees.
  */
 import { describe, expect, it } from 'vitest';
-import { children, isFunction, walk, type Node } from './ast.js';
+import { children, isFunction, walk, walkWithEnclosingFunction, type Node } from './ast.js';
 import { parseModule } from './facts.js';
 
 const SOURCE = `
@@ -81,4 +81,34 @@ describe('walk', () => {
     const built: Node = { type: 'CallExpression', start: 0, end: 1, callee: { type: 'Identifier', start: 0, end: 1, name: 'f' }, arguments: [] };
     expect(trace(walk, built, () => false)).toEqual(['CallExpression@0<null', 'Identifier@0<CallExpression@0']);
   });
+
+  it('walkWithEnclosingFunction gives each node its nearest enclosing function, or the root, indexed or not', () => {
+    const label = (node: Node) => `${node.type}@${node.start}`;
+    const expected: string[] = [];
+    const enclosing = new Map<Node, Node>();
+    reference(program, (node, parent) => {
+      const above = parent ? (isFunction(parent) ? parent : enclosing.get(parent)!) : program;
+      enclosing.set(node, above);
+      expected.push(`${label(node)} in ${label(above)}`);
+    });
+    const seen = (root: Node) => {
+      const out: string[] = [];
+      walkWithEnclosingFunction(root, (node, fn) => out.push(`${label(node)} in ${label(fn)}`));
+      return out;
+    };
+    expect(seen(program)).toEqual(expected);
+    expect(expected.filter((line) => !line.endsWith(`in ${label(program)}`)).length).toBeGreaterThan(40);
+    // A subtree of a program never walked (not indexed yet), then of the same program once indexed.
+    const fresh = parseModule('handler.mjs', SOURCE);
+    const handlers: Node[] = [];
+    reference(fresh, (node) => {
+      if (node.type === 'ArrowFunctionExpression' && handlers.length === 0) handlers.push(node);
+    });
+    const before = seen(handlers[0]!);
+    walk(fresh, () => undefined);
+    expect(seen(handlers[0]!)).toEqual(before);
+    expect(before[0]).toBe(`${label(handlers[0]!)} in ${label(handlers[0]!)}`);
+    expect(before.some((line) => line.startsWith('FunctionExpression') && line.endsWith(`in ${label(handlers[0]!)}`))).toBe(false);
+  });
 });
+

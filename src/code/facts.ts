@@ -9,13 +9,13 @@ import {
   type FunctionNode,
   type Node,
   calleeName,
-  children,
   isFunction,
   memberPath,
   patternNames,
   propertyName,
   unwrap,
   walk,
+  walkWithEnclosingFunction,
   LineIndex,
 } from './ast.js';
 import { type DroppedPromise, findDroppedPromises } from './dropped-promises.js';
@@ -287,9 +287,7 @@ function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
     if (list) list.push({ name, fn, container });
     else byName.set(name, [{ name, fn, container }]);
   };
-  const stack: Array<[Node, Node]> = [[program, program]];
-  while (stack.length > 0) {
-    const [node, container] = stack.pop()!;
+  walkWithEnclosingFunction(program, (node, container) => {
     if (node.type === 'FunctionDeclaration' && node.id) {
       declare(node.id.name, node as FunctionNode, container);
     } else if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier') {
@@ -297,10 +295,7 @@ function buildScope(program: Node, loadModule?: ModuleLoader): ModuleScope {
       if (init && isFunction(init)) declare(node.id.name, init, container);
       if (isPromisifiedPipeline(init)) pipelineAliases.add(node.id.name);
     }
-    const inner = isFunction(node) ? node : container;
-    const kids = children(node);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], inner]);
-  }
+  });
   return {
     pipelineAliases,
     lookup(name, from) {
