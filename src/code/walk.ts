@@ -557,7 +557,7 @@ class Walker {
         const child = this.childDir(frame, layers, name, frame.abs + '/' + name);
         if (child) stack.push(child);
       } else if (ent.isFile()) {
-        if (LOCKFILES.has(name) && this.cfg.includeDeps && frame.origin === 'project' && !frame.onlyBuildChild && this.fileSelected(frame, layers, name)) {
+        if (frame.origin === 'project' && LOCKFILES.has(name) && this.cfg.includeDeps && !frame.onlyBuildChild && this.fileSelected(frame, layers, name)) {
           this.lockfiles.push(joinRel(frame.rel, name));
           continue;
         }
