@@ -11,19 +11,14 @@ import path from 'node:path';
 import semver from '../util/semver.js';
 import { readFileSync, statSync } from 'node:fs';
 import { type CandidateFile, isSourceFileName, type ProjectFile } from './walk.js';
-import { type CodeWalk, startCodeWalk } from './code-walk.js';
+import { type CodeWalk, type CodeWalkOptions, startCodeWalk } from './code-walk.js';
 import { inventoryPackages } from './inventory.js';
 import { lockedPackages } from './lockfiles/index.js';
 
 export { STREAMING_MARKERS } from './markers.js';
 
-export interface CodeScanOptions {
-  root: string;
-  deps: boolean;
-  include?: string[];
-  exclude?: string[];
-  maxFileBytes?: number;
-  onWalk?: (walked: number, candidates: number) => void;
+/** What to walk (CodeWalkOptions), and what to report as each candidate is analysed. */
+export interface CodeScanOptions extends CodeWalkOptions {
   onFile?: (rel: string) => void;
   /** The walk of `root` with these options, if the caller started it already (startCodeWalk). */
   walk?: CodeWalk;
