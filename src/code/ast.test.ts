@@ -77,6 +77,13 @@ describe('walk', () => {
     }
   });
 
+  it('visits a program above the index size limit (256 KB of source, walked without an index) the same way', () => {
+    const big = parseModule('bundle.js', `${SOURCE}\n${'const filler = [1, 2, 3].map((x) => x * 2);\n'.repeat(6000)}`);
+    expect(big.end).toBeGreaterThan(256 * 1024);
+    const skip = (node: Node) => node.type === 'ArrowFunctionExpression';
+    expect(trace(walk, big, skip)).toEqual(trace(reference, big, skip));
+  });
+
   it('walks a node that belongs to no parsed program (built by the analysis)', () => {
     const built: Node = { type: 'CallExpression', start: 0, end: 1, callee: { type: 'Identifier', start: 0, end: 1, name: 'f' }, arguments: [] };
     expect(trace(walk, built, () => false)).toEqual(['CallExpression@0<null', 'Identifier@0<CallExpression@0']);

@@ -49,11 +49,12 @@ export function children(node: Node): Node[] {
 }
 
 /**
- * A tree in preorder, built once per parsed program: every later walk over the program or one of its subtrees
- * is a loop over these arrays instead of a new traversal. A module's analysis walks its program and its
- * functions 20-30 times (facts, flow, rules); re-collecting each node's children with `for…in` every time was
- * a quarter of the analysis time, and most of it on a scan's first files, before V8 has optimised anything
- * (docs/performance.md, "Fourth pass").
+ * A tree in preorder, built once per parsed program (up to MAX_INDEXED_PROGRAM): every later walk over the
+ * program or one of its subtrees is a loop over these arrays instead of a new traversal. A module's analysis
+ * walks its program and its functions 20-30 times (facts, flow, rules). Re-collecting each node's children with
+ * `for…in` every time was a quarter of a warm analysis, and in a scan's short run V8 compiled those traversal
+ * loops again and again on its background threads, beside the two threads doing the work: the bench tree's scan
+ * is 3.5 % faster with the index (docs/performance.md, "Fourth pass").
  */
 interface TreeIndex {
   nodes: Node[];
@@ -68,6 +69,12 @@ interface TreeIndex {
 const indexByProgram = new WeakMap<Node, TreeIndex>();
 let recentIndexes: TreeIndex[] = [];
 const RECENT_INDEXES = 2;
+/**
+ * Programs longer than this are walked without an index. The index's node map costs ≈ 20 MB per MB of source
+ * (a 1.8 MB bundle: 215 -> 250 MB peak) and made such a bundle's analysis 5 % slower; what it saves, V8
+ * optimising a traversal again and again, matters on the small modules a scan analyses while it starts.
+ */
+const MAX_INDEXED_PROGRAM = 256 * 1024;
 
 function indexTree(root: Node): TreeIndex {
   const nodes: Node[] = [];
@@ -100,7 +107,7 @@ function indexTree(root: Node): TreeIndex {
 /** The index that holds `root`, built when `root` is a program walked for the first time; null if none does. */
 function treeIndexOf(root: Node): TreeIndex | null {
   for (const index of recentIndexes) if (index.position.has(root)) return index;
-  if (root?.type !== 'Program') return null;
+  if (root?.type !== 'Program' || root.end - root.start > MAX_INDEXED_PROGRAM) return null;
   let index = indexByProgram.get(root);
   if (!index) {
     index = indexTree(root);
