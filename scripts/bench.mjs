@@ -20,7 +20,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TARGET_RATIO = 1.5; // issue 17 (was 2)
 const TARGET_RSS_MB = 250;
-// The scan's own pre-filter tokens (src/code/analyze.ts: STREAMING_MARKERS; DEPENDENCY_MARKERS in node_modules).
+// The scan's own pre-filter tokens (src/code/markers.ts: STREAMING_MARKERS; DEPENDENCY_MARKERS in node_modules).
 const TOKENS = ['streamifyResponse', 'HttpResponseStream', 'http-integration-response', 'awslambda', 'responseStream'];
 const DEPENDENCY_TOKENS = TOKENS.filter((token) => token !== 'responseStream');
 
