@@ -42,10 +42,10 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Ignore } from 'ignore';
-import type picomatchType from 'picomatch';
 import type { PackageRef, SkipNote } from '../model/finding.js';
 import type { InstalledPackage } from './inventory.js';
 import { LOCKFILE_NAMES } from './lockfiles/names.js';
+import { loadPicomatch } from '../util/picomatch.js';
 
 export type { InstalledPackage };
 
@@ -129,17 +129,16 @@ export interface ProjectFile {
   origin: Exclude<Origin, 'dependency'>;
 }
 
-// `ignore` and `picomatch` are CommonJS. Importing them as ES modules runs Node's CJS export lexer over
-// their source (~20 ms for ignore's 50 KB on every start); require() does not. Loaded only when needed. (In
-// the bundle this `require` is esbuild's: the packages are bundled and still run only on the first call;
-// scripts/build.mjs.)
+// `ignore` is CommonJS. Importing it as an ES module runs Node's CJS export lexer over its source (~20 ms for
+// its 50 KB on every start); require() does not. Loaded only when needed, like picomatch
+// (src/util/picomatch.ts). (In the bundle this `require` is esbuild's: the package is bundled and still runs
+// only on the first call; scripts/build.mjs.)
 const require = createRequire(import.meta.url);
 let ignoreFactory: (() => Ignore) | undefined;
 function newIgnore(): Ignore {
   ignoreFactory ??= require('ignore') as () => Ignore;
   return ignoreFactory();
 }
-const loadPicomatch = () => require('picomatch') as typeof picomatchType;
 
 const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** Files per chunk handed to the pre-filter threads. */

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type picomatchType from 'picomatch';
 import type { Finding, Severity } from '../model/finding.js';
 import { ConfigError } from './errors.js';
+import { loadPicomatch } from '../util/picomatch.js';
 
 export interface StreamDoctorConfig {
   /** Per-rule severity override, or 'off' to drop the rule's findings. */
@@ -40,11 +39,9 @@ export interface LoadConfigOptions {
   isKnownRule?: (id: string) => boolean;
 }
 
-// Loaded only when needed: a scan reads its configuration before it starts the walk, and the rule registry
-// (every rule, the flow analysis, the parser) and picomatch would delay that start (docs/performance.md,
-// "Fourth pass"). In the bundle this `require` is esbuild's (scripts/build.mjs).
-const require = createRequire(import.meta.url);
-const loadPicomatch = () => require('picomatch') as typeof picomatchType;
+// The rule registry (every rule, the flow analysis, the parser) and picomatch are loaded only when needed: a
+// scan reads its configuration before it starts the walk, and they would delay that start
+// (docs/performance.md, "Fourth pass").
 
 /** Whether a rule id exists, from the rule registry: loaded only for a configuration that sets "rules". */
 async function registryCheck(): Promise<(id: string) => boolean> {
