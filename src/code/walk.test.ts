@@ -159,6 +159,16 @@ describe('origin, .gitignore and build output', () => {
     expect(r.candidates.map((c) => `${c.origin} ${c.rel}`)).toEqual(['build-output dist/index.js', 'dependency node_modules/lib/hit.js', 'project src/a.js']);
   });
 
+  it.each([0, 1])('dependencyTokens alone (no tokens) still select installed dependencies, and nothing else (workers: %i)', async (workers) => {
+    const root = tree({
+      'src/a.js': HIT,
+      'node_modules/lib/package.json': '{"name":"lib","version":"1.0.0"}',
+      'node_modules/lib/hit.js': HIT,
+    });
+    const r = await scan(root, { workers, tokens: [], dependencyTokens: ['streamifyResponse'] });
+    expect(r.candidates.map((c) => `${c.origin} ${c.rel}`)).toEqual(['dependency node_modules/lib/hit.js']);
+  });
+
   it("inventories stream-doctor's own package without walking it (its bundle names every marker)", async () => {
     const root = tree({
       'src/a.js': HIT,

@@ -812,6 +812,8 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const plan = planAnchors(opts.tokens);
   const dependencyPlan = opts.dependencyTokens ? planAnchors(opts.dependencyTokens) : plan;
+  // No token at all: nothing is read (the scanner also returns a miss at once for a file whose plan is empty).
+  const nothingToFind = plan.length === 0 && dependencyPlan.length === 0;
   const files: FileEntry[] = [];
   const outcomes = new Map<number, string | [string]>();
   // Candidates not yet handed to opts.onCandidate (file indexes), and those built already (by index).
@@ -842,7 +844,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
     if (settle && (chunksDone === published || (walkDone && undelivered.length > 0))) settle();
   };
   const startWorkers = () => {
-    if (plan.length === 0) return;
+    if (nothingToFind) return;
     for (let i = 0; i < maxWorkers; i++) {
       const { port1, port2 } = new MessageChannel();
       let worker: Worker;
@@ -948,7 +950,7 @@ export async function collectCandidates(opts: WalkOptions): Promise<WalkResult> 
     // The main thread claims chunks too, after handing over the candidates found so far (the workers'
     // results arrive as messages: with onCandidate, the loop lets them in after every chunk).
     const scanner = createScanner(fs, plan, maxBytes, dependencyPlan);
-    const scan = (i: number) => (plan.length === 0 ? 0 : scanner(fileAbs(files[i]!), isDependencyFile(i)));
+    const scan = (i: number) => (nothingToFind ? 0 : scanner(fileAbs(files[i]!), isDependencyFile(i)));
     for (;;) {
       if (opts.onCandidate && workers.length > 0) await yieldToEventLoop();
       deliver();
