@@ -467,7 +467,7 @@ describe('unreadable files and directories', () => {
 
   // Root reads everything regardless of mode bits, so as root the same check runs in a child process with
   // the uid of "nobody", against the built walker (dist/code/walk.js, built by `npm test`). The checkout may
-  // sit in a folder "nobody" cannot traverse (a fresh `mktemp -d` is 0700), so the walker and the two
+  // sit in a folder "nobody" cannot traverse (a fresh `mktemp -d` is 0700), so the walker, its modules and the two
   // packages it requires are copied into a traversable temp folder of their own first.
   const built = path.resolve(import.meta.dirname, '../../dist/code/walk.js');
   it.skipIf(!isRoot || !fs.existsSync(built))('notes EACCES and walks on (as root: checked as uid 65534)', () => {
@@ -494,9 +494,12 @@ function traversableCopyOfWalker(built: string): string {
   const target = path.join(dir, 'dist/code/walk.js');
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.copyFileSync(built, target);
-  // The walker's own module imports: the lockfile names.
-  fs.mkdirSync(path.join(dir, 'dist/code/lockfiles'));
-  fs.copyFileSync(path.join(path.dirname(built), 'lockfiles/names.js'), path.join(dir, 'dist/code/lockfiles/names.js'));
+  // The walker's own module imports: the lockfile names and the lazy picomatch loader.
+  for (const imported of ['code/lockfiles/names.js', 'util/picomatch.js']) {
+    const to = path.join(dir, 'dist', imported);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(path.join(path.dirname(built), '..', imported), to);
+  }
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   for (const pkg of ['ignore', 'picomatch']) {
     fs.cpSync(path.dirname(createRequire(built).resolve(`${pkg}/package.json`)), path.join(dir, 'node_modules', pkg), { recursive: true });
